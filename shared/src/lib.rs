@@ -1,0 +1,1 @@
+//! Types shared by the gateway and the web app.
