@@ -1,1 +1,22 @@
-//! Types shared by the gateway and the web app.
+//! Types and validation rules shared by the Rappu gateway and its web app.
+//!
+//! Everything here is plain serde data: no tokio, no axum, so the same definitions compile
+//! for the browser (wasm) and the server. With the `openapi` feature each type also derives
+//! `utoipa::ToSchema`, which the gateway uses to document its API.
+//!
+//! - [`admin`]: operator views (usage, tokens).
+//! - [`problem`]: RFC 9457 problem details, the shape of every error the gateway returns.
+//! - [`auth`]: the roles a token grants and what the caller learns about itself.
+//! - [`health`]: liveness and readiness answers.
+//! - [`property`]: properties, buildings and staircases.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod problem;
+pub mod property;
+
+pub use auth::{Grant, Me, Role};
+pub use health::{Health, Readiness};
+pub use problem::{FieldError, Problem};
+pub use property::{Address, Building, Property, Staircase};

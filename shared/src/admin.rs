@@ -1,0 +1,39 @@
+//! Operator views: upstream usage and token administration.
+
+use serde::{Deserialize, Serialize};
+
+/// Upstream calls to one route in one month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageLine {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// Route, e.g. `POST ilmoitukset/selaa`.
+    pub route: String,
+    /// Calls made.
+    pub calls: u64,
+}
+
+/// Upstream calls of the caller's account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsageReport {
+    /// The Tampuuri account.
+    pub account: String,
+    /// Calls by month and route.
+    pub lines: Vec<UsageLine>,
+    /// Sum of `lines`.
+    pub total_calls: u64,
+}
+
+/// A request to revoke a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RevokeToken {
+    /// The token's `jti`.
+    pub jti: String,
+    /// Why, for the record.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
