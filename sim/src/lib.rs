@@ -1,1 +1,49 @@
-//! sim
+//! `rappu-sim`: a Tampuuri v10 API simulator, served over real HTTP. It is the upstream
+//! the gateway talks to when no real Tampuuri is configured, and the test double of every
+//! integration test. The wire contract is `sim/README.md`.
+//!
+//! Module map:
+//!
+//! - [`config`] — [`SimConfig`]: key, customer, accounts, webhook timing.
+//! - [`data`] — deterministic Finnish data generation from a seed (names, the object
+//!   tree, residents, announcements, fault reports).
+//! - [`model`], [`report`] — the Tampuuri wire types.
+//! - [`world`] — one account's data set: lookups, `selaa` searches, the fault-report
+//!   lifecycle, admin changes, summaries and snapshots.
+//! - [`simulator`] — [`Simulator`]: accounts behind locks, counter, faults, webhooks.
+//! - `routes` — the HTTP surface: the gate (auth, counting, faults), the Tampuuri routes
+//!   and the `/_sim/` admin routes.
+//! - [`auth`], [`paging`], [`extract`], [`error`] — request handling pieces.
+//! - [`counter`], [`faults`], [`webhooks`] — call counting, fault switches, webhook
+//!   delivery with retries.
+//! - [`server`] — [`serve`] and [`RunningSim`].
+//! - [`time`] — Finnish local time.
+
+pub mod auth;
+pub mod config;
+pub mod counter;
+pub mod data;
+pub mod error;
+pub mod extract;
+pub mod faults;
+pub mod model;
+pub mod paging;
+pub mod report;
+mod routes;
+pub mod server;
+pub mod simulator;
+pub mod time;
+pub mod webhooks;
+pub mod world;
+
+pub use config::{AccountSpec, SimConfig, WebhookConfig};
+pub use counter::{CallCounts, REJECTED};
+pub use faults::Faults;
+pub use paging::{MAX_LIMIT, Page, PageMetadata};
+pub use routes::{ADMIN_BASE, API_BASE};
+pub use server::{RunningSim, serve};
+pub use simulator::Simulator;
+pub use webhooks::{
+    Bundle, Delivery, Notification, RegisteredListener, WebhookHeader, WebhookListener,
+};
+pub use world::{AccountSummary, ResidentExample, Snapshot};

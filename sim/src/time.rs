@@ -1,0 +1,107 @@
+//! Finnish wall-clock time without a time-zone database: EET (+02:00) in winter, EEST
+//! (+03:00) from the last Sunday of March to the last Sunday of October (01:00 UTC, the EU
+//! rule). Tampuuri stamps its data in local time with the offset, e.g.
+//! `2026-11-20T08:00:00+02:00`.
+
+use chrono::{
+    DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Timelike,
+    Utc,
+};
+
+/// A timestamp as Tampuuri writes it: Finnish local time with its offset.
+pub type Timestamp = DateTime<FixedOffset>;
+
+const HOUR: i32 = 3600;
+
+fn fixed(hours: i32) -> FixedOffset {
+    FixedOffset::east_opt(hours * HOUR).unwrap_or_else(|| Utc.fix())
+}
+
+/// The last Sunday of a 31-day month (March and October both have 31 days).
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let last = NaiveDate::from_ymd_opt(year, month, 31)?;
+    let back = u64::from(last.weekday().num_days_from_sunday());
+    last.checked_sub_days(Days::new(back))
+}
+
+/// Finland's UTC offset at a UTC instant.
+pub fn offset_at(utc: NaiveDateTime) -> FixedOffset {
+    let year = utc.year();
+    let one = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
+    match (last_sunday(year, 3), last_sunday(year, 10)) {
+        (Some(start), Some(end)) if utc >= start.and_time(one) && utc < end.and_time(one) => {
+            fixed(3)
+        }
+        _ => fixed(2),
+    }
+}
+
+/// A Finnish wall-clock date and time as a timestamp with the right offset.
+pub fn local(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
+    let time = NaiveTime::from_hms_opt(hour.min(23), minute.min(59), 0).unwrap_or(NaiveTime::MIN);
+    let naive = date.and_time(time);
+    // Guess with winter time; the guess is off only within an hour of a switch.
+    let offset = offset_at(naive - chrono::TimeDelta::hours(2));
+    from_local(naive, offset)
+}
+
+fn from_local(naive: NaiveDateTime, offset: FixedOffset) -> Timestamp {
+    let utc = naive - chrono::TimeDelta::seconds(i64::from(offset.local_minus_utc()));
+    DateTime::from_naive_utc_and_offset(utc, offset)
+}
+
+/// Now, in Finnish time, to the whole second.
+pub fn now() -> Timestamp {
+    let utc = Utc::now().naive_utc();
+    let utc = utc.with_nanosecond(0).unwrap_or(utc);
+    DateTime::from_naive_utc_and_offset(utc, offset_at(utc))
+}
+
+/// Today's date in Finland.
+pub fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+/// A webhook notification's timestamp: UTC, hundredths of a second, no offset
+/// (`2021-10-28T06:13:18.12`, as in the vendor's sample).
+pub fn notification_stamp() -> String {
+    let utc = Utc::now();
+    let hundredths = utc.timestamp_subsec_millis() / 10;
+    format!("{}.{hundredths:02}", utc.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+/// `date` shifted by a signed number of days (saturating at the calendar's ends).
+pub fn shift(date: NaiveDate, days: i64) -> NaiveDate {
+    let step = Days::new(days.unsigned_abs());
+    let shifted = if days >= 0 {
+        date.checked_add_days(step)
+    } else {
+        date.checked_sub_days(step)
+    };
+    shifted.unwrap_or(date)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summer_and_winter_offsets() {
+        let winter = local(NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 8, 0);
+        assert_eq!(winter.to_rfc3339(), "2026-11-20T08:00:00+02:00");
+        let summer = local(NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(), 8, 0);
+        assert_eq!(summer.to_rfc3339(), "2026-06-01T08:00:00+03:00");
+        // 2026: DST starts 29 March, ends 25 October.
+        let before = local(NaiveDate::from_ymd_opt(2026, 3, 28).unwrap(), 12, 0);
+        assert_eq!(before.offset().local_minus_utc(), 7200);
+        let after = local(NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(), 12, 0);
+        assert_eq!(after.offset().local_minus_utc(), 10800);
+    }
+
+    #[test]
+    fn notification_stamp_shape() {
+        let s = notification_stamp();
+        assert_eq!(s.len(), "2021-10-28T06:13:18.12".len(), "{s}");
+    }
+}
