@@ -1,1 +1,37 @@
-//! gw
+//! Rappu's gateway: the `rappu` binary's library.
+//!
+//! Dependencies point inward: HTTP handlers call services, services call the upstream
+//! client and the store; nothing below the HTTP layer knows about HTTP requests.
+//!
+//! - [`cli`], [`commands`]: the command line (`serve`, `sim`, `token`, `keys`, ...).
+//! - [`config`]: layered, validated settings; secrets wrapped.
+//! - [`startup`]: building the application and running it with graceful shutdown.
+//! - [`state`]: what handlers share.
+//! - [`http`]: routing, middleware, problem+json, OpenAPI, the web app; handlers in [`routes`].
+//! - [`auth`]: keys, tokens, revocation, extractors per role.
+//! - [`upstream`]: the typed Tampuuri client (headers, paging, retries, counting).
+//! - [`property`]: properties and buildings shaped for Rappu's API.
+//! - [`store`]: SQLite (tokens, usage; later the report outbox and webhook dedupe).
+//! - [`usage`]: upstream call counting for the bill.
+//! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
+//! - [`error`], [`telemetry`].
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod embedded;
+pub mod error;
+pub mod http;
+pub mod property;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod upstream;
+pub mod usage;
+
+pub use config::Settings;
+pub use startup::Application;

@@ -1,0 +1,152 @@
+//! Extractors: a handler names the caller it needs, and the request is refused before the
+//! handler runs if the credentials are missing, invalid, or of another role.
+//!
+//! An invalid token is always an error, never "anonymous".
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use rappu_shared::{Grant, Role};
+
+use super::jwt::{Principal, TokenError};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Any authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Arc<Principal>);
+
+/// The bearer token of a request: `Ok(None)` when there is no `Authorization` header.
+fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::Token(TokenError::Malformed))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or(ApiError::Token(TokenError::Malformed))?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(ApiError::Token(TokenError::Malformed));
+    }
+    Ok(Some(token))
+}
+
+/// Verifies the request's credentials (once per request: the result is kept in the
+/// request's extensions for later extractors and layers).
+pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
+    if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
+        return Ok(Arc::clone(principal));
+    }
+    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
+    let principal = state.tokens.verify(token)?;
+    parts.extensions.insert(Arc::clone(&principal));
+    Ok(principal)
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        authenticate(parts, &AppState::from_ref(state)).map(Caller)
+    }
+}
+
+/// An operator of this gateway.
+#[derive(Debug, Clone)]
+pub struct AdminCaller(pub Arc<Principal>);
+
+/// A stairwell display, bound to a building and maybe one staircase.
+#[derive(Debug, Clone)]
+pub struct DisplayCaller {
+    /// The verified token.
+    pub principal: Arc<Principal>,
+    /// Building object id.
+    pub building: u64,
+    /// Staircase object id, when bound to one.
+    pub staircase: Option<u64>,
+}
+
+/// A resident, bound to their party and apartment.
+#[derive(Debug, Clone)]
+pub struct ResidentCaller {
+    /// The verified token.
+    pub principal: Arc<Principal>,
+    /// Party id.
+    pub party: u64,
+    /// Apartment object id.
+    pub apartment: u64,
+}
+
+/// An assignee (maintenance company), bound to its party id.
+#[derive(Debug, Clone)]
+pub struct PartnerCaller {
+    /// The verified token.
+    pub principal: Arc<Principal>,
+    /// Assignee party id.
+    pub assignee: u64,
+}
+
+macro_rules! role_extractor {
+    ($ty:ty, $role:expr, |$p:ident| $build:expr) => {
+        impl<S> FromRequestParts<S> for $ty
+        where
+            S: Send + Sync,
+            AppState: FromRef<S>,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let $p = authenticate(parts, &AppState::from_ref(state))?;
+                let built: Option<Self> = $build;
+                built.ok_or(ApiError::WrongRole($role.as_str()))
+            }
+        }
+    };
+}
+
+role_extractor!(AdminCaller, Role::Admin, |p| matches!(
+    p.grant,
+    Grant::Admin
+)
+.then(|| AdminCaller(Arc::clone(&p))));
+
+role_extractor!(DisplayCaller, Role::Display, |p| match p.grant {
+    Grant::Display {
+        building,
+        staircase,
+    } => Some(DisplayCaller {
+        principal: Arc::clone(&p),
+        building,
+        staircase,
+    }),
+    _ => None,
+});
+
+role_extractor!(ResidentCaller, Role::Resident, |p| match p.grant {
+    Grant::Resident { party, apartment } => Some(ResidentCaller {
+        principal: Arc::clone(&p),
+        party,
+        apartment,
+    }),
+    _ => None,
+});
+
+role_extractor!(PartnerCaller, Role::Partner, |p| match p.grant {
+    Grant::Partner { assignee } => Some(PartnerCaller {
+        principal: Arc::clone(&p),
+        assignee,
+    }),
+    _ => None,
+});

@@ -1,0 +1,304 @@
+//! What each `rappu` subcommand does.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use rappu_shared::Grant;
+
+use crate::auth::{KeyRing, RevocationList, TokenRequest, Tokens, keys};
+use crate::cli::{
+    Cli, Command, CommonArgs, KeysCommand, MintArgs, ServeArgs, SimArgs, TokenCommand,
+};
+use crate::config::Settings;
+use crate::startup::{Application, shutdown_signal};
+use crate::store::Store;
+use crate::store::revocations::IssuedToken;
+use crate::{demo, embedded, http, telemetry};
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Serve(args) => serve(load(config, Some(&args.common))?, args).await,
+        Command::Sim(args) => sim(args).await,
+        Command::Token(cmd) => token(config, cmd),
+        Command::Keys(cmd) => keys_command(config, cmd),
+        Command::CheckConfig(common) => {
+            let settings = load(config, Some(&common))?;
+            println!("configuration is valid");
+            println!("{}", toml_like(&settings)?);
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{}", http::openapi_document().to_pretty_json()?);
+            Ok(())
+        }
+    }
+}
+
+fn load(config: Option<&std::path::Path>, common: Option<&CommonArgs>) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(config)?;
+    if let Some(dir) = common.and_then(|c| c.data_dir.clone()) {
+        settings.data_dir = dir;
+    }
+    Ok(settings)
+}
+
+fn toml_like(settings: &Settings) -> anyhow::Result<String> {
+    // Secrets serialize as "[redacted]" (see config.rs).
+    Ok(serde_json::to_string_pretty(settings)?)
+}
+
+async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(addr) = args.addr {
+        settings.server.addr = addr;
+    }
+    if let Some(dir) = args.web_dir {
+        settings.web_dir = dir;
+    }
+    if let Some(n) = args.properties {
+        settings.simulator.properties = n;
+    }
+    settings.validate()?;
+    telemetry::init(&settings.log);
+    if !settings.web_dir.join("index.html").is_file() {
+        tracing::warn!(web_dir = %settings.web_dir.display(), "the web app is not built; run scripts/build-web");
+    }
+    let app = Application::build(settings).await?;
+    let info = demo::ReadyInfo::collect(&app)?;
+    println!("{}", info.banner());
+    if let Some(path) = &args.ready_file {
+        let json = serde_json::to_vec_pretty(&info)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    }
+    app.run(shutdown_signal()).await
+}
+
+async fn sim(args: SimArgs) -> anyhow::Result<()> {
+    telemetry::init(&Settings::default().log);
+    let mut config = rappu_sim::SimConfig::demo();
+    for account in &mut config.accounts {
+        account.properties = args.properties;
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!("Tampuuri simulator at http://{addr}/v10/api/  (admin: http://{addr}/_sim/)");
+    println!("  X-TampuuriAvain: {}", config.api_key);
+    println!("  X-AsiakasNimi:   {}", config.customer_name);
+    for a in &config.accounts {
+        println!(
+            "  account {:<8} X-Kayttajatunnus: {}  X-Salasana: {}",
+            a.name, a.user, a.password
+        );
+    }
+    let simulator = rappu_sim::Simulator::new(config);
+    rappu_sim::serve(listener, simulator, shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Everything `rappu token` needs: keys (generated on first use), the store, the accounts.
+fn token_service(settings: &Settings) -> anyhow::Result<(Tokens, Store)> {
+    let keys =
+        KeyRing::load_or_generate(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
+    let store = Store::open(&settings.database_path())?;
+    let tokens = Tokens::new(
+        &settings.auth,
+        keys,
+        embedded::account_names(settings),
+        RevocationList::default(),
+    );
+    Ok((tokens, store))
+}
+
+/// Mints a token and records it, so it can be listed and revoked.
+pub fn mint_and_record(
+    tokens: &Tokens,
+    store: &Store,
+    request: TokenRequest,
+) -> anyhow::Result<crate::auth::MintedToken> {
+    let minted = tokens.mint(request)?;
+    let c = &minted.claims;
+    store.record_issued_blocking(&IssuedToken {
+        jti: c.jti.clone(),
+        subject: c.sub.clone(),
+        account: c.acct.clone(),
+        role: c.grant.role().to_string(),
+        grant_json: serde_json::to_string(&c.grant)?,
+        issued_at: c.iat,
+        expires_at: c.exp,
+        revoked: false,
+    })?;
+    Ok(minted)
+}
+
+fn default_ttl(grant: &Grant) -> Duration {
+    let days = match grant {
+        Grant::Display { .. } => 365,
+        Grant::Resident { .. } => 30,
+        Grant::Partner { .. } => 90,
+        Grant::Admin => 1,
+    };
+    Duration::from_secs(days * 86_400)
+}
+
+fn token(config: Option<&std::path::Path>, cmd: TokenCommand) -> anyhow::Result<()> {
+    let (grant, mint) = match cmd {
+        TokenCommand::Display {
+            building,
+            staircase,
+            mint,
+        } => (
+            Grant::Display {
+                building,
+                staircase,
+            },
+            mint,
+        ),
+        TokenCommand::Resident {
+            party,
+            apartment,
+            mint,
+        } => (Grant::Resident { party, apartment }, mint),
+        TokenCommand::Partner { assignee, mint } => (Grant::Partner { assignee }, mint),
+        TokenCommand::Admin { mint } => (Grant::Admin, mint),
+        TokenCommand::List(common) => return list_tokens(&load(config, Some(&common))?),
+        TokenCommand::Revoke {
+            jti,
+            reason,
+            common,
+        } => {
+            let settings = load(config, Some(&common))?;
+            let store = Store::open(&settings.database_path())?;
+            let fresh = store.revoke_blocking(&jti, Utc::now().timestamp(), reason.as_deref())?;
+            if fresh {
+                println!(
+                    "revoked {jti}; a running gateway refuses it within {} s",
+                    settings.auth.revocation_refresh_secs
+                );
+            } else {
+                println!("{jti} was already revoked");
+            }
+            return Ok(());
+        }
+    };
+    let MintArgs {
+        account,
+        subject,
+        ttl,
+        common,
+    } = mint;
+    let settings = load(config, Some(&common))?;
+    let (tokens, store) = token_service(&settings)?;
+    let accounts = embedded::account_names(&settings);
+    let account = match account {
+        Some(a) => a,
+        None => accounts
+            .first()
+            .cloned()
+            .context("no Tampuuri account is configured")?,
+    };
+    if !accounts.contains(&account) {
+        bail!(
+            "--account: {account:?} is not configured (configured: {})",
+            accounts.join(", ")
+        );
+    }
+    let subject = subject.unwrap_or_else(|| default_subject(&grant));
+    let ttl = ttl.unwrap_or_else(|| default_ttl(&grant));
+    let minted = mint_and_record(
+        &tokens,
+        &store,
+        TokenRequest {
+            subject,
+            account,
+            grant,
+            ttl,
+        },
+    )?;
+    eprintln!(
+        "token {} for {} ({}), expires {}",
+        minted.claims.jti,
+        minted.claims.sub,
+        minted.claims.grant.role(),
+        format_time(minted.claims.exp)
+    );
+    println!("{}", minted.token);
+    Ok(())
+}
+
+fn default_subject(grant: &Grant) -> String {
+    match grant {
+        Grant::Display {
+            building,
+            staircase: Some(s),
+        } => format!("display-{building}-{s}"),
+        Grant::Display {
+            building,
+            staircase: None,
+        } => format!("display-{building}"),
+        Grant::Resident { party, .. } => format!("resident-{party}"),
+        Grant::Partner { assignee } => format!("partner-{assignee}"),
+        Grant::Admin => "admin".into(),
+    }
+}
+
+fn format_time(unix: i64) -> String {
+    DateTime::<Utc>::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+fn list_tokens(settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::open(&settings.database_path())?;
+    let tokens = store.list_issued_blocking(Utc::now().timestamp())?;
+    if tokens.is_empty() {
+        println!("no unexpired tokens");
+    }
+    for t in tokens {
+        println!(
+            "{}  {:<8} {:<10} {:<28} expires {}{}",
+            t.jti,
+            t.role,
+            t.account,
+            t.subject,
+            format_time(t.expires_at),
+            if t.revoked { "  REVOKED" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+fn keys_command(config: Option<&std::path::Path>, cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::Generate(common) => {
+            let settings = load(config, Some(&common))?;
+            let kid = keys::generate(&settings.keys_dir())?;
+            println!(
+                "generated key {kid} in {}; it signs new tokens from now on",
+                settings.keys_dir().display()
+            );
+            println!(
+                "restart running gateways to pick it up; keep the old key until its tokens expire"
+            );
+        }
+        KeysCommand::List(common) => {
+            let settings = load(config, Some(&common))?;
+            let ring = KeyRing::load(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
+            let signing = ring.signing().map(|(kid, _)| kid.to_owned());
+            for kid in ring.kids() {
+                let mark = if Some(kid) == signing.as_deref() {
+                    "  (signs)"
+                } else {
+                    ""
+                };
+                println!("{kid}{mark}");
+            }
+        }
+    }
+    Ok(())
+}

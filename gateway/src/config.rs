@@ -1,0 +1,461 @@
+//! Settings: defaults, then a TOML file, then `RAPPU_*` environment variables, then flags.
+//!
+//! Everything is validated once at start ([`Settings::validate`]) with messages that name the
+//! setting at fault, so a misconfigured deployment fails before it serves anything. Secrets
+//! (the Tampuuri key and passwords) are [`SecretString`]s: they cannot be printed by accident.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// The environment variable prefix: `RAPPU_SERVER__ADDR` sets `server.addr`.
+pub const ENV_PREFIX: &str = "RAPPU_";
+
+/// All of Rappu's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The HTTP server.
+    pub server: ServerSettings,
+    /// Where Rappu keeps its SQLite database and signing keys.
+    pub data_dir: PathBuf,
+    /// The built web app (`scripts/build-web` writes `web/dist`).
+    pub web_dir: PathBuf,
+    /// Logging.
+    pub log: LogSettings,
+    /// The real Tampuuri API. Absent: Rappu runs its simulator in-process.
+    #[serde(default)]
+    pub tampuuri: Option<TampuuriSettings>,
+    /// The embedded simulator, used only when `tampuuri` is absent.
+    pub simulator: SimulatorSettings,
+    /// Token verification and minting.
+    pub auth: AuthSettings,
+}
+
+/// The HTTP server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Listen address; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The URL people reach Rappu at (links, QR codes, cookies' `Secure`). Default: from `addr`.
+    #[serde(default)]
+    pub public_url: Option<Url>,
+    /// Longest time a request may take before it answers 408.
+    pub request_timeout_secs: u64,
+    /// Largest JSON body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace_secs: u64,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` for people, `json` for log collectors.
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info,rappu_gateway=debug`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The real Tampuuri API: one API key, one or more customer accounts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TampuuriSettings {
+    /// Base URL, e.g. `https://qa-api.tampuuri.fi/v10/api/`.
+    pub base_url: Url,
+    /// `X-TampuuriAvain`.
+    #[serde(serialize_with = "redacted")]
+    pub api_key: SecretString,
+    /// `X-AsiakasNimi`: the customer the key was issued to.
+    pub customer_name: String,
+    /// `X-Ohjelmistoversio`. Default `Rappu/<version>`.
+    #[serde(default = "default_software_version")]
+    pub software_version: String,
+    /// The customer accounts (`X-TiliNimi`) this gateway serves, each with its own user.
+    pub accounts: Vec<AccountSettings>,
+    /// Whole-call timeout, seconds.
+    #[serde(default = "default_upstream_timeout")]
+    pub timeout_secs: u64,
+    /// Connect timeout, seconds.
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    /// Retries after the first attempt, for safe calls only.
+    #[serde(default = "default_retries")]
+    pub max_retries: u32,
+    /// Upstream calls in flight at once, over all accounts.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent: usize,
+}
+
+/// One Tampuuri customer account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// `X-TiliNimi`; tokens name the account they belong to.
+    pub name: String,
+    /// `X-Kayttajatunnus`.
+    pub user: String,
+    /// `X-Salasana`.
+    #[serde(serialize_with = "redacted")]
+    pub password: SecretString,
+}
+
+/// The embedded simulator (demo mode).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorSettings {
+    /// Properties (housing companies) generated per account.
+    pub properties: usize,
+    /// Listen address of the simulator; port 0 picks a free port.
+    pub addr: SocketAddr,
+}
+
+/// Token verification and minting.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `iss` of minted tokens, and the only issuer accepted.
+    pub issuer: String,
+    /// `aud` of minted tokens, and the only audience accepted.
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, seconds.
+    pub leeway_secs: u64,
+    /// Directory of Ed25519 keys (`<kid>.pem` private, `<kid>.pub.pem` verify-only).
+    /// Default `<data_dir>/keys`; a key is generated there on first start when it is empty.
+    #[serde(default)]
+    pub keys_dir: Option<PathBuf>,
+    /// The key that signs new tokens. Default: the newest private key by name.
+    #[serde(default)]
+    pub signing_kid: Option<String>,
+    /// How often revocations made by other processes (`rappu token revoke`) are picked up.
+    pub revocation_refresh_secs: u64,
+}
+
+fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("[redacted]")
+}
+
+fn default_software_version() -> String {
+    format!("Rappu/{}", env!("CARGO_PKG_VERSION"))
+}
+fn default_upstream_timeout() -> u64 {
+    10
+}
+fn default_connect_timeout() -> u64 {
+    3
+}
+fn default_retries() -> u32 {
+    2
+}
+fn default_max_concurrent() -> usize {
+    8
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: ServerSettings {
+                addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                public_url: None,
+                request_timeout_secs: 30,
+                body_limit_bytes: 64 * 1024,
+                shutdown_grace_secs: 10,
+            },
+            data_dir: PathBuf::from("data"),
+            web_dir: PathBuf::from("web/dist"),
+            log: LogSettings {
+                format: LogFormat::Text,
+                filter: "info".into(),
+            },
+            tampuuri: None,
+            simulator: SimulatorSettings {
+                properties: 3,
+                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            },
+            auth: AuthSettings {
+                issuer: "rappu".into(),
+                audience: "rappu-api".into(),
+                leeway_secs: 30,
+                keys_dir: None,
+                signing_kid: None,
+                revocation_refresh_secs: 5,
+            },
+        }
+    }
+}
+
+/// A setting that is missing or wrong, named by its path (`tampuuri.base_url`).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or environment could not be read or has the wrong types.
+    #[error("{0}")]
+    Load(#[from] Box<figment::Error>),
+    /// A value has the right type but is not acceptable.
+    #[error("{setting}: {problem}")]
+    Invalid {
+        /// The setting's path.
+        setting: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+fn invalid(setting: impl Into<String>, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting: setting.into(),
+        problem: problem.into(),
+    }
+}
+
+impl Settings {
+    /// Loads defaults, then `file` (when given, it must exist; otherwise `rappu.toml` in the
+    /// working directory when present), then the environment. Validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(invalid(
+                        "--config",
+                        format!("no such file: {}", path.display()),
+                    ));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => figment = figment.merge(Toml::file("rappu.toml")),
+        }
+        let figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks every value that types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.server.request_timeout_secs == 0 {
+            return Err(invalid("server.request_timeout_secs", "must be at least 1"));
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return Err(invalid("server.body_limit_bytes", "must be at least 1024"));
+        }
+        if let Some(url) = &self.server.public_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(invalid("server.public_url", "must be an http(s) URL"));
+        }
+        if self.auth.issuer.trim().is_empty() {
+            return Err(invalid("auth.issuer", "must not be empty"));
+        }
+        if self.auth.audience.trim().is_empty() {
+            return Err(invalid("auth.audience", "must not be empty"));
+        }
+        if self.auth.leeway_secs > 300 {
+            return Err(invalid("auth.leeway_secs", "must be at most 300"));
+        }
+        if self.auth.revocation_refresh_secs == 0 {
+            return Err(invalid(
+                "auth.revocation_refresh_secs",
+                "must be at least 1",
+            ));
+        }
+        if self.simulator.properties > 20_000 {
+            return Err(invalid("simulator.properties", "must be at most 20000"));
+        }
+        if let Some(t) = &self.tampuuri {
+            t.validate()?;
+        }
+        Ok(())
+    }
+
+    /// The URL people reach this instance at.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.server.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    /// The key directory: `auth.keys_dir` or `<data_dir>/keys`.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.auth
+            .keys_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys"))
+    }
+
+    /// The SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("rappu.db")
+    }
+
+    /// Request timeout as a [`Duration`].
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.server.request_timeout_secs)
+    }
+}
+
+impl TampuuriSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.base_url;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(invalid("tampuuri.base_url", "must be an http(s) URL"));
+        }
+        if !url.path().ends_with('/') {
+            return Err(invalid(
+                "tampuuri.base_url",
+                "must end with '/', e.g. https://qa-api.tampuuri.fi/v10/api/",
+            ));
+        }
+        if url.scheme() == "http" && !is_loopback(url) {
+            return Err(invalid(
+                "tampuuri.base_url",
+                "must use https (plain http is allowed only to a loopback address)",
+            ));
+        }
+        if self.api_key.expose_secret().trim().is_empty() {
+            return Err(invalid("tampuuri.api_key", "must not be empty"));
+        }
+        if self.customer_name.trim().is_empty() {
+            return Err(invalid("tampuuri.customer_name", "must not be empty"));
+        }
+        if self.software_version.trim().is_empty() {
+            return Err(invalid("tampuuri.software_version", "must not be empty"));
+        }
+        if self.accounts.is_empty() {
+            return Err(invalid("tampuuri.accounts", "list at least one account"));
+        }
+        for (i, account) in self.accounts.iter().enumerate() {
+            if account.name.trim().is_empty() {
+                return Err(invalid(
+                    format!("tampuuri.accounts[{i}].name"),
+                    "must not be empty",
+                ));
+            }
+            if account.user.trim().is_empty() {
+                return Err(invalid(
+                    format!("tampuuri.accounts[{i}].user"),
+                    "must not be empty",
+                ));
+            }
+            if account.password.expose_secret().is_empty() {
+                return Err(invalid(
+                    format!("tampuuri.accounts[{i}].password"),
+                    "must not be empty",
+                ));
+            }
+            if self.accounts[..i].iter().any(|a| a.name == account.name) {
+                return Err(invalid(
+                    format!("tampuuri.accounts[{i}].name"),
+                    format!("duplicate account name {:?}", account.name),
+                ));
+            }
+        }
+        if self.timeout_secs == 0 || self.connect_timeout_secs == 0 {
+            return Err(invalid(
+                "tampuuri.timeout_secs",
+                "timeouts must be at least 1 s",
+            ));
+        }
+        if self.max_retries > 5 {
+            return Err(invalid("tampuuri.max_retries", "must be at most 5"));
+        }
+        if self.max_concurrent == 0 {
+            return Err(invalid("tampuuri.max_concurrent", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_tampuuri(base_url: &str) -> Settings {
+        Settings {
+            tampuuri: Some(TampuuriSettings {
+                base_url: Url::parse(base_url).unwrap(),
+                api_key: SecretString::from("AAAA1111-2222-3333"),
+                customer_name: "Isännöinti Oy".into(),
+                software_version: default_software_version(),
+                accounts: vec![AccountSettings {
+                    name: "tili".into(),
+                    user: "api".into(),
+                    password: SecretString::from("salasana"),
+                }],
+                timeout_secs: 10,
+                connect_timeout_secs: 3,
+                max_retries: 2,
+                max_concurrent: 8,
+            }),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_run_the_simulator() {
+        let s = Settings::default();
+        s.validate().unwrap();
+        assert!(s.tampuuri.is_none());
+    }
+
+    #[test]
+    fn rejects_plain_http_to_a_remote_tampuuri_and_names_the_setting() {
+        let err = with_tampuuri("http://api.tampuuri.fi/v10/api/")
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().starts_with("tampuuri.base_url:"), "{err}");
+        with_tampuuri("http://127.0.0.1:9/v10/api/")
+            .validate()
+            .unwrap();
+        with_tampuuri("https://qa-api.tampuuri.fi/v10/api/")
+            .validate()
+            .unwrap();
+    }
+
+    #[test]
+    fn names_the_account_at_fault() {
+        let mut s = with_tampuuri("https://qa-api.tampuuri.fi/v10/api/");
+        let t = s.tampuuri.as_mut().unwrap();
+        t.accounts.push(t.accounts[0].clone());
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.starts_with("tampuuri.accounts[1].name"), "{err}");
+    }
+
+    #[test]
+    fn never_prints_secrets() {
+        let s = with_tampuuri("https://qa-api.tampuuri.fi/v10/api/");
+        let debug = format!("{s:?}");
+        let json = serde_json::to_string(&s).unwrap();
+        for text in [debug, json] {
+            assert!(!text.contains("AAAA1111"), "{text}");
+            assert!(!text.contains("salasana"), "{text}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Per-request context for error documents, and the safety net that turns every error
+//! response into problem+json.
+//!
+//! Errors are built deep inside handlers and extractors that do not see the request; the
+//! request id and path travel to them in a task-local set by [`problem_context`].
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use rappu_shared::Problem;
+use rappu_shared::problem::PROBLEM_JSON;
+
+use crate::error::problem_response;
+
+tokio::task_local! {
+    static CONTEXT: RequestContext;
+}
+
+/// What an error document says about the request it answers.
+#[derive(Debug, Clone)]
+struct RequestContext {
+    request_id: Option<String>,
+    path: String,
+}
+
+/// Fills `request_id` and `instance` of `problem` from the current request, if any.
+pub fn fill(problem: &mut Problem) {
+    let _ = CONTEXT.try_with(|c| {
+        problem.request_id.clone_from(&c.request_id);
+        problem.instance = Some(c.path.clone());
+    });
+}
+
+/// The request id of the current request, if any.
+pub fn request_id() -> Option<String> {
+    CONTEXT.try_with(|c| c.request_id.clone()).ok().flatten()
+}
+
+/// Middleware: runs the request inside its context, then converts any error response that
+/// is not already problem+json (a 404 from routing, a 405, a 413 from the body limit, a
+/// timeout, a panic) into one, keeping its status and headers.
+pub async fn problem_context(request: Request, next: Next) -> Response {
+    let context = RequestContext {
+        request_id: request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        path: request.uri().path().to_owned(),
+    };
+    let response = CONTEXT.scope(context.clone(), next.run(request)).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A short plain-text reason from axum's own rejections is worth passing on for 4xx;
+    // a server error's body is never shown.
+    let is_text = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let detail = if status.is_client_error() && is_text {
+        to_bytes(body, 2048)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .filter(|s| !s.trim().is_empty())
+    } else {
+        None
+    };
+    let (slug, title) = match status.as_u16() {
+        400 => ("bad-request", "Malformed request"),
+        404 => ("not-found", "Not found"),
+        405 => ("method-not-allowed", "Method not allowed"),
+        408 => ("timeout", "Request timed out"),
+        413 => ("payload-too-large", "Request body too large"),
+        415 => ("unsupported-media-type", "Unsupported media type"),
+        422 => ("validation", "The request has invalid fields"),
+        429 => ("rate-limited", "Too many requests"),
+        503 => ("unavailable", "Temporarily unavailable"),
+        s if s >= 500 => ("internal", "Internal error"),
+        _ => ("client-error", "The request cannot be served"),
+    };
+    let mut problem = Problem::new(slug, title, status.as_u16());
+    problem.detail = detail;
+    problem.request_id = context.request_id;
+    problem.instance = Some(context.path);
+    let fresh = problem_response(&problem);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::CONTENT_ENCODING);
+    for (name, value) in fresh.headers() {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    let (_, body) = fresh.into_parts();
+    Response::from_parts(parts, Body::new(body))
+}

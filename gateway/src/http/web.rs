@@ -1,0 +1,60 @@
+//! The web app (built by `scripts/build-web` into `web_dir`), served from the same origin.
+//!
+//! Hashed assets under `/assets/` are immutable and served precompressed (brotli or gzip
+//! when the browser accepts it); every other page path answers `index.html`, never cached,
+//! so a new deployment is picked up at once. The Content-Security-Policy allows only this
+//! origin, plus `'wasm-unsafe-eval'` for WebAssembly: no inline script, no CDN.
+
+use std::path::Path;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+
+/// The web app's Content-Security-Policy.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' blob: data:; connect-src 'self'; font-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Routes serving the web app from `dir`.
+pub fn router(dir: &Path) -> Router<AppState> {
+    let assets = ServeDir::new(dir.join("assets"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let index = ServeFile::new(dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .nest_service(
+            "/assets",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    immutable_if_found,
+                ))
+                .service(assets),
+        )
+        .fallback_service(
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                ))
+                .service(index),
+        )
+}
+
+/// Only a found asset is immutable; a 404 must not be cached for a year.
+fn immutable_if_found<B>(response: &axum::http::Response<B>) -> Option<HeaderValue> {
+    response
+        .status()
+        .is_success()
+        .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+}

@@ -1,0 +1,124 @@
+//! Operator routes: properties, upstream usage, token revocation.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use rappu_shared::admin::{RevokeToken, UsageLine, UsageReport};
+use rappu_shared::{FieldError, Property};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::AdminCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::ApiJson;
+use crate::property;
+use crate::state::AppState;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_properties))
+        .routes(routes!(usage))
+        .routes(routes!(revoke_token))
+}
+
+/// Every property of the admin's Tampuuri account.
+#[utoipa::path(get, path = "/api/v1/admin/properties", tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Properties", body = [Property]),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn list_properties(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+) -> ApiResult<Json<Vec<Property>>> {
+    let client = state.upstream(&admin.account)?;
+    Ok(Json(property::properties(client).await?))
+}
+
+/// Query of the usage report.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct UsageQuery {
+    /// Only this month, `YYYY-MM`.
+    month: Option<String>,
+}
+
+/// Tampuuri calls made for the admin's account, by month and route.
+#[utoipa::path(get, path = "/api/v1/admin/usage", tag = "admin",
+    params(UsageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Usage", body = UsageReport),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad month", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn usage(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    Query(query): Query<UsageQuery>,
+) -> ApiResult<Json<UsageReport>> {
+    if let Some(month) = &query.month
+        && chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err()
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "month",
+            "must be YYYY-MM",
+        )]));
+    }
+    state.usage.flush().await;
+    let lines: Vec<UsageLine> = state
+        .store
+        .usage(query.month)
+        .await?
+        .into_iter()
+        .filter(|row| row.account == admin.account)
+        .map(|row| UsageLine {
+            month: row.month,
+            route: row.route,
+            calls: row.calls,
+        })
+        .collect();
+    let total_calls = lines.iter().map(|l| l.calls).sum();
+    Ok(Json(UsageReport {
+        account: admin.account.clone(),
+        lines,
+        total_calls,
+    }))
+}
+
+/// Revokes a token at once; it is refused from then on, also by other instances sharing
+/// the database (within `auth.revocation_refresh_secs`).
+#[utoipa::path(post, path = "/api/v1/admin/tokens/revoke", tag = "admin",
+    request_body = RevokeToken,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Revoked (or already revoked)"),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid body", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    ApiJson(body): ApiJson<RevokeToken>,
+) -> ApiResult<StatusCode> {
+    let jti = body.jti.trim().to_owned();
+    if jti.is_empty() || jti.len() > 100 {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "jti",
+            "must be 1 to 100 characters",
+        )]));
+    }
+    let reason = body.reason.map(|r| r.chars().take(500).collect::<String>());
+    state
+        .store
+        .revoke(jti.clone(), chrono::Utc::now().timestamp(), reason)
+        .await?;
+    state.tokens.revocations().insert(jti.clone());
+    tracing::info!(jti, by = %admin.subject, "token revoked");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,74 @@
+//! Liveness and readiness.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use rappu_shared::health::ReadinessCheck;
+use rappu_shared::{Health, Readiness};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::{AppState, UpstreamMode};
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, description = "Alive", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// This instance can serve traffic: its database answers and it has verification keys.
+/// Tampuuri being down does not make Rappu unready: it serves cached data then.
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Not ready", body = Readiness)))]
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let store = state.store.ping().await;
+    let checks = vec![
+        ReadinessCheck {
+            name: "store".into(),
+            ok: store.is_ok(),
+            detail: store.err().map(|e| e.to_string()),
+        },
+        ReadinessCheck {
+            name: "keys".into(),
+            ok: state.tokens.keys().kids().next().is_some(),
+            detail: None,
+        },
+        ReadinessCheck {
+            name: "upstream".into(),
+            ok: true,
+            detail: Some(
+                match state.mode {
+                    UpstreamMode::Tampuuri => "tampuuri",
+                    UpstreamMode::Embedded(_) => "embedded simulator",
+                }
+                .into(),
+            ),
+        },
+    ];
+    let ready = checks.iter().all(|c| c.ok);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            status: if ready { "ready" } else { "not-ready" }.into(),
+            checks,
+        }),
+    )
+}

@@ -1,0 +1,221 @@
+//! Building and running the application: `Application::build` wires everything from the
+//! settings and binds the listener (port 0 in tests), `Application::run` serves until a
+//! shutdown signal and then stops every background task in order.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::{KeyRing, RevocationList, Tokens};
+use crate::config::Settings;
+use crate::embedded;
+use crate::http;
+use crate::state::{App, AppState, UpstreamMode};
+use crate::store::Store;
+use crate::upstream::tampuuri::Tampuuri;
+use crate::usage::UsageRecorder;
+
+/// A built, bound, not yet serving application.
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    simulator_addr: Option<SocketAddr>,
+}
+
+impl Application {
+    /// Opens the store, loads keys, starts the embedded simulator when no Tampuuri is
+    /// configured, and binds `settings.server.addr`.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let shutdown = CancellationToken::new();
+        let mut tasks = Vec::new();
+
+        let store = Store::open(&settings.database_path())
+            .with_context(|| format!("opening {}", settings.database_path().display()))?;
+        let usage = UsageRecorder::start(store.clone());
+
+        let (tampuuri_settings, mode, simulator_addr) = match &settings.tampuuri {
+            Some(t) => (t.clone(), UpstreamMode::Tampuuri, None),
+            None => {
+                let sim = embedded::start(&settings, shutdown.child_token()).await?;
+                tasks.push(sim.task);
+                (
+                    sim.tampuuri,
+                    UpstreamMode::Embedded(sim.simulator),
+                    Some(sim.addr),
+                )
+            }
+        };
+        let tampuuri = Tampuuri::new(&tampuuri_settings, usage.clone())?;
+
+        let keys =
+            KeyRing::load_or_generate(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
+        let revocations = RevocationList::load(&store).await?;
+        let accounts = tampuuri.account_names().map(str::to_owned).collect();
+        let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone());
+
+        tasks.push(spawn_revocation_refresh(
+            revocations,
+            store.clone(),
+            Duration::from_secs(settings.auth.revocation_refresh_secs),
+            shutdown.child_token(),
+        ));
+
+        let listener = TcpListener::bind(settings.server.addr)
+            .await
+            .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
+        let addr = listener.local_addr()?;
+
+        let state = AppState(Arc::new(App {
+            settings,
+            store,
+            tampuuri,
+            tokens,
+            usage,
+            mode,
+        }));
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            shutdown,
+            tasks,
+            simulator_addr,
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL people reach this instance at.
+    pub fn public_url(&self) -> String {
+        self.state.settings.public_url(self.addr)
+    }
+
+    /// The shared state (for tests and the CLI's demo output).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Where the embedded simulator listens, in demo mode.
+    pub fn simulator_addr(&self) -> Option<SocketAddr> {
+        self.simulator_addr
+    }
+
+    /// Cancelling this token shuts the application down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until `signal` completes or the shutdown token is cancelled, then lets
+    /// requests in flight finish (up to `server.shutdown_grace_secs`), stops background
+    /// tasks and writes pending usage counts.
+    pub async fn run(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            shutdown,
+            tasks,
+            ..
+        } = self;
+        let grace = Duration::from_secs(state.settings.server.shutdown_grace_secs);
+        let trigger = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = signal => trigger.cancel(),
+                () = trigger.cancelled() => {}
+            }
+        });
+        let app = http::router(state.clone());
+        let stopped = shutdown.clone();
+        let server = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stopped.cancelled().await });
+        let mut server = std::pin::pin!(server.into_future());
+        tokio::select! {
+            result = &mut server => result.context("serving HTTP")?,
+            () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+                tracing::warn!("requests still in flight after the grace period; closing");
+            }
+        }
+        for task in tasks {
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a background task did not stop in time");
+            }
+        }
+        state.usage.flush().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn spawn_revocation_refresh(
+    list: RevocationList,
+    store: Store,
+    every: Duration,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    match list.refresh(&store).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(added = n, "picked up token revocations"),
+                        Err(e) => tracing::warn!(error = %e, "could not refresh token revocations"),
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

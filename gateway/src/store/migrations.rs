@@ -1,0 +1,61 @@
+//! Schema migrations, applied in order and recorded in `PRAGMA user_version`.
+//!
+//! Append new steps; never edit one that has shipped.
+
+use rusqlite::Connection;
+
+const STEPS: &[&str] = &[
+    // 1: tokens and upstream usage.
+    "CREATE TABLE issued_tokens (
+        jti TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        account TEXT NOT NULL,
+        role TEXT NOT NULL,
+        grant_json TEXT NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE TABLE revoked_tokens (
+        jti TEXT PRIMARY KEY,
+        revoked_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        reason TEXT
+    );
+    CREATE INDEX revoked_tokens_by_time ON revoked_tokens (revoked_at);
+    CREATE TABLE upstream_calls (
+        account TEXT NOT NULL,
+        month TEXT NOT NULL,
+        route TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (account, month, route)
+    );",
+];
+
+/// Applies every step newer than the database's `user_version`, each in its own transaction.
+pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let current = usize::try_from(current).unwrap_or(0);
+    for (i, step) in STEPS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn).unwrap();
+        run(&mut conn).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v as usize, STEPS.len());
+    }
+}

@@ -1,0 +1,3 @@
+//! Systems behind Rappu. Only Tampuuri so far.
+
+pub mod tampuuri;

@@ -1,0 +1,435 @@
+//! The typed Tampuuri client: one per customer account, all sharing one HTTP connection
+//! pool and one cap on calls in flight.
+//!
+//! A call goes through the same phases every time: wait for a permit (the global cap),
+//! send with the six headers, count it, map the status to [`UpstreamError`], read a
+//! bounded body and decode it tolerantly. Safe calls (GET and `selaa` searches) are retried
+//! on transient failures with jittered backoff; calls that change data never are.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::{Stream, TryStreamExt, stream};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::error::UpstreamError;
+use super::headers::{self, Credentials};
+use super::paging::{MAX_LIMIT, Page, next_offset};
+use super::retry::RetryPolicy;
+use super::routes::Route;
+use crate::config::TampuuriSettings;
+use crate::usage::UsageRecorder;
+
+/// Largest response body read from Tampuuri; a larger one is a bad response.
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Why the clients could not be built (a configuration problem).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientBuildError {
+    /// A header value is not sendable.
+    #[error("tampuuri: {0}")]
+    Header(#[from] headers::InvalidHeader),
+    /// reqwest refused the settings.
+    #[error("tampuuri: cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+/// The clients of every configured account.
+#[derive(Clone, Debug)]
+pub struct Tampuuri {
+    accounts: Arc<BTreeMap<String, TampuuriClient>>,
+}
+
+impl Tampuuri {
+    /// Builds one client per account of `settings`, recording calls in `usage`.
+    pub fn new(
+        settings: &TampuuriSettings,
+        usage: UsageRecorder,
+    ) -> Result<Self, ClientBuildError> {
+        // reqwest is built without a default TLS provider (see Cargo.toml); install ring's
+        // once per process. A second install fails harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(settings.software_version.clone())
+            .timeout(Duration::from_secs(settings.timeout_secs))
+            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+            // Never follow redirects: a redirect to another host would carry the six
+            // credential headers with it.
+            .redirect(reqwest::redirect::Policy::none())
+            .https_only(settings.base_url.scheme() == "https")
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .no_proxy()
+            .build()
+            .map_err(|e| ClientBuildError::Http(e.without_url().to_string()))?;
+        let permits = Arc::new(Semaphore::new(settings.max_concurrent));
+        let retry = RetryPolicy::new(settings.max_retries);
+        let mut accounts = BTreeMap::new();
+        for account in &settings.accounts {
+            let headers = headers::build(&Credentials {
+                api_key: &settings.api_key,
+                customer: &settings.customer_name,
+                software: &settings.software_version,
+                account: &account.name,
+                user: &account.user,
+                password: &account.password,
+            })?;
+            let client = TampuuriClient {
+                inner: Arc::new(Inner {
+                    http: http.clone(),
+                    base: settings.base_url.clone(),
+                    headers,
+                    account: account.name.clone(),
+                    retry: retry.clone(),
+                    usage: usage.clone(),
+                    permits: Arc::clone(&permits),
+                    permit_wait: Duration::from_secs(settings.timeout_secs),
+                }),
+            };
+            accounts.insert(account.name.clone(), client);
+        }
+        Ok(Self {
+            accounts: Arc::new(accounts),
+        })
+    }
+
+    /// The client of `account`, if it is configured.
+    pub fn account(&self, account: &str) -> Option<&TampuuriClient> {
+        self.accounts.get(account)
+    }
+
+    /// Names of the configured accounts.
+    pub fn account_names(&self) -> impl Iterator<Item = &str> {
+        self.accounts.keys().map(String::as_str)
+    }
+}
+
+/// A client for one Tampuuri account; cheap to clone.
+#[derive(Clone)]
+pub struct TampuuriClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    headers: HeaderMap,
+    account: String,
+    retry: RetryPolicy,
+    usage: UsageRecorder,
+    permits: Arc<Semaphore>,
+    permit_wait: Duration,
+}
+
+impl std::fmt::Debug for TampuuriClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Neither the URL nor the headers: they identify and authenticate the account.
+        f.debug_struct("TampuuriClient")
+            .field("account", &self.inner.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A JSON body, serialized once so retries resend the same bytes.
+fn json_body<B: Serialize>(route: &Route, body: &B) -> Result<Bytes, UpstreamError> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| UpstreamError::BadResponse {
+            route: route.label,
+            detail: format!("cannot encode the request: {e}"),
+        })
+}
+
+impl TampuuriClient {
+    /// The account this client calls as.
+    pub fn account(&self) -> &str {
+        &self.inner.account
+    }
+
+    /// Calls `route` once (plus retries when safe) and decodes the answer as `T`.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        body: Option<&impl Serialize>,
+    ) -> Result<T, UpstreamError> {
+        let body = body.map(|b| json_body(route, b)).transpose()?;
+        let bytes = self.send(route, id, None, body).await?;
+        decode(route, &bytes)
+    }
+
+    /// Every row of a paged route, page by page (250 rows each) until `Metadata.Total`.
+    pub fn browse<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        route: &'a Route,
+        id: Option<u64>,
+        body: Option<&impl Serialize>,
+    ) -> impl Stream<Item = Result<Vec<T>, UpstreamError>> + 'a {
+        let body = body.map(|b| json_body(route, b));
+        stream::try_unfold(Some(0u64), move |offset| {
+            let body = body.clone();
+            async move {
+                let Some(offset) = offset else {
+                    return Ok(None);
+                };
+                let body = body.transpose()?;
+                let bytes = self
+                    .send(route, id, Some((offset, MAX_LIMIT)), body)
+                    .await?;
+                let page: Page<T> = decode(route, &bytes)?;
+                let next = next_offset(offset, page.items.len(), page.metadata.total);
+                Ok(Some((page.items, next)))
+            }
+        })
+    }
+
+    /// Every row of a paged route, collected.
+    pub async fn browse_all<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        body: Option<&impl Serialize>,
+    ) -> Result<Vec<T>, UpstreamError> {
+        let pages: Vec<Vec<T>> = self.browse(route, id, body).try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    async fn send(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        page: Option<(u64, u64)>,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, UpstreamError> {
+        let mut url =
+            self.inner
+                .base
+                .join(&route.path(id))
+                .map_err(|_| UpstreamError::BadResponse {
+                    route: route.label,
+                    detail: "cannot build the URL".into(),
+                })?;
+        if let Some((offset, limit)) = page {
+            url.query_pairs_mut()
+                .append_pair("limit", &limit.to_string())
+                .append_pair("offset", &offset.to_string());
+        }
+        let mut attempt = 0;
+        loop {
+            let result = self.attempt(route, &url, body.clone()).await;
+            match result {
+                Err(e)
+                    if route.safe && e.is_transient() && attempt < self.inner.retry.max_retries =>
+                {
+                    let delay = self.inner.retry.delay(attempt, retry_after(&e));
+                    tracing::warn!(route = route.label, account = %self.inner.account, attempt, error = %e, ?delay, "retrying Tampuuri call");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        route: &Route,
+        url: &Url,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        let _permit = tokio::time::timeout(inner.permit_wait, inner.permits.acquire())
+            .await
+            .map_err(|_| UpstreamError::Saturated)?
+            .map_err(|_| UpstreamError::Saturated)?;
+        let mut request = inner
+            .http
+            .request(route.method.clone(), url.clone())
+            .headers(inner.headers.clone());
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let started = Instant::now();
+        let unavailable = |reason: String| UpstreamError::Unavailable {
+            route: route.label,
+            reason,
+            retry_after: None,
+        };
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                // A call that never connected never reached Tampuuri: not billed, not counted.
+                if !e.is_connect() {
+                    inner.usage.record(&inner.account, route.label);
+                }
+                let reason = if e.is_timeout() {
+                    "timeout"
+                } else if e.is_connect() {
+                    "connection failed"
+                } else {
+                    "request failed"
+                };
+                tracing::warn!(route = route.label, account = %inner.account, error = %e.without_url(), "Tampuuri call failed");
+                return Err(unavailable(reason.into()));
+            }
+        };
+        inner.usage.record(&inner.account, route.label);
+        let status = response.status();
+        tracing::debug!(route = route.label, account = %inner.account, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "Tampuuri call");
+        if !status.is_success() {
+            return Err(map_status(
+                route,
+                &inner.account,
+                status,
+                response.headers(),
+            ));
+        }
+        read_body(route, response).await
+    }
+}
+
+fn map_status(
+    route: &Route,
+    account: &str,
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> UpstreamError {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            tracing::error!(
+                account,
+                route = route.label,
+                "Tampuuri refused the credentials; check the account's settings"
+            );
+            UpstreamError::Unauthorized {
+                account: account.to_owned(),
+            }
+        }
+        StatusCode::NOT_FOUND => UpstreamError::NotFound { route: route.label },
+        StatusCode::CONFLICT => UpstreamError::Conflict { route: route.label },
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => UpstreamError::Unavailable {
+            route: route.label,
+            reason: format!("status {}", status.as_u16()),
+            retry_after: parse_retry_after(headers),
+        },
+        s if s.is_client_error() => UpstreamError::Rejected {
+            route: route.label,
+            status: s.as_u16(),
+        },
+        s => UpstreamError::Unavailable {
+            route: route.label,
+            reason: format!("status {}", s.as_u16()),
+            retry_after: parse_retry_after(headers),
+        },
+    }
+}
+
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+fn retry_after(e: &UpstreamError) -> Option<Duration> {
+    match e {
+        UpstreamError::Unavailable { retry_after, .. } => *retry_after,
+        _ => None,
+    }
+}
+
+async fn read_body(route: &Route, mut response: reqwest::Response) -> Result<Bytes, UpstreamError> {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
+        return Err(UpstreamError::BadResponse {
+            route: route.label,
+            detail: "response too large".into(),
+        });
+    }
+    let mut buf = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(UpstreamError::BadResponse {
+                        route: route.label,
+                        detail: "response too large".into(),
+                    });
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(Bytes::from(buf)),
+            Err(e) => {
+                let reason = if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "body interrupted"
+                };
+                return Err(UpstreamError::Unavailable {
+                    route: route.label,
+                    reason: reason.into(),
+                    retry_after: None,
+                });
+            }
+        }
+    }
+}
+
+/// Decodes a body, reporting where it failed but never what it contained.
+fn decode<T: DeserializeOwned>(route: &Route, bytes: &[u8]) -> Result<T, UpstreamError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let class = match e.inner().classify() {
+            serde_json::error::Category::Io => "i/o error",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "unexpected shape",
+            serde_json::error::Category::Eof => "truncated",
+        };
+        UpstreamError::BadResponse {
+            route: route.label,
+            detail: format!("{class} at {}", e.path()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::tampuuri::routes;
+
+    #[test]
+    fn decode_errors_name_the_place_not_the_data() {
+        #[derive(serde::Deserialize, Debug)]
+        struct Row {
+            #[serde(rename = "Id")]
+            _id: u64,
+        }
+        let err = decode::<Page<Row>>(
+            &routes::OBJECT,
+            br#"{"Items":[{"Id":1},{"Id":"Virtanen"}],"Metadata":{"Total":2}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Items[1].Id"), "{err}");
+        assert!(!err.contains("Virtanen"), "{err}");
+        let err = decode::<Row>(&routes::OBJECT, b"<html>")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not JSON"), "{err}");
+    }
+}

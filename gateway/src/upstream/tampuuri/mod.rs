@@ -1,0 +1,14 @@
+//! The Tampuuri v10 API: routes, headers, wire model and the typed client.
+
+pub mod client;
+pub mod error;
+pub mod headers;
+pub mod model;
+pub mod paging;
+pub mod retry;
+pub mod routes;
+pub mod time;
+mod typed;
+
+pub use client::{ClientBuildError, Tampuuri, TampuuriClient};
+pub use error::UpstreamError;

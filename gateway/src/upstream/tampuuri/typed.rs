@@ -1,0 +1,106 @@
+//! One method per Tampuuri operation Rappu uses, so services never touch routes or JSON.
+
+use super::client::TampuuriClient;
+use super::error::UpstreamError;
+use super::model::{
+    Announcement, AnnouncementQuery, Connection, ConnectionQuery, DescendantQuery, DoneRequest,
+    FaultReport, HoldRequest, Object, ObjectKind, Party, ReportQuery,
+};
+use super::routes;
+
+/// No request body (GET routes).
+const NO_BODY: Option<&()> = None;
+
+impl TampuuriClient {
+    /// Every cost centre (housing company) of the account.
+    pub async fn cost_centres(&self) -> Result<Vec<Object>, UpstreamError> {
+        self.browse_all(&routes::COST_CENTRES, None, NO_BODY).await
+    }
+
+    /// One object by id.
+    pub async fn object(&self, id: u64) -> Result<Object, UpstreamError> {
+        self.call(&routes::OBJECT, Some(id), NO_BODY).await
+    }
+
+    /// Objects below `id` of the given kinds (all kinds when empty).
+    pub async fn descendants(
+        &self,
+        id: u64,
+        kinds: Vec<ObjectKind>,
+    ) -> Result<Vec<Object>, UpstreamError> {
+        let query = DescendantQuery { kinds };
+        self.browse_all(&routes::OBJECT_DESCENDANTS, Some(id), Some(&query))
+            .await
+    }
+
+    /// Connections of parties to `query.object_id` (and its descendants if asked).
+    pub async fn connections(
+        &self,
+        query: &ConnectionQuery,
+    ) -> Result<Vec<Connection>, UpstreamError> {
+        self.browse_all(&routes::CONNECTIONS, None, Some(query))
+            .await
+    }
+
+    /// One party by id.
+    pub async fn party(&self, id: u64) -> Result<Party, UpstreamError> {
+        self.call(&routes::PARTY, Some(id), NO_BODY).await
+    }
+
+    /// Announcements on `object_id` and its ancestors, newest first.
+    pub async fn announcements(&self, object_id: u64) -> Result<Vec<Announcement>, UpstreamError> {
+        let query = AnnouncementQuery { object_id };
+        self.browse_all(&routes::ANNOUNCEMENTS, None, Some(&query))
+            .await
+    }
+}
+
+impl TampuuriClient {
+    /// Fault reports matching `query`, newest first.
+    pub async fn fault_reports(
+        &self,
+        query: &ReportQuery,
+    ) -> Result<Vec<FaultReport>, UpstreamError> {
+        self.browse_all(&routes::FAULT_REPORTS, None, Some(query))
+            .await
+    }
+
+    /// One fault report.
+    pub async fn fault_report(&self, id: u64) -> Result<FaultReport, UpstreamError> {
+        self.call(&routes::FAULT_REPORT, Some(id), NO_BODY).await
+    }
+
+    /// The assignee takes report `id` (open or waiting → received). Never retried.
+    pub async fn receive_report(&self, id: u64) -> Result<FaultReport, UpstreamError> {
+        self.call(
+            &routes::FAULT_REPORT_RECEIVE,
+            Some(id),
+            Some(&serde_json::json!({})),
+        )
+        .await
+    }
+
+    /// Puts report `id` on hold with a reason the resident sees. Never retried.
+    pub async fn hold_report(&self, id: u64, reason: &str) -> Result<FaultReport, UpstreamError> {
+        let body = HoldRequest {
+            reason: reason.to_owned(),
+            notify_parties: true,
+        };
+        self.call(&routes::FAULT_REPORT_HOLD, Some(id), Some(&body))
+            .await
+    }
+
+    /// Marks report `id` done with a summary. Never retried.
+    pub async fn mark_report_done(
+        &self,
+        id: u64,
+        summary: &str,
+    ) -> Result<FaultReport, UpstreamError> {
+        let body = DoneRequest {
+            summary: summary.to_owned(),
+            notify_parties: true,
+        };
+        self.call(&routes::FAULT_REPORT_DONE, Some(id), Some(&body))
+            .await
+    }
+}

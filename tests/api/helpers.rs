@@ -1,0 +1,199 @@
+//! Spawning the gateway and the simulator on random loopback ports, and typed helpers.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use rappu_gateway::auth::{TokenRequest, Tokens};
+use rappu_gateway::config::{AccountSettings, TampuuriSettings};
+use rappu_gateway::state::{AppState, UpstreamMode};
+use rappu_gateway::{Application, Settings};
+use rappu_shared::{Grant, Problem};
+use rappu_sim::{AccountSpec, RunningSim, SimConfig, Simulator};
+use secrecy::SecretString;
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+/// A running gateway (with its simulator) for one test.
+pub struct TestApp {
+    /// Base URL, `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The gateway's state (tokens, store, usage).
+    pub state: AppState,
+    /// The simulator the gateway talks to.
+    pub sim: Simulator,
+    /// The data directory (SQLite, keys).
+    pub dir: TempDir,
+    /// An HTTP client.
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _external_sim: Option<RunningSim>,
+}
+
+/// Settings for a test: random ports, a fresh data directory, no web app.
+pub fn test_settings(dir: &TempDir) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.data_dir = dir.path().to_owned();
+    settings.web_dir = dir.path().join("web");
+    settings.auth.revocation_refresh_secs = 1;
+    settings
+}
+
+/// The gateway in demo mode: its embedded simulator, over real HTTP on loopback.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The gateway in demo mode with adjusted settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = test_settings(&dir);
+    adjust(&mut settings);
+    start(settings, dir, None).await
+}
+
+/// The gateway configured for "real Tampuuri" pointing at a separately started simulator.
+pub async fn spawn_app_against(config: SimConfig, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = Simulator::spawn(config.clone()).await.expect("start sim");
+    let mut settings = test_settings(&dir);
+    settings.tampuuri = Some(tampuuri_settings(&running, &config));
+    adjust(&mut settings);
+    start(settings, dir, Some(running)).await
+}
+
+/// Client settings for `running`, as an operator would write them for real Tampuuri.
+pub fn tampuuri_settings(running: &RunningSim, config: &SimConfig) -> TampuuriSettings {
+    TampuuriSettings {
+        base_url: running.base_url().parse().expect("url"),
+        api_key: SecretString::from(config.api_key.clone()),
+        customer_name: config.customer_name.clone(),
+        software_version: "Rappu-tests/1".into(),
+        accounts: config
+            .accounts
+            .iter()
+            .map(|a| AccountSettings {
+                name: a.name.clone(),
+                user: a.user.clone(),
+                password: SecretString::from(a.password.clone()),
+            })
+            .collect(),
+        timeout_secs: 5,
+        connect_timeout_secs: 2,
+        max_retries: 2,
+        max_concurrent: 16,
+    }
+}
+
+/// A simulator config with one account `acct` of `properties` properties.
+pub fn one_account(properties: usize) -> SimConfig {
+    let mut config = SimConfig::demo();
+    config.accounts = vec![AccountSpec {
+        name: "acct".into(),
+        user: "user".into(),
+        password: "password".into(),
+        seed: 42,
+        properties,
+    }];
+    config.webhook.backoff = Duration::from_millis(10);
+    config
+}
+
+async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -> TestApp {
+    let app = Application::build(settings).await.expect("build app");
+    let url = format!("http://{}", app.addr());
+    let state = app.state();
+    let sim = match (&state.mode, &external) {
+        (UpstreamMode::Embedded(sim), _) => sim.clone(),
+        (UpstreamMode::Tampuuri, Some(running)) => running.sim().clone(),
+        (UpstreamMode::Tampuuri, None) => panic!("no simulator"),
+    };
+    let shutdown = app.shutdown_token();
+    let server = tokio::spawn(app.run(std::future::pending()));
+    TestApp {
+        url,
+        state,
+        sim,
+        dir,
+        http: reqwest::Client::new(),
+        shutdown,
+        server,
+        _external_sim: external,
+    }
+}
+
+impl TestApp {
+    /// The first account's name.
+    pub fn account(&self) -> String {
+        self.state
+            .tampuuri
+            .account_names()
+            .next()
+            .expect("an account")
+            .to_owned()
+    }
+
+    /// The token service.
+    pub fn tokens(&self) -> &Tokens {
+        &self.state.tokens
+    }
+
+    /// A valid token for `grant` on the first account.
+    pub fn token(&self, grant: Grant) -> String {
+        self.tokens()
+            .mint(TokenRequest {
+                subject: "test".into(),
+                account: self.account(),
+                grant,
+                ttl: Duration::from_secs(3600),
+            })
+            .expect("mint")
+            .token
+    }
+
+    /// The simulator's summary of the first account.
+    pub fn summary(&self) -> rappu_sim::AccountSummary {
+        self.sim.summary(&self.account()).expect("summary")
+    }
+
+    /// GET `path` with an optional bearer token.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// Stops the gateway and waits for it.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.server).await;
+    }
+}
+
+/// Asserts `response` is a problem document with `status` and returns it.
+pub async fn expect_problem(response: reqwest::Response, status: u16) -> Problem {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "status of {}",
+        response.url()
+    );
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let problem: Problem = response.json().await.expect("problem body");
+    assert_eq!(problem.status, status);
+    problem
+}
+
+/// Id conversion for the simulator's signed ids.
+pub fn uid(id: i64) -> u64 {
+    u64::try_from(id).expect("positive id")
+}

@@ -1,0 +1,10 @@
+//! Rappu's API tests: the gateway and the simulator over real HTTP on random loopback
+//! ports, SQLite on disk. One test binary (see STYLE.md).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod auth;
+mod client;
+mod helpers;
+mod openapi;
+mod problems;

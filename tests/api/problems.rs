@@ -1,0 +1,242 @@
+//! Bad input of every kind gets a clear problem+json answer.
+
+use rappu_shared::Grant;
+
+use crate::helpers::{expect_problem, one_account, spawn_app, spawn_app_against, spawn_app_with};
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let health: rappu_shared::Health = app.get("/healthz", None).await.json().await.unwrap();
+    assert_eq!(health.status, "ok");
+    let response = app.get("/readyz", None).await;
+    assert_eq!(response.status(), 200);
+    let ready: rappu_shared::Readiness = response.json().await.unwrap();
+    assert_eq!(ready.status, "ready");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems() {
+    let app = spawn_app().await;
+    let problem = expect_problem(app.get("/api/v1/no-such-thing", None).await, 404).await;
+    assert_eq!(problem.slug(), "not-found");
+    let response = app
+        .http
+        .delete(format!("{}/api/v1/me", app.url))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 405).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn request_ids_are_issued_echoed_and_quoted() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/me", None).await;
+    let issued = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let problem = expect_problem(response, 401).await;
+    assert_eq!(problem.request_id.as_deref(), Some(issued.as_str()));
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .header("x-request-id", "display-7-poll-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "display-7-poll-42");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_json_bodies_are_400_415_422_and_413() {
+    let app = spawn_app_with(|s| s.server.body_limit_bytes = 4096).await;
+    let admin = app.token(Grant::Admin);
+    let url = format!("{}/api/v1/admin/tokens/revoke", app.url);
+    let post = |body: Vec<u8>, content_type: &'static str| {
+        app.http
+            .post(&url)
+            .bearer_auth(&admin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    let p = expect_problem(
+        post(b"{\"jti\":".to_vec(), "application/json")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(p.detail.unwrap().contains("not valid JSON"));
+
+    let p = expect_problem(
+        post(b"{\"jti\": 42}".to_vec(), "application/json")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "jti");
+
+    let p = expect_problem(post(b"{}".to_vec(), "application/json").await.unwrap(), 422).await;
+    assert!(p.errors[0].message.contains("jti"), "{p:?}");
+
+    let p = expect_problem(
+        post(b"{\"jti\":\"x\",\"extra\":1}".to_vec(), "application/json")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(p.errors[0].message.contains("unknown field"), "{p:?}");
+
+    let p = expect_problem(
+        post(b"{\"jti\":\"  \"}".to_vec(), "application/json")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "jti");
+
+    expect_problem(
+        post(b"jti=x".to_vec(), "application/x-www-form-urlencoded")
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
+
+    let big = format!("{{\"jti\":\"{}\"}}", "x".repeat(10_000));
+    let p = expect_problem(
+        post(big.into_bytes(), "application/json").await.unwrap(),
+        413,
+    )
+    .await;
+    assert!(p.detail.unwrap().contains("4096"));
+
+    // Without credentials the body is never looked at.
+    let response = app.http.post(&url).body("garbage").send().await.unwrap();
+    expect_problem(response, 401).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_paths_and_queries_are_problems() {
+    let app = spawn_app().await;
+    let admin = app.token(Grant::Admin);
+    let p = expect_problem(
+        app.get("/api/v1/buildings/not-a-number", Some(&admin))
+            .await,
+        400,
+    )
+    .await;
+    assert!(p.detail.is_some());
+    expect_problem(app.get("/api/v1/buildings/-1", Some(&admin)).await, 400).await;
+    let p = expect_problem(
+        app.get("/api/v1/admin/usage?month=2026-13", Some(&admin))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "month");
+    expect_problem(
+        app.get("/api/v1/admin/usage?nonsense=1", Some(&admin))
+            .await,
+        400,
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn upstream_failures_are_503_with_retry_after_and_no_details() {
+    let app = spawn_app().await;
+    let admin = app.token(Grant::Admin);
+    app.sim.set_faults(rappu_sim::Faults {
+        outage: true,
+        ..Default::default()
+    });
+    let response = app.get("/api/v1/admin/properties", Some(&admin)).await;
+    assert_eq!(response.headers()["retry-after"], "5");
+    let p = expect_problem(response, 503).await;
+    let text = serde_json::to_string(&p).unwrap();
+    assert!(
+        !text.contains("127.0.0.1") && !text.contains("kustannuspaikat"),
+        "{text}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn usage_is_counted_per_route_and_survives_in_sqlite() {
+    let app = spawn_app().await;
+    let admin = app.token(Grant::Admin);
+    for _ in 0..2 {
+        assert_eq!(
+            app.get("/api/v1/admin/properties", Some(&admin))
+                .await
+                .status(),
+            200
+        );
+    }
+    let report: rappu_shared::admin::UsageReport = app
+        .get("/api/v1/admin/usage", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let line = report
+        .lines
+        .iter()
+        .find(|l| l.route == "GET kustannuspaikat/selaa")
+        .expect("counted");
+    assert_eq!(line.calls, 2);
+    assert_eq!(
+        report.total_calls,
+        app.sim
+            .calls()
+            .get(&app.account(), "GET kustannuspaikat/selaa")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn security_headers_are_set() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz", None).await;
+    let h = response.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_tampuuri_configured_the_gateway_uses_that_account() {
+    let app = spawn_app_against(one_account(2), |_| {}).await;
+    let admin = app.token(Grant::Admin);
+    let properties: Vec<rappu_shared::Property> = app
+        .get("/api/v1/admin/properties", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(properties.len(), 2);
+    let ready: rappu_shared::Readiness = app.get("/readyz", None).await.json().await.unwrap();
+    let upstream = ready.checks.iter().find(|c| c.name == "upstream").unwrap();
+    assert_eq!(upstream.detail.as_deref(), Some("tampuuri"));
+    app.stop().await;
+}
