@@ -7,14 +7,18 @@
 //! - [`admin`]: operator views (usage, tokens).
 //! - [`problem`]: RFC 9457 problem details, the shape of every error the gateway returns.
 //! - [`auth`]: the roles a token grants and what the caller learns about itself.
+//! - [`display`]: the stairwell display feed.
 //! - [`health`]: liveness and readiness answers.
 //! - [`property`]: properties, buildings and staircases.
+//! - [`report`]: fault reports and work orders, with their validation rules.
 
 pub mod admin;
 pub mod auth;
+pub mod display;
 pub mod health;
 pub mod problem;
 pub mod property;
+pub mod report;
 
 pub use auth::{Grant, Me, Role};
 pub use health::{Health, Readiness};
