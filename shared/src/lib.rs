@@ -8,6 +8,7 @@
 //! - [`problem`]: RFC 9457 problem details, the shape of every error the gateway returns.
 //! - [`auth`]: the roles a token grants and what the caller learns about itself.
 //! - [`display`]: the stairwell display feed.
+//! - [`finnish_time`]: Finnish local time and dates (EET/EEST) without a tz database.
 //! - [`health`]: liveness and readiness answers.
 //! - [`property`]: properties, buildings and staircases.
 //! - [`report`]: fault reports and work orders, with their validation rules.
@@ -15,6 +16,7 @@
 pub mod admin;
 pub mod auth;
 pub mod display;
+pub mod finnish_time;
 pub mod health;
 pub mod problem;
 pub mod property;

@@ -3,38 +3,12 @@
 //! rule). Tampuuri stamps its data in local time with the offset, e.g.
 //! `2026-11-20T08:00:00+02:00`.
 
-use chrono::{
-    DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Timelike,
-    Utc,
-};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 /// A timestamp as Tampuuri writes it: Finnish local time with its offset.
 pub type Timestamp = DateTime<FixedOffset>;
 
-const HOUR: i32 = 3600;
-
-fn fixed(hours: i32) -> FixedOffset {
-    FixedOffset::east_opt(hours * HOUR).unwrap_or_else(|| Utc.fix())
-}
-
-/// The last Sunday of a 31-day month (March and October both have 31 days).
-fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
-    let last = NaiveDate::from_ymd_opt(year, month, 31)?;
-    let back = u64::from(last.weekday().num_days_from_sunday());
-    last.checked_sub_days(Days::new(back))
-}
-
-/// Finland's UTC offset at a UTC instant.
-pub fn offset_at(utc: NaiveDateTime) -> FixedOffset {
-    let year = utc.year();
-    let one = NaiveTime::from_hms_opt(1, 0, 0).unwrap_or(NaiveTime::MIN);
-    match (last_sunday(year, 3), last_sunday(year, 10)) {
-        (Some(start), Some(end)) if utc >= start.and_time(one) && utc < end.and_time(one) => {
-            fixed(3)
-        }
-        _ => fixed(2),
-    }
-}
+pub use rappu_shared::finnish_time::offset_at;
 
 /// A Finnish wall-clock date and time as a timestamp with the right offset.
 pub fn local(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
