@@ -36,6 +36,64 @@ pub struct Settings {
     pub simulator: SimulatorSettings,
     /// Token verification and minting.
     pub auth: AuthSettings,
+    /// Display feeds and their cache.
+    pub feeds: FeedSettings,
+    /// Tampuuri webhooks in.
+    pub webhooks: WebhookSettings,
+    /// Request rate limits.
+    pub rate_limit: RateLimitSettings,
+}
+
+/// Display feeds and the cache of the Tampuuri data they are built from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// How long fetched Tampuuri data counts as fresh when webhooks are off: the polling
+    /// fallback's refresh interval.
+    pub refresh_secs: u64,
+    /// How long data counts as fresh when webhooks keep it current (a safety net).
+    pub refresh_with_webhooks_secs: u64,
+    /// Longest time old data is served while Tampuuri fails (stale-if-error).
+    pub max_stale_secs: u64,
+    /// `Cache-Control: max-age` for displays.
+    pub client_max_age_secs: u64,
+    /// Most feeds kept (one per building or staircase display).
+    pub capacity: u64,
+    /// SSE heartbeat interval.
+    pub heartbeat_secs: u64,
+}
+
+/// Tampuuri webhooks (a separately priced Tampuuri product).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Shared secret Tampuuri sends in `X-Rappu-Webhook-Secret` (or `?secret=`). Absent:
+    /// webhooks are off and feeds refresh every `feeds.refresh_secs` (polling fallback).
+    /// In demo mode a secret is generated and the simulator is subscribed automatically.
+    #[serde(default, serialize_with = "redacted_opt")]
+    pub secret: Option<SecretString>,
+    /// Days a notification id is remembered for de-duplication.
+    pub dedupe_days: u64,
+}
+
+/// Request rate limits (token bucket: a sustained rate and a burst).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Off: no limits (not for production).
+    pub enabled: bool,
+    /// Per display token: requests per minute.
+    pub display_per_minute: u32,
+    /// Per display token: burst.
+    pub display_burst: u32,
+    /// Per token of other roles: requests per minute.
+    pub token_per_minute: u32,
+    /// Per token of other roles: burst.
+    pub token_burst: u32,
+    /// Per client IP on routes without a token: requests per minute.
+    pub ip_per_minute: u32,
+    /// Per client IP: burst.
+    pub ip_burst: u32,
 }
 
 /// The HTTP server.
@@ -153,6 +211,13 @@ fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Er
     s.serialize_str("[redacted]")
 }
 
+fn redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("[redacted]"),
+        None => s.serialize_none(),
+    }
+}
+
 fn default_software_version() -> String {
     format!("Rappu/{}", env!("CARGO_PKG_VERSION"))
 }
@@ -197,6 +262,27 @@ impl Default for Settings {
                 keys_dir: None,
                 signing_kid: None,
                 revocation_refresh_secs: 5,
+            },
+            feeds: FeedSettings {
+                refresh_secs: 60,
+                refresh_with_webhooks_secs: 900,
+                max_stale_secs: 86_400,
+                client_max_age_secs: 5,
+                capacity: 50_000,
+                heartbeat_secs: 15,
+            },
+            webhooks: WebhookSettings {
+                secret: None,
+                dedupe_days: 14,
+            },
+            rate_limit: RateLimitSettings {
+                enabled: true,
+                display_per_minute: 120,
+                display_burst: 30,
+                token_per_minute: 600,
+                token_burst: 100,
+                ip_per_minute: 120,
+                ip_burst: 60,
             },
         }
     }
@@ -282,7 +368,50 @@ impl Settings {
         if let Some(t) = &self.tampuuri {
             t.validate()?;
         }
+        let f = &self.feeds;
+        if f.refresh_secs == 0 || f.refresh_with_webhooks_secs == 0 {
+            return Err(invalid("feeds.refresh_secs", "must be at least 1"));
+        }
+        if f.max_stale_secs < f.refresh_secs {
+            return Err(invalid(
+                "feeds.max_stale_secs",
+                "must be at least feeds.refresh_secs",
+            ));
+        }
+        if f.capacity == 0 {
+            return Err(invalid("feeds.capacity", "must be at least 1"));
+        }
+        if f.heartbeat_secs == 0 || f.heartbeat_secs > 300 {
+            return Err(invalid("feeds.heartbeat_secs", "must be 1 to 300"));
+        }
+        if let Some(secret) = &self.webhooks.secret
+            && secret.expose_secret().len() < 16
+        {
+            return Err(invalid("webhooks.secret", "must be at least 16 characters"));
+        }
+        let r = &self.rate_limit;
+        for (name, value) in [
+            ("rate_limit.display_per_minute", r.display_per_minute),
+            ("rate_limit.display_burst", r.display_burst),
+            ("rate_limit.token_per_minute", r.token_per_minute),
+            ("rate_limit.token_burst", r.token_burst),
+            ("rate_limit.ip_per_minute", r.ip_per_minute),
+            ("rate_limit.ip_burst", r.ip_burst),
+        ] {
+            if value == 0 {
+                return Err(invalid(name, "must be at least 1"));
+            }
+        }
         Ok(())
+    }
+
+    /// How long fetched data is fresh: shorter without webhooks (polling fallback).
+    pub fn feed_ttl(&self, webhooks_on: bool) -> Duration {
+        Duration::from_secs(if webhooks_on {
+            self.feeds.refresh_with_webhooks_secs
+        } else {
+            self.feeds.refresh_secs
+        })
     }
 
     /// The URL people reach this instance at.

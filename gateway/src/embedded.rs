@@ -85,3 +85,26 @@ pub async fn start(
         task,
     })
 }
+
+/// A random webhook secret for demo mode (the simulator is told it directly).
+pub fn generated_secret() -> SecretString {
+    use rand::RngCore;
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    SecretString::from(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// Subscribes the gateway at `addr` to every account's webhooks, as an operator would in
+/// Tampuuri's admin UI.
+pub fn subscribe(sim: &rappu_sim::Simulator, addr: std::net::SocketAddr, secret: &SecretString) {
+    use secrecy::ExposeSecret;
+    for account in sim.account_names() {
+        let url = format!("http://{addr}/api/v1/webhooks/tampuuri/{account}");
+        let mut listener = rappu_sim::WebhookListener::new(url).with_header(
+            crate::routes::webhooks::SECRET_HEADER,
+            secret.expose_secret(),
+        );
+        listener.account = Some(account.clone());
+        sim.add_listener(listener);
+    }
+}

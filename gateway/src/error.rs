@@ -22,6 +22,9 @@ pub enum ApiError {
     /// The credentials were refused.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A webhook came with a wrong or missing shared secret.
+    #[error("the webhook secret is missing or wrong")]
+    WebhookSecret,
     /// The caller's role may not do this; names the role(s) that may.
     #[error("this resource needs the {0} role")]
     WrongRole(&'static str),
@@ -93,6 +96,9 @@ impl ApiError {
                 S::UNAUTHORIZED,
             ),
             ApiError::Token(_) => ("invalid-token", "Invalid credentials", S::UNAUTHORIZED),
+            ApiError::WebhookSecret => {
+                ("invalid-secret", "Invalid webhook secret", S::UNAUTHORIZED)
+            }
             ApiError::WrongRole(_) => ("forbidden", "Not allowed for this role", S::FORBIDDEN),
             ApiError::OutOfScope(_) => {
                 ("out-of-scope", "Not allowed for this object", S::FORBIDDEN)

@@ -11,7 +11,9 @@
 //! - [`auth`]: keys, tokens, revocation, extractors per role.
 //! - [`upstream`]: the typed Tampuuri client (headers, paging, retries, counting).
 //! - [`property`]: properties and buildings shaped for Rappu's API.
-//! - [`store`]: SQLite (tokens, usage; later the report outbox and webhook dedupe).
+//! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
+//! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
+//! - [`store`]: SQLite (tokens, usage, webhook notifications).
 //! - [`usage`]: upstream call counting for the bill.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
@@ -23,6 +25,7 @@ pub mod config;
 pub mod demo;
 pub mod embedded;
 pub mod error;
+pub mod feeds;
 pub mod http;
 pub mod property;
 pub mod routes;
@@ -32,6 +35,7 @@ pub mod store;
 pub mod telemetry;
 pub mod upstream;
 pub mod usage;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -12,14 +12,19 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use axum::http::HeaderValue;
+
 use crate::auth::{KeyRing, RevocationList, Tokens};
 use crate::config::Settings;
 use crate::embedded;
+use crate::feeds::FeedService;
 use crate::http;
+use crate::http::ratelimit::RateLimits;
 use crate::state::{App, AppState, UpstreamMode};
 use crate::store::Store;
 use crate::upstream::tampuuri::Tampuuri;
 use crate::usage::UsageRecorder;
+use crate::webhooks::WebhookService;
 
 /// A built, bound, not yet serving application.
 pub struct Application {
@@ -34,7 +39,7 @@ pub struct Application {
 impl Application {
     /// Opens the store, loads keys, starts the embedded simulator when no Tampuuri is
     /// configured, and binds `settings.server.addr`.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
 
@@ -47,6 +52,10 @@ impl Application {
             None => {
                 let sim = embedded::start(&settings, shutdown.child_token()).await?;
                 tasks.push(sim.task);
+                // Demo mode: the simulator delivers webhooks to this gateway.
+                if settings.webhooks.secret.is_none() {
+                    settings.webhooks.secret = Some(embedded::generated_secret());
+                }
                 (
                     sim.tampuuri,
                     UpstreamMode::Embedded(sim.simulator),
@@ -74,6 +83,25 @@ impl Application {
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
 
+        let webhook_secret = settings.webhooks.secret.clone();
+        let feeds = FeedService::new(&tampuuri, &settings, webhook_secret.is_some());
+        let webhooks = WebhookService::new(store.clone(), feeds.clone(), Vec::new());
+        let refresh_every = settings
+            .feed_ttl(webhook_secret.is_some())
+            .div_f64(4.0)
+            .clamp(Duration::from_secs(1), Duration::from_secs(30));
+        tasks.push(feeds.spawn_refresher(refresh_every, shutdown.child_token()));
+        if let (UpstreamMode::Embedded(sim), Some(secret)) = (&mode, &webhook_secret) {
+            embedded::subscribe(sim, addr, secret);
+        }
+        let feed_cache_control = HeaderValue::from_str(&format!(
+            "private, max-age={}, stale-while-revalidate={}, stale-if-error={}",
+            settings.feeds.client_max_age_secs,
+            settings.feed_ttl(webhook_secret.is_some()).as_secs(),
+            settings.feeds.max_stale_secs
+        ))?;
+        let limits = RateLimits::new(&settings.rate_limit);
+
         let state = AppState(Arc::new(App {
             settings,
             store,
@@ -81,7 +109,14 @@ impl Application {
             tokens,
             usage,
             mode,
+            feeds,
+            webhooks,
+            webhook_secret,
+            limits,
+            feed_cache_control,
+            shutdown: shutdown.clone(),
         }));
+        tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         Ok(Self {
             listener,
             addr,
@@ -165,6 +200,31 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Once a minute: forget idle rate-limit buckets; once an hour: forget old webhook ids.
+fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut minutes: u64 = 0;
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    state.limits.shrink();
+                    if minutes.is_multiple_of(60) {
+                        let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
+                        let before = chrono::Utc::now().timestamp() - days * 86_400;
+                        if let Err(e) = state.store.prune_notifications(before).await {
+                            tracing::warn!(error = %e, "could not prune webhook notifications");
+                        }
+                    }
+                    minutes += 1;
+                }
+            }
+        }
+    })
 }
 
 fn spawn_revocation_refresh(

@@ -3,11 +3,18 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use axum::http::HeaderValue;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
 use crate::auth::Tokens;
 use crate::config::Settings;
+use crate::feeds::FeedService;
+use crate::http::ratelimit::RateLimits;
 use crate::store::Store;
 use crate::upstream::tampuuri::{Tampuuri, TampuuriClient, UpstreamError};
 use crate::usage::UsageRecorder;
+use crate::webhooks::WebhookService;
 
 /// Where Tampuuri calls go.
 #[derive(Debug, Clone)]
@@ -32,6 +39,18 @@ pub struct App {
     pub usage: UsageRecorder,
     /// Real Tampuuri or the embedded simulator.
     pub mode: UpstreamMode,
+    /// Display feeds.
+    pub feeds: FeedService,
+    /// Webhooks in.
+    pub webhooks: WebhookService,
+    /// The webhook secret; `None` when webhooks are off.
+    pub webhook_secret: Option<SecretString>,
+    /// Request rate limits.
+    pub limits: RateLimits,
+    /// `Cache-Control` of feed responses, built once.
+    pub feed_cache_control: HeaderValue,
+    /// Cancelled at shutdown: long-lived responses (SSE) end with it.
+    pub shutdown: CancellationToken,
 }
 
 impl std::fmt::Debug for App {

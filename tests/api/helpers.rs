@@ -21,6 +21,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The simulator the gateway talks to.
     pub sim: Simulator,
+    /// The simulator's base URL, `http://127.0.0.1:PORT` (admin routes under `/_sim/`).
+    pub sim_url: String,
     /// The data directory (SQLite, keys).
     pub dir: TempDir,
     /// An HTTP client.
@@ -104,9 +106,17 @@ async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -
     let app = Application::build(settings).await.expect("build app");
     let url = format!("http://{}", app.addr());
     let state = app.state();
-    let sim = match (&state.mode, &external) {
-        (UpstreamMode::Embedded(sim), _) => sim.clone(),
-        (UpstreamMode::Tampuuri, Some(running)) => running.sim().clone(),
+    let (sim, sim_url) = match (&state.mode, &external) {
+        (UpstreamMode::Embedded(sim), _) => (
+            sim.clone(),
+            format!(
+                "http://{}",
+                app.simulator_addr().expect("embedded sim address")
+            ),
+        ),
+        (UpstreamMode::Tampuuri, Some(running)) => {
+            (running.sim().clone(), format!("http://{}", running.addr))
+        }
         (UpstreamMode::Tampuuri, None) => panic!("no simulator"),
     };
     let shutdown = app.shutdown_token();
@@ -115,6 +125,7 @@ async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -
         url,
         state,
         sim,
+        sim_url,
         dir,
         http: reqwest::Client::new(),
         shutdown,
@@ -196,4 +207,61 @@ pub async fn expect_problem(response: reqwest::Response, status: u16) -> Problem
 /// Id conversion for the simulator's signed ids.
 pub fn uid(id: i64) -> u64 {
     u64::try_from(id).expect("positive id")
+}
+
+impl TestApp {
+    /// Changes data in the simulator through its admin API (as Tampuuri's UI would), which
+    /// sends webhooks to registered listeners.
+    pub async fn sim_admin(&self, method: reqwest::Method, path: &str, body: serde_json::Value) {
+        let url = format!("{}/_sim/{}", self.sim_url, path.trim_start_matches('/'));
+        let response = self
+            .http
+            .request(method, &url)
+            .json(&body)
+            .send()
+            .await
+            .expect("sim admin");
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+    }
+
+    /// Subscribes this gateway to the simulator's webhooks with `secret`.
+    pub fn subscribe_webhooks(&self, secret: &str) {
+        for account in self.sim.account_names() {
+            let url = format!("{}/api/v1/webhooks/tampuuri/{account}", self.url);
+            let mut listener =
+                rappu_sim::WebhookListener::new(url).with_header("X-Rappu-Webhook-Secret", secret);
+            listener.account = Some(account);
+            self.sim.add_listener(listener);
+        }
+    }
+
+    /// GET the display feed with `token`.
+    pub async fn feed(&self, token: &str) -> rappu_shared::display::DisplayFeed {
+        let response = self.get("/api/v1/display/feed", Some(token)).await;
+        assert_eq!(response.status(), 200, "feed");
+        response.json().await.expect("feed json")
+    }
+}
+
+/// Polls `check` every 20 ms until it returns `Some`, failing after `seconds`.
+pub async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -5,6 +5,7 @@
 
 mod auth;
 mod client;
+mod display;
 mod helpers;
 mod openapi;
 mod problems;

@@ -36,16 +36,20 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     Ok(Some(token))
 }
 
-/// Verifies the request's credentials (once per request: the result is kept in the
-/// request's extensions for later extractors and layers).
+/// The outcome of verifying a request's token, kept in its extensions so a token is
+/// verified once per request however many layers and extractors ask.
+#[derive(Debug, Clone)]
+struct Verified(Result<Arc<Principal>, TokenError>);
+
+/// Verifies the request's credentials (once per request).
 pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
-    if let Some(principal) = parts.extensions.get::<Arc<Principal>>() {
-        return Ok(Arc::clone(principal));
+    if let Some(Verified(outcome)) = parts.extensions.get::<Verified>() {
+        return outcome.clone().map_err(ApiError::Token);
     }
     let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
-    let principal = state.tokens.verify(token)?;
-    parts.extensions.insert(Arc::clone(&principal));
-    Ok(principal)
+    let outcome = state.tokens.verify(token);
+    parts.extensions.insert(Verified(outcome.clone()));
+    outcome.map_err(ApiError::Token)
 }
 
 impl<S> FromRequestParts<S> for Caller

@@ -58,8 +58,8 @@ pub struct Principal {
     pub account: String,
     /// Role and scope.
     pub grant: Grant,
-    /// `jti`.
-    pub token_id: String,
+    /// `jti` (shared: it keys rate limits and revocation checks on every request).
+    pub token_id: Arc<str>,
     /// `exp`.
     pub expires_at: DateTime<Utc>,
 }
@@ -283,7 +283,7 @@ impl Tokens {
             subject: claims.sub,
             account: claims.acct,
             grant: claims.grant,
-            token_id: claims.jti,
+            token_id: Arc::from(claims.jti),
             expires_at,
         })
     }

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod json;
 pub mod openapi;
+pub mod ratelimit;
 pub mod web;
 
 use axum::Router;
@@ -30,6 +31,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
         .merge(routes::me::router())
         .merge(routes::buildings::router())
+        .merge(routes::display::router())
+        .merge(routes::webhooks::router())
         .merge(routes::admin::router())
 }
 
@@ -88,7 +91,8 @@ pub fn router(state: AppState) -> Router {
             request_timeout,
         ));
 
-    Router::new()
+    // Rate limits cover the API and the docs; the web app's static files are not limited.
+    let limited = Router::new()
         .merge(api)
         .nest("/api", Router::new().fallback(api_not_found))
         .merge(Router::<AppState>::from(docs).layer(SetResponseHeaderLayer::overriding(
@@ -97,6 +101,10 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
             ),
         )))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
+
+    Router::new()
+        .merge(limited)
         .merge(web)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(json::BodyLimit(body_limit)))

@@ -17,7 +17,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "The caller's credentials"),
+        (name = "display", description = "Stairwell displays: the feed and its live updates"),
         (name = "buildings", description = "Buildings and staircases"),
+        (name = "webhooks", description = "Tampuuri webhooks in"),
         (name = "admin", description = "Operator routes: usage, tokens"),
     )
 )]

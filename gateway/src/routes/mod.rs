@@ -3,5 +3,7 @@
 
 pub mod admin;
 pub mod buildings;
+pub mod display;
 pub mod health;
 pub mod me;
+pub mod webhooks;

@@ -29,6 +29,19 @@ const STEPS: &[&str] = &[
         calls INTEGER NOT NULL,
         PRIMARY KEY (account, month, route)
     );",
+    // 2: Tampuuri webhook notifications, for de-duplication and the record.
+    "CREATE TABLE webhook_notifications (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        bundle_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        reference_id TEXT NOT NULL,
+        reference_secondary_id TEXT NOT NULL,
+        reference_data TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    );
+    CREATE INDEX webhook_notifications_by_time ON webhook_notifications (received_at);",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

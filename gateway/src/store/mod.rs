@@ -8,6 +8,7 @@
 mod migrations;
 pub mod revocations;
 pub mod usage;
+pub mod webhooks;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,26 @@
+//! Display feeds: one upstream call per resource per change, however many displays poll.
+//!
+//! - [`resources`]: the Tampuuri data feeds are built from, cached per account with single
+//!   flight, TTL, invalidation and stale-if-error.
+//! - [`assemble`]: the pure function from that data to a [`DisplayFeed`], where the privacy
+//!   rules live.
+//! - [`render`]: a feed serialized and gzipped once per version, with its strong ETag.
+//! - [`slots`]: one slot per display scope (building, or building and staircase) holding the
+//!   current rendered feed in a `watch` channel: requests read it, Server-Sent Events
+//!   subscribe to it, rebuilds (single flight, stale-while-revalidate) replace it.
+//! - [`index`]: which buildings a Tampuuri object or party appears in, so a webhook
+//!   invalidates exactly the affected resources.
+//!
+//! [`DisplayFeed`]: rappu_shared::display::DisplayFeed
+
+pub mod assemble;
+pub mod index;
+pub mod render;
+pub mod resources;
+pub mod slots;
+
+#[cfg(test)]
+mod assemble_tests;
+
+pub use render::RenderedFeed;
+pub use slots::{FeedError, FeedKey, FeedService};

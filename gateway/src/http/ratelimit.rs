@@ -1,0 +1,139 @@
+//! Rate limits: per token once the token is verified (display tokens get their own quota),
+//! per client IP for requests without a token. GCRA token buckets from `governor` (the
+//! engine `tower_governor` wraps; used directly here because the key is only known after
+//! the token is verified, and the quota depends on the role).
+//!
+//! A refused request gets `429` problem+json with `Retry-After` and the IETF draft
+//! `RateLimit-Policy` / `RateLimit` headers.
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use rappu_shared::Grant;
+
+use crate::auth::extract::authenticate;
+use crate::config::RateLimitSettings;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// One limiter with the numbers it was built from.
+struct Limit<K: std::hash::Hash + Eq + Clone> {
+    name: &'static str,
+    per_minute: u32,
+    limiter: DefaultKeyedRateLimiter<K>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
+    fn new(name: &'static str, per_minute: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            name,
+            per_minute,
+            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
+        }
+    }
+
+    /// `Ok` or how long to wait.
+    fn check(&self, key: &K) -> Result<(), Duration> {
+        self.limiter
+            .check_key(key)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    fn refused(&self, wait: Duration) -> Response {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut response = ApiError::RateLimited { retry_after: wait }.into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("\"{}\";q={};w=60", self.name, self.per_minute))
+        {
+            headers.insert("ratelimit-policy", v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&format!("\"{}\";r=0;t={}", self.name, secs.max(1))) {
+            headers.insert("ratelimit", v);
+        }
+        response
+    }
+}
+
+/// Every limiter of the gateway.
+pub struct RateLimits {
+    enabled: bool,
+    display: Limit<Arc<str>>,
+    token: Limit<Arc<str>>,
+    ip: Limit<IpAddr>,
+}
+
+impl RateLimits {
+    /// Limiters from the settings.
+    pub fn new(s: &RateLimitSettings) -> Self {
+        Self {
+            enabled: s.enabled,
+            display: Limit::new("display", s.display_per_minute, s.display_burst),
+            token: Limit::new("token", s.token_per_minute, s.token_burst),
+            ip: Limit::new("ip", s.ip_per_minute, s.ip_burst),
+        }
+    }
+
+    /// Forgets keys whose buckets are full again (call now and then; memory stays bounded
+    /// by the number of active clients).
+    pub fn shrink(&self) {
+        self.display.limiter.retain_recent();
+        self.token.limiter.retain_recent();
+        self.ip.limiter.retain_recent();
+    }
+}
+
+/// Middleware: verifies the token if there is one (keeping the result for the handler) and
+/// applies the caller's quota. An invalid token is limited by IP and refused by the route.
+pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let limits = &state.limits;
+    // Health checks come from load balancers and orchestrators: never limited.
+    let path = request.uri().path();
+    if !limits.enabled || path == "/healthz" || path == "/readyz" {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let has_token = parts.headers.contains_key(header::AUTHORIZATION);
+    let verified = if has_token {
+        authenticate(&mut parts, &state).ok()
+    } else {
+        None
+    };
+    let outcome = match verified {
+        Some(principal) => {
+            let limit = if matches!(principal.grant, Grant::Display { .. }) {
+                &limits.display
+            } else {
+                &limits.token
+            };
+            limit
+                .check(&principal.token_id)
+                .map_err(|wait| limit.refused(wait))
+        }
+        None => {
+            let ip = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+            limits.ip.check(&ip).map_err(|wait| limits.ip.refused(wait))
+        }
+    };
+    match outcome {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(refused) => {
+            tracing::info!(path = %parts.uri.path(), "rate limited");
+            refused
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Tampuuri webhooks in: a bundle is authenticated by a shared secret (compared in constant
+//! time, before the body is parsed), parsed tolerantly, recorded durably (each notification
+//! id once), and each new notification invalidates exactly the cached data it affects.
+//!
+//! A notification is only a wake-up call: it says what changed, never the new data, which is
+//! fetched from the API by the rebuild it triggers.
+
+mod bundle;
+pub mod invalidation;
+
+use std::sync::Arc;
+
+pub use bundle::{Bundle, Notification};
+
+use crate::feeds::FeedService;
+use crate::store::webhooks::NotificationRecord;
+use crate::store::{Store, StoreError};
+
+/// What a delivered bundle did.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Receipt {
+    /// Notifications in the bundle.
+    pub received: usize,
+    /// Notifications not seen before (the rest were retries or duplicates).
+    pub new: usize,
+    /// Feeds marked for rebuild.
+    pub feeds_affected: usize,
+}
+
+/// Receives bundles.
+#[derive(Clone)]
+pub struct WebhookService {
+    store: Store,
+    feeds: FeedService,
+    listeners: Arc<Vec<Arc<dyn NotificationListener>>>,
+}
+
+/// Something else that wants to hear about notifications (e.g. fault-report views).
+pub trait NotificationListener: Send + Sync {
+    /// Called once per new notification, after it is recorded.
+    fn notify(&self, account: &str, notification: &NotificationRecord);
+}
+
+impl WebhookService {
+    /// A service recording to `store` and invalidating `feeds`.
+    pub fn new(
+        store: Store,
+        feeds: FeedService,
+        listeners: Vec<Arc<dyn NotificationListener>>,
+    ) -> Self {
+        Self {
+            store,
+            feeds,
+            listeners: Arc::new(listeners),
+        }
+    }
+
+    /// Records `bundle` for `account` and applies its new notifications.
+    pub async fn receive(&self, account: &str, bundle: Bundle) -> Result<Receipt, StoreError> {
+        let received = bundle.notifications.len();
+        let records = bundle.records(account);
+        let fresh = self
+            .store
+            .record_notifications(records, chrono::Utc::now().timestamp())
+            .await?;
+        let mut feeds_affected = 0;
+        for n in &fresh {
+            let plan = invalidation::plan(&self.feeds, account, n);
+            if plan.is_empty() {
+                tracing::debug!(action = %n.action, "webhook notification needs no invalidation");
+            } else {
+                feeds_affected += self
+                    .feeds
+                    .invalidate(account, &plan.resources, &plan.buildings);
+            }
+            for listener in self.listeners.iter() {
+                listener.notify(account, n);
+            }
+        }
+        tracing::info!(account, bundle = %bundle.id, attempt = bundle.attempt, received, new = fresh.len(), feeds_affected, "webhook bundle");
+        Ok(Receipt {
+            received,
+            new: fresh.len(),
+            feeds_affected,
+        })
+    }
+}

@@ -1,0 +1,625 @@
+//! The display feed: privacy over generated worlds, single flight, 304, stale data while
+//! Tampuuri is slow or down, webhooks and live updates, rate limits.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use rappu_shared::Grant;
+use rappu_shared::display::DisplayFeed;
+use rappu_sim::model::{ObjectKind, Role};
+use rappu_sim::{Faults, Snapshot};
+use serde_json::json;
+
+use crate::helpers::{TestApp, eventually, expect_problem, one_account, spawn_app_against, uid};
+
+const SECRET: &str = "test-webhook-secret-0123456789";
+
+fn display(app: &TestApp, building: i64) -> String {
+    app.token(Grant::Display {
+        building: uid(building),
+        staircase: None,
+    })
+}
+
+fn buildings(snapshot: &Snapshot) -> Vec<i64> {
+    snapshot
+        .objects
+        .iter()
+        .filter(|o| o.kohde_metatyyppi == ObjectKind::Rakennus)
+        .map(|o| o.id)
+        .collect()
+}
+
+/// The surnames the rules allow for `apartment`, computed from the simulator's own data.
+fn permitted(snapshot: &Snapshot, apartment: i64) -> BTreeSet<String> {
+    let today = snapshot.today;
+    snapshot
+        .connections
+        .iter()
+        .filter(|c| c.kohde_id == apartment && c.rooli == Role::Asukas)
+        .filter(|c| c.alkaa <= today && c.paattyy.is_none_or(|e| e >= today))
+        .filter(|c| !c.piilota_porrasnaytolta)
+        .filter_map(|c| snapshot.party(c.osapuoli_id))
+        .filter(|p| !p.turvakielto && p.arkistoitu.is_none())
+        .filter_map(|p| p.sukunimi.clone())
+        .collect()
+}
+
+/// Apartment number as shown → names, for every apartment line of a feed.
+fn lines(feed: &DisplayFeed) -> HashMap<String, Vec<String>> {
+    feed.staircases
+        .iter()
+        .flat_map(|s| &s.floors)
+        .flat_map(|f| &f.apartments)
+        .map(|a| (a.number.clone(), a.names.clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_feed_names_exactly_the_permitted_residents_in_generated_worlds() {
+    for seed in [1u64, 7, 42, 2026, 90_210] {
+        let mut config = one_account(4);
+        config.accounts[0].seed = seed;
+        let app = spawn_app_against(config, |s| s.rate_limit.enabled = false).await;
+        let snapshot = app.sim.snapshot("acct").unwrap();
+        for building in buildings(&snapshot) {
+            let feed = app.feed(&display(&app, building)).await;
+            let shown = lines(&feed);
+            let apartments: Vec<_> = snapshot
+                .objects
+                .iter()
+                .filter(|o| o.kohde_metatyyppi == ObjectKind::Huoneisto)
+                .filter(|o| {
+                    let stair = o.yla_kohde_id.and_then(|s| snapshot.object(s));
+                    stair.and_then(|s| s.yla_kohde_id) == Some(building)
+                })
+                .collect();
+            assert_eq!(
+                shown.len(),
+                apartments.len(),
+                "seed {seed}: every apartment has a line"
+            );
+            for apartment in apartments {
+                let names: BTreeSet<String> = shown
+                    .get(&apartment.tunnus)
+                    .unwrap_or_else(|| panic!("seed {seed}: no line for {}", apartment.tunnus))
+                    .iter()
+                    .cloned()
+                    .collect();
+                assert_eq!(
+                    names,
+                    permitted(&snapshot, apartment.id),
+                    "seed {seed}, apartment {}",
+                    apartment.tunnus
+                );
+            }
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_interesting_residents_of_the_demo_data_never_appear() {
+    let app = crate::helpers::spawn_app().await;
+    let snapshot = app.sim.snapshot(&app.account()).unwrap();
+    let r = app.summary().residents;
+    for (kind, examples) in [
+        ("turvakielto", &r.turvakielto),
+        ("hidden", &r.hidden),
+        ("former", &r.former),
+        ("future", &r.future),
+        ("archived", &r.archived),
+    ] {
+        assert!(!examples.is_empty(), "the demo data has {kind} residents");
+        for example in examples {
+            let surname = snapshot
+                .party(example.party_id)
+                .and_then(|p| p.sukunimi.clone())
+                .unwrap();
+            let apartment = snapshot.object(example.apartment_id).unwrap();
+            let feed = app.feed(&display(&app, example.building_id)).await;
+            let names = lines(&feed).remove(&apartment.tunnus).unwrap();
+            // Only a permitted co-resident of the same surname could put it there.
+            if !permitted(&snapshot, example.apartment_id).contains(&surname) {
+                assert!(
+                    !names.contains(&surname),
+                    "{kind} resident {surname} shown in {}",
+                    apartment.tunnus
+                );
+            }
+        }
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_misses_make_one_call_per_resource() {
+    let app = spawn_app_against(one_account(2), |_| {}).await;
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    // A hundred displays of one building, each with its own token, all at once.
+    let tokens: Vec<String> = (0..100).map(|_| display(&app, building)).collect();
+    app.sim.set_faults(Faults {
+        latency_ms: 50,
+        ..Faults::default()
+    });
+    app.sim.reset_calls();
+    let responses = futures::future::join_all(
+        tokens
+            .iter()
+            .map(|t| app.get("/api/v1/display/feed", Some(t))),
+    )
+    .await;
+    let etags: BTreeSet<String> = responses
+        .iter()
+        .map(|r| {
+            assert_eq!(r.status(), 200);
+            r.headers()["etag"].to_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(etags.len(), 1, "everyone got the same version");
+    let calls = app.sim.calls();
+    for (route, expected) in [
+        ("GET kohteet/{id}", 2), // the building and its property
+        ("POST kohteet/{id}/selaa", 1),
+        ("POST osapuolet/yhteydet/selaa", 2), // residents, and the property's staff
+        ("POST uutiset/selaa", 1),
+        ("POST ilmoitukset/selaa", 1),
+    ] {
+        assert_eq!(calls.get("acct", route), expected, "{route}");
+    }
+    assert_eq!(calls.total(), 7);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unchanged_feed_answers_304_and_gzip_is_served_when_asked() {
+    let app = spawn_app_against(one_account(1), |_| {}).await;
+    let token = display(&app, buildings(&app.sim.snapshot("acct").unwrap())[0]);
+    let first = app.get("/api/v1/display/feed", Some(&token)).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.len() == 34,
+        "strong etag {etag}"
+    );
+    let cache_control = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cache_control.starts_with("private, max-age="),
+        "{cache_control}"
+    );
+    assert!(
+        cache_control.contains("stale-while-revalidate=")
+            && cache_control.contains("stale-if-error=")
+    );
+    let body = first.bytes().await.unwrap();
+
+    let again = app
+        .http
+        .get(format!("{}/api/v1/display/feed", app.url))
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"], etag.as_str());
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    let other = app
+        .http
+        .get(format!("{}/api/v1/display/feed", app.url))
+        .bearer_auth(&token)
+        .header("if-none-match", "\"something-else\"")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    assert_eq!(other.headers()["content-encoding"], "gzip");
+    let gz = other.bytes().await.unwrap();
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut plain).unwrap();
+    assert_eq!(plain, body.to_vec());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stale_while_revalidate_then_stale_if_error_then_gone() {
+    let app = spawn_app_against(one_account(1), |s| {
+        s.feeds.refresh_secs = 60;
+        s.feeds.max_stale_secs = 600;
+        s.tampuuri.as_mut().unwrap().max_retries = 0;
+    })
+    .await;
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    let building = buildings(&snapshot)[0];
+    let token = display(&app, building);
+    let first = app.feed(&token).await;
+    assert!(!first.stale);
+
+    // A change in Tampuuri, no webhook: visible only after the refresh interval.
+    let example = app
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    app.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", example.party_id),
+        json!({"Sukunimi": "Uusinimi"}),
+    )
+    .await;
+    assert_eq!(
+        app.feed(&token).await,
+        first,
+        "fresh data is served from the cache"
+    );
+
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(61)).await;
+    tokio::time::resume();
+    app.sim.reset_calls();
+    // Past its freshness: answered at once from the old version, refreshed in the background.
+    assert_eq!(app.feed(&token).await, first);
+    let fresh = eventually(5, "the background refresh", || async {
+        let feed = app.feed(&token).await;
+        (feed != first).then_some(feed)
+    })
+    .await;
+    assert!(lines(&fresh).values().flatten().any(|n| n == "Uusinimi"));
+    assert!(app.sim.calls().total() >= 5, "the refresh called Tampuuri");
+
+    // Tampuuri goes down: the last good feed stays, marked stale with its age.
+    app.sim.set_faults(Faults {
+        outage: true,
+        ..Faults::default()
+    });
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(61)).await;
+    tokio::time::resume();
+    let stale = eventually(5, "a stale-marked feed", || async {
+        let feed = app.feed(&token).await;
+        feed.stale.then_some(feed)
+    })
+    .await;
+    assert_eq!(
+        stale.staircases, fresh.staircases,
+        "the same data, marked stale"
+    );
+    assert_eq!(
+        stale.data_as_of, fresh.data_as_of,
+        "data_as_of tells its age"
+    );
+
+    // Beyond the stale-if-error limit nothing is served.
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(700)).await;
+    tokio::time::resume();
+    let problem = expect_problem(app.get("/api/v1/display/feed", Some(&token)).await, 503).await;
+    assert_eq!(problem.slug(), "upstream-unavailable");
+
+    // Tampuuri is back: the feed recovers by itself.
+    app.sim.set_faults(Faults::default());
+    let recovered = app.feed(&token).await;
+    assert!(!recovered.stale);
+    app.stop().await;
+}
+
+async fn post_bundle(app: &TestApp, secret: &str, bundle: &serde_json::Value) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/v1/webhooks/tampuuri/acct", app.url))
+        .header("x-rappu-webhook-secret", secret)
+        .json(bundle)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_bundle_delivered_five_times_has_one_effect() {
+    let app = spawn_app_against(one_account(1), |s| s.webhooks.secret = Some(SECRET.into())).await;
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    let token = display(&app, building);
+    app.feed(&token).await;
+    let example = app
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    let bundle = json!({"Id": "b1", "Attempt": 1, "Properties": {}, "Notifications": [
+        {"Action": "KohdeOsapuoliMuokkaa", "Id": "n1", "Account": "*****",
+         "ReferenceId": example.apartment_id.to_string(), "ReferenceSecondaryId": example.party_id.to_string(),
+         "ReferenceData": "", "ReferenceJson": "", "Timestamp": "2026-11-23T10:00:00.00", "DateTimeZone": "UTC"},
+        {"Action": "JokinUusiTapahtuma", "Id": "n2", "ReferenceId": "1"}
+    ]});
+    app.sim.reset_calls();
+    let mut receipts = Vec::new();
+    for attempt in 1..=5 {
+        let mut b = bundle.clone();
+        b["Attempt"] = json!(attempt);
+        let response = post_bundle(&app, SECRET, &b).await;
+        assert_eq!(response.status(), 200);
+        let receipt: serde_json::Value = response.json().await.unwrap();
+        receipts.push((
+            receipt["new"].as_u64().unwrap(),
+            receipt["feeds_affected"].as_u64().unwrap(),
+        ));
+        app.feed(&token).await;
+    }
+    assert_eq!(
+        receipts[0],
+        (2, 1),
+        "first delivery: two new notifications, one feed"
+    );
+    assert!(receipts[1..].iter().all(|r| *r == (0, 0)), "{receipts:?}");
+    assert_eq!(
+        app.sim.calls().get("acct", "POST osapuolet/yhteydet/selaa"),
+        1,
+        "one refetch of the residents"
+    );
+    assert_eq!(app.sim.calls().total(), 1, "nothing else refetched");
+    assert_eq!(app.state.store.notification_count().await.unwrap(), 2);
+
+    // Wrong, missing secret: refused before parsing.
+    let p = expect_problem(
+        post_bundle(&app, "wrong-secret-wrong-secret", &bundle).await,
+        401,
+    )
+    .await;
+    assert_eq!(p.slug(), "invalid-secret");
+    let response = app
+        .http
+        .post(format!("{}/api/v1/webhooks/tampuuri/acct", app.url))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 401).await;
+    // Right secret, garbage body: 400; unknown account: 404.
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/webhooks/tampuuri/acct?secret={SECRET}",
+            app.url
+        ))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 400).await;
+    let response = app
+        .http
+        .post(format!("{}/api/v1/webhooks/tampuuri/nobody", app.url))
+        .header("x-rappu-webhook-secret", SECRET)
+        .json(&bundle)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 404).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn webhooks_are_off_without_a_secret() {
+    let app = spawn_app_against(one_account(1), |_| {}).await;
+    let response = post_bundle(&app, SECRET, &json!({"Notifications": []})).await;
+    expect_problem(response, 404).await;
+    app.stop().await;
+}
+
+/// Reads Server-Sent Events from a response, one `(id, data)` per `feed` event.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, token: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = app
+            .http
+            .get(format!("{}/api/v1/display/events", app.url))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next `feed` event within `within`, or `None`.
+    async fn next(&mut self, within: Duration) -> Option<(String, serde_json::Value)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name).map(|v| v.trim_start().to_owned()))
+                };
+                if field("event:").as_deref() == Some("feed") {
+                    let data = serde_json::from_str(&field("data:").unwrap()).unwrap();
+                    return Some((field("id:").unwrap(), data));
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_reaches_subscribed_displays_as_an_event() {
+    let app = spawn_app_against(one_account(1), |s| s.webhooks.secret = Some(SECRET.into())).await;
+    app.subscribe_webhooks(SECRET);
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    let token = display(&app, building);
+    let mut events = Events::open(&app, &token, None).await;
+    let (first_id, first) = events
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the current version at once");
+    assert_eq!(first["etag"].as_str().unwrap().trim_matches('"'), first_id);
+
+    let example = app
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    let started = std::time::Instant::now();
+    app.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", example.party_id),
+        json!({"Sukunimi": "Muuttunut"}),
+    )
+    .await;
+    let (id, data) = events
+        .next(Duration::from_secs(5))
+        .await
+        .expect("an event after the change");
+    println!("change → event: {:?}", started.elapsed());
+    assert_ne!(id, first_id);
+    // The event's ETag is the feed's.
+    let response = app.get("/api/v1/display/feed", Some(&token)).await;
+    assert_eq!(
+        response.headers()["etag"].to_str().unwrap(),
+        data["etag"].as_str().unwrap()
+    );
+    let feed: DisplayFeed = response.json().await.unwrap();
+    assert!(lines(&feed).values().flatten().any(|n| n == "Muuttunut"));
+
+    // Reconnecting with the current id: no event until the next change; with an old one: at once.
+    let mut up_to_date = Events::open(&app, &token, Some(&id)).await;
+    assert!(up_to_date.next(Duration::from_millis(300)).await.is_none());
+    let mut behind = Events::open(&app, &token, Some(&first_id)).await;
+    assert_eq!(behind.next(Duration::from_secs(5)).await.unwrap().0, id);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn displays_and_anonymous_clients_are_rate_limited_with_429() {
+    let app = spawn_app_against(one_account(1), |s| {
+        s.rate_limit.display_burst = 3;
+        s.rate_limit.display_per_minute = 1;
+        s.rate_limit.ip_burst = 2;
+        s.rate_limit.ip_per_minute = 1;
+    })
+    .await;
+    let token = display(&app, buildings(&app.sim.snapshot("acct").unwrap())[0]);
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/api/v1/display/feed", Some(&token)).await.status(),
+            200
+        );
+    }
+    let refused = app.get("/api/v1/display/feed", Some(&token)).await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert_eq!(
+        refused.headers()["ratelimit-policy"],
+        "\"display\";q=1;w=60"
+    );
+    assert!(
+        refused.headers()["ratelimit"]
+            .to_str()
+            .unwrap()
+            .starts_with("\"display\";r=0;t=")
+    );
+    expect_problem(refused, 429).await;
+    // Another display is not affected.
+    let other = display(&app, buildings(&app.sim.snapshot("acct").unwrap())[0]);
+    assert_eq!(
+        app.get("/api/v1/display/feed", Some(&other)).await.status(),
+        200
+    );
+
+    // Without a token: per IP. Health checks are never limited.
+    for _ in 0..2 {
+        assert_eq!(app.get("/openapi.json", None).await.status(), 200);
+    }
+    expect_problem(app.get("/openapi.json", None).await, 429).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/healthz", None).await.status(), 200);
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn misconfigured_or_wrong_tokens_are_refused() {
+    let app = spawn_app_against(one_account(1), |_| {}).await;
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    let building = buildings(&snapshot)[0];
+    let property = snapshot
+        .objects
+        .iter()
+        .find(|o| o.kohde_metatyyppi == ObjectKind::Kustannuspaikka)
+        .unwrap()
+        .id;
+    let not_a_building = app.token(Grant::Display {
+        building: uid(property),
+        staircase: None,
+    });
+    expect_problem(
+        app.get("/api/v1/display/feed", Some(&not_a_building)).await,
+        404,
+    )
+    .await;
+    let no_such = app.token(Grant::Display {
+        building: 999_999_999,
+        staircase: None,
+    });
+    expect_problem(app.get("/api/v1/display/feed", Some(&no_such)).await, 404).await;
+    let wrong_stair = app.token(Grant::Display {
+        building: uid(building),
+        staircase: Some(1),
+    });
+    expect_problem(
+        app.get("/api/v1/display/feed", Some(&wrong_stair)).await,
+        404,
+    )
+    .await;
+    let admin = app.token(Grant::Admin);
+    expect_problem(app.get("/api/v1/display/feed", Some(&admin)).await, 403).await;
+    expect_problem(app.get("/api/v1/display/events", Some(&admin)).await, 403).await;
+    expect_problem(app.get("/api/v1/display/feed", None).await, 401).await;
+
+    // A staircase display shows only its staircase.
+    let stair = snapshot
+        .objects
+        .iter()
+        .find(|o| o.kohde_metatyyppi == ObjectKind::Porras && o.yla_kohde_id == Some(building))
+        .unwrap();
+    let token = app.token(Grant::Display {
+        building: uid(building),
+        staircase: Some(uid(stair.id)),
+    });
+    let feed = app.feed(&token).await;
+    assert_eq!(feed.staircases.len(), 1);
+    assert_eq!(feed.staircases[0].id, uid(stair.id));
+    app.stop().await;
+}
