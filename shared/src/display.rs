@@ -24,6 +24,9 @@ pub struct DisplayFeed {
     pub generated_at: DateTime<Utc>,
     /// When the oldest piece of Tampuuri data in it was fetched.
     pub data_as_of: DateTime<Utc>,
+    /// True when Tampuuri could not be reached and older data stands in (stale-if-error);
+    /// `data_as_of` tells how old.
+    pub stale: bool,
 }
 
 /// The building a display stands in.
