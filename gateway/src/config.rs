@@ -53,6 +53,9 @@ pub struct FeedSettings {
     pub refresh_secs: u64,
     /// How long data counts as fresh when webhooks keep it current (a safety net).
     pub refresh_with_webhooks_secs: u64,
+    /// How long the registry tree (buildings, staircases, apartments) counts as fresh; it
+    /// almost never changes, and webhooks invalidate it when it does.
+    pub structure_refresh_secs: u64,
     /// Longest time old data is served while Tampuuri fails (stale-if-error).
     pub max_stale_secs: u64,
     /// `Cache-Control: max-age` for displays.
@@ -264,8 +267,9 @@ impl Default for Settings {
                 revocation_refresh_secs: 5,
             },
             feeds: FeedSettings {
-                refresh_secs: 60,
-                refresh_with_webhooks_secs: 900,
+                refresh_secs: 300,
+                refresh_with_webhooks_secs: 21_600,
+                structure_refresh_secs: 86_400,
                 max_stale_secs: 86_400,
                 client_max_age_secs: 5,
                 capacity: 50_000,
@@ -369,7 +373,7 @@ impl Settings {
             t.validate()?;
         }
         let f = &self.feeds;
-        if f.refresh_secs == 0 || f.refresh_with_webhooks_secs == 0 {
+        if f.refresh_secs == 0 || f.refresh_with_webhooks_secs == 0 || f.structure_refresh_secs == 0 {
             return Err(invalid("feeds.refresh_secs", "must be at least 1"));
         }
         if f.max_stale_secs < f.refresh_secs {

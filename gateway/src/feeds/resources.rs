@@ -103,6 +103,8 @@ pub struct Fetched {
     pub value: Arc<Cached>,
     /// True when a refetch failed and the old value stands in (stale-if-error).
     pub stale: bool,
+    /// Until when the value counts as fresh.
+    pub fresh_until: Instant,
 }
 
 type Flight = Shared<BoxFuture<'static, Result<Arc<Cached>, UpstreamError>>>;
@@ -112,13 +114,33 @@ pub struct ResourceCache {
     tampuuri: Tampuuri,
     entries: moka::sync::Cache<ResourceKey, Arc<Cached>>,
     flights: Arc<Mutex<HashMap<ResourceKey, Flight>>>,
-    ttl: Duration,
+    ttl: Freshness,
     max_stale: Duration,
+}
+
+/// How long each kind of resource stays fresh.
+#[derive(Debug, Clone, Copy)]
+pub struct Freshness {
+    /// Residents, staff, announcements, open reports: what changes day to day.
+    pub volatile: Duration,
+    /// Buildings, properties, staircases and apartments: the registry tree, which almost
+    /// never changes (and webhooks invalidate it when it does).
+    pub structure: Duration,
+}
+
+impl Freshness {
+    /// The freshness of `resource`.
+    pub fn of(&self, resource: &Resource) -> Duration {
+        match resource {
+            Resource::Object(_) | Resource::BuildingTree(_) => self.structure,
+            _ => self.volatile,
+        }
+    }
 }
 
 impl ResourceCache {
     /// A cache over `tampuuri` holding at most `capacity` resources.
-    pub fn new(tampuuri: Tampuuri, capacity: u64, ttl: Duration, max_stale: Duration) -> Self {
+    pub fn new(tampuuri: Tampuuri, capacity: u64, ttl: Freshness, max_stale: Duration) -> Self {
         Self {
             tampuuri,
             entries: moka::sync::Cache::builder()
@@ -132,32 +154,39 @@ impl ResourceCache {
         }
     }
 
-    /// How long a value is fresh.
-    pub fn ttl(&self) -> Duration {
+    /// How long values are fresh.
+    pub fn freshness(&self) -> Freshness {
         self.ttl
     }
 
     /// The value of `key`: cached if fresh, else fetched (once for all concurrent callers),
     /// else the old value if the fetch failed and it is not too old.
     pub async fn get(&self, key: &ResourceKey) -> Result<Fetched, UpstreamError> {
+        let ttl = self.ttl.of(&key.resource);
         let current = self.entries.get(key);
         if let Some(value) = &current
-            && value.is_fresh(self.ttl)
+            && value.is_fresh(ttl)
         {
             return Ok(Fetched {
+                fresh_until: value.fetched + ttl,
                 value: Arc::clone(value),
                 stale: false,
             });
         }
         match self.flight(key).await {
             Ok(value) => Ok(Fetched {
+                fresh_until: value.fetched + ttl,
                 value,
                 stale: false,
             }),
             Err(error) => match current {
                 Some(value) if value.fetched.elapsed() <= self.max_stale => {
                     tracing::warn!(resource = ?key.resource, %error, age_secs = value.fetched.elapsed().as_secs(), "serving stale data");
-                    Ok(Fetched { value, stale: true })
+                    Ok(Fetched {
+                        fresh_until: Instant::now(),
+                        value,
+                        stale: true,
+                    })
                 }
                 _ => Err(error),
             },

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use super::assemble::{AssembleError, Inputs, assemble};
 use super::index::{AccountIndex, BuildingFootprint};
 use super::render::RenderedFeed;
-use super::resources::{Fetched, Resource, ResourceCache, ResourceData, ResourceKey};
+use super::resources::{Fetched, Freshness, Resource, ResourceCache, ResourceData, ResourceKey};
 use crate::config::Settings;
 use crate::upstream::tampuuri::model::ObjectKind;
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
@@ -121,7 +121,11 @@ impl FeedService {
                 resources: ResourceCache::new(
                     tampuuri.clone(),
                     feeds.capacity.saturating_mul(8),
-                    settings.feed_ttl(webhooks_on),
+                    Freshness {
+                        volatile: settings.feed_ttl(webhooks_on),
+                        structure: Duration::from_secs(feeds.structure_refresh_secs)
+                            .max(settings.feed_ttl(webhooks_on)),
+                    },
                     max_stale,
                 ),
                 slots: moka::sync::Cache::builder()
@@ -289,12 +293,11 @@ impl FeedService {
             .min()
             .unwrap_or_else(Utc::now);
         let now = Utc::now();
-        let ttl = self.inner.resources.ttl();
         let mut fresh_until = if stale {
             Instant::now() + STALE_RETRY
         } else {
             all.iter()
-                .map(|f| f.value.fetched + ttl)
+                .map(|f| f.fresh_until)
                 .min()
                 .unwrap_or_else(Instant::now)
         };
