@@ -33,13 +33,15 @@ pub fn HealthStatus() -> Html {
     }
     let (kind, text) = match &*state {
         HealthState::Loading => ("loading", "Tarkistetaan palvelun tilaa…".to_owned()),
-        HealthState::Ready(health) if health.status == "ok" => (
-            "ok",
-            format!("Palvelu toimii (versio {}).", health.version),
-        ),
+        HealthState::Ready(health) if health.status == "ok" => {
+            ("ok", format!("Palvelu toimii (versio {}).", health.version))
+        }
         HealthState::Ready(health) => (
             "degraded",
-            format!("Palvelun tila: {} (versio {}).", health.status, health.version),
+            format!(
+                "Palvelun tila: {} (versio {}).",
+                health.status, health.version
+            ),
         ),
         HealthState::Failed(error) => ("error", format!("Palveluun ei saada yhteyttä: {error}.")),
     };

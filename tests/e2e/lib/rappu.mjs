@@ -1,0 +1,189 @@
+// Helpers for Rappu's browser tests: start the real gateway on a free port with a fresh data
+// directory, and launch Debian's Chromium through playwright-core.
+//
+//   const rappu = await startRappu();          // { url, ready, stop() }
+//   const browser = await launchBrowser();     // a playwright-core Browser; close() cleans up
+//
+// Environment: RAPPU_BIN (default target/debug/rappu), RAPPU_WEB_DIR (default web/dist),
+// CHROMIUM (default /usr/bin/chromium).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+/** The workspace root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+/** Where tests write screenshots (git-ignored). */
+export const SCREENSHOTS = path.join(ROOT, "tests/e2e/screenshots");
+
+/** Variables for this harness and scripts/, not configuration for the gateway. */
+const HARNESS_VARIABLES = [
+  "RAPPU_BIN", "RAPPU_WEB_DIR", "RAPPU_E2E_LOG", "RAPPU_WASM_TOOLCHAIN", "RAPPU_CACHE_DIR",
+  "RAPPU_RUSTUP_TIMEOUT", "RAPPU_WEB_BUDGET_GZIP",
+];
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts `rappu serve` on 127.0.0.1:0 with a fresh data directory and waits until it writes
+ * its ready file (`{"url": "http://127.0.0.1:PORT", ...}`).
+ *
+ * @param {object} [opts]
+ * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else target/debug/rappu)
+ * @param {string} [opts.webDir] the built web app (RAPPU_WEB_DIR, else web/dist)
+ * @param {string[]} [opts.args] more arguments for `rappu serve`
+ * @param {Record<string, string>} [opts.env] more environment variables
+ * @param {number} [opts.timeoutMs] how long to wait for the ready file (default 30 s)
+ * @returns {Promise<{url: string, ready: object, dataDir: string, stop: () => Promise<void>}>}
+ */
+export async function startRappu(opts = {}) {
+  const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || "target/debug/rappu");
+  const webDir = path.resolve(ROOT, opts.webDir || process.env.RAPPU_WEB_DIR || "web/dist");
+  if (!fs.existsSync(bin)) throw new Error(`${bin} not found: run cargo build -p rappu-gateway`);
+  if (!fs.existsSync(path.join(webDir, "index.html"))) {
+    throw new Error(`${webDir}/index.html not found: run scripts/build-web`);
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "rappu-e2e-"));
+  const dataDir = path.join(tmp, "data");
+  const readyFile = path.join(tmp, "ready.json");
+  fs.mkdirSync(dataDir);
+  const args = [
+    "serve",
+    "--addr", "127.0.0.1:0",
+    "--data-dir", dataDir,
+    "--web-dir", webDir,
+    "--ready-file", readyFile,
+    ...(opts.args ?? []),
+  ];
+  // The gateway reads RAPPU_* variables as configuration and refuses unknown ones: keep the
+  // harness's and the build scripts' own variables away from it.
+  const env = { ...process.env };
+  for (const name of HARNESS_VARIABLES) delete env[name];
+  const child = spawn(bin, args, {
+    cwd: tmp,
+    env: { ...env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // Keep the gateway's output to explain a failure; print it when asked to.
+  let output = "";
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-20_000);
+    if (process.env.RAPPU_E2E_LOG) process.stderr.write(chunk);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exited = null;
+  const exit = new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+    child.on("error", (error) => {
+      exited = { error };
+      resolve(exited);
+    });
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (exited === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exit;
+      clearTimeout(timer);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+
+  // The gateway writes the file once it listens (written whole, then renamed, or at least
+  // complete JSON): poll with a deadline, and give up early if the process dies.
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let ready = null;
+  while (ready === null) {
+    if (exited !== null) {
+      await stop();
+      throw new Error(`rappu exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`rappu wrote no ready file within the deadline:\n${output}`);
+    }
+    try {
+      ready = JSON.parse(fs.readFileSync(readyFile, "utf8"));
+    } catch {
+      await delay(25);
+    }
+  }
+  if (typeof ready.url !== "string") {
+    await stop();
+    throw new Error(`ready file has no url: ${JSON.stringify(ready)}`);
+  }
+  return { url: ready.url.replace(/\/$/, ""), ready, dataDir, stop, output: () => output };
+}
+
+/**
+ * Launches Debian's Chromium headless with a fresh profile; the flags keep it off the
+ * network (this machine's closed network refuses Chromium's background connections).
+ * `browser.close()` also removes the profile.
+ */
+export async function launchBrowser() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rappu-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+    locale: "fi-FI",
+    viewport: { width: 1280, height: 800 },
+  });
+  return {
+    context,
+    newPage: () => context.newPage(),
+    close: async () => {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Collects what must not happen on a page: console errors, uncaught exceptions, CSP
+ * violations (reported by the page's own `securitypolicyviolation` events), failed requests
+ * and HTTP errors. Call before the first `goto`.
+ */
+export async function watchPage(page) {
+  const problems = [];
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (event) => {
+      window.__cspViolations.push(`${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+    });
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("requestfailed", (request) =>
+    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return {
+    /** Everything seen so far, CSP violations included. */
+    async problems() {
+      const csp = await page.evaluate(() => window.__cspViolations ?? []);
+      return [...problems, ...csp.map((v) => `CSP violation: ${v}`)];
+    },
+  };
+}
