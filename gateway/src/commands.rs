@@ -27,6 +27,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig(common) => {
             let settings = load(config, Some(&common))?;
             println!("configuration is valid");
+            for name in crate::config::ignored_env_vars() {
+                println!(
+                    "note: {name} is not a Rappu setting (settings are RAPPU_<SECTION>__<KEY>)"
+                );
+            }
             println!("{}", toml_like(&settings)?);
             Ok(())
         }

@@ -292,6 +292,46 @@ impl Default for Settings {
     }
 }
 
+/// The top-level settings `RAPPU_*` variables may set. Other `RAPPU_*` variables belong to
+/// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
+/// alone; a misspelt key *inside* a section is still an error.
+const SECTIONS: &[&str] = &[
+    "server",
+    "data_dir",
+    "web_dir",
+    "log",
+    "tampuuri",
+    "simulator",
+    "auth",
+    "feeds",
+    "webhooks",
+    "rate_limit",
+];
+
+fn section_of(key: &str) -> &str {
+    key.split("__").next().unwrap_or(key)
+}
+
+fn settings_env() -> Env {
+    Env::prefixed(ENV_PREFIX)
+        .filter(|key| {
+            let section = section_of(key.as_str());
+            SECTIONS.iter().any(|s| section.eq_ignore_ascii_case(s))
+        })
+        .split("__")
+}
+
+/// `RAPPU_*` variables that are not settings (shown by `rappu check-config`, so a misspelt
+/// section name does not go unnoticed).
+pub fn ignored_env_vars() -> Vec<String> {
+    std::env::vars()
+        .filter_map(|(name, _)| {
+            let key = name.strip_prefix(ENV_PREFIX)?.to_ascii_lowercase();
+            (!SECTIONS.contains(&section_of(&key))).then_some(name)
+        })
+        .collect()
+}
+
 /// A setting that is missing or wrong, named by its path (`tampuuri.base_url`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -332,7 +372,7 @@ impl Settings {
             }
             None => figment = figment.merge(Toml::file("rappu.toml")),
         }
-        let figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+        let figment = figment.merge(settings_env());
         let settings: Settings = figment.extract().map_err(Box::new)?;
         settings.validate()?;
         Ok(settings)
@@ -373,7 +413,8 @@ impl Settings {
             t.validate()?;
         }
         let f = &self.feeds;
-        if f.refresh_secs == 0 || f.refresh_with_webhooks_secs == 0 || f.structure_refresh_secs == 0 {
+        if f.refresh_secs == 0 || f.refresh_with_webhooks_secs == 0 || f.structure_refresh_secs == 0
+        {
             return Err(invalid("feeds.refresh_secs", "must be at least 1"));
         }
         if f.max_stale_secs < f.refresh_secs {
@@ -579,6 +620,27 @@ mod tests {
         t.accounts.push(t.accounts[0].clone());
         let err = s.validate().unwrap_err().to_string();
         assert!(err.starts_with("tampuuri.accounts[1].name"), "{err}");
+    }
+
+    #[test]
+    fn reads_settings_from_the_environment_and_leaves_other_rappu_variables_alone() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("RAPPU_SERVER__ADDR", "127.0.0.1:9999");
+            jail.set_env("RAPPU_FEEDS__REFRESH_SECS", "120");
+            jail.set_env("RAPPU_PROFILE", "release");
+            jail.set_env("RAPPU_WASM_TOOLCHAIN", "debian");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.addr.port(), 9999);
+            assert_eq!(s.feeds.refresh_secs, 120);
+            let ignored = ignored_env_vars();
+            assert!(ignored.contains(&"RAPPU_PROFILE".to_owned()), "{ignored:?}");
+            assert!(!ignored.iter().any(|v| v.starts_with("RAPPU_SERVER")));
+            // A misspelt key inside a section is an error naming it.
+            jail.set_env("RAPPU_SERVER__ADRES", "x");
+            let err = Settings::load(None).unwrap_err().to_string();
+            assert!(err.contains("adres"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::header;
+use axum::http::{HeaderValue, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rappu_shared::Problem;
@@ -18,24 +18,34 @@ tokio::task_local! {
     static CONTEXT: RequestContext;
 }
 
-/// What an error document says about the request it answers.
+/// What an error document says about the request it answers. Cheap to make for every
+/// request (reference-counted clones); turned into text only when an error needs it.
 #[derive(Debug, Clone)]
 struct RequestContext {
-    request_id: Option<String>,
-    path: String,
+    request_id: Option<HeaderValue>,
+    uri: Uri,
+}
+
+impl RequestContext {
+    fn request_id(&self) -> Option<String> {
+        self.request_id
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
 }
 
 /// Fills `request_id` and `instance` of `problem` from the current request, if any.
 pub fn fill(problem: &mut Problem) {
     let _ = CONTEXT.try_with(|c| {
-        problem.request_id.clone_from(&c.request_id);
-        problem.instance = Some(c.path.clone());
+        problem.request_id = c.request_id();
+        problem.instance = Some(c.uri.path().to_owned());
     });
 }
 
 /// The request id of the current request, if any.
 pub fn request_id() -> Option<String> {
-    CONTEXT.try_with(|c| c.request_id.clone()).ok().flatten()
+    CONTEXT.try_with(RequestContext::request_id).ok().flatten()
 }
 
 /// Middleware: runs the request inside its context, then converts any error response that
@@ -43,12 +53,8 @@ pub fn request_id() -> Option<String> {
 /// timeout, a panic) into one, keeping its status and headers.
 pub async fn problem_context(request: Request, next: Next) -> Response {
     let context = RequestContext {
-        request_id: request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        path: request.uri().path().to_owned(),
+        request_id: request.headers().get("x-request-id").cloned(),
+        uri: request.uri().clone(),
     };
     let response = CONTEXT.scope(context.clone(), next.run(request)).await;
     let status = response.status();
@@ -93,8 +99,8 @@ pub async fn problem_context(request: Request, next: Next) -> Response {
     };
     let mut problem = Problem::new(slug, title, status.as_u16());
     problem.detail = detail;
-    problem.request_id = context.request_id;
-    problem.instance = Some(context.path);
+    problem.request_id = context.request_id();
+    problem.instance = Some(context.uri.path().to_owned());
     let fresh = problem_response(&problem);
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::CONTENT_ENCODING);

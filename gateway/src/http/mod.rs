@@ -55,13 +55,15 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The path only: query strings may carry one-time codes.
+                // The path only: query strings may carry one-time codes. DEBUG level: at the
+                // default INFO the span costs nothing on the hot path; errors carry the
+                // request id in their problem document and in the log line.
                 let request_id = request
                     .headers()
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
+                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
             }),
         )
         .layer(PropagateRequestIdLayer::new(x_request_id))
