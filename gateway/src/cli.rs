@@ -36,6 +36,33 @@ pub enum Command {
     /// Manage the token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Print a one-time enrolment link for a stairwell display (open it once on the display).
+    EnrollDisplay {
+        /// Building object id.
+        #[arg(long)]
+        building: u64,
+        /// Staircase object id, for a display that shows one staircase.
+        #[arg(long)]
+        staircase: Option<u64>,
+        /// A name for the display, e.g. `Koivukuja 3 A`.
+        #[arg(long)]
+        label: Option<String>,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        link: LinkArgs,
+    },
+    /// Print a one-time login link for a resident (valid for a day).
+    LoginLink {
+        /// Party id of the resident.
+        #[arg(long)]
+        party: u64,
+        /// Apartment object id.
+        #[arg(long)]
+        apartment: u64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        link: LinkArgs,
+    },
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig(CommonArgs),
     /// Print the OpenAPI document of this build.
@@ -150,6 +177,20 @@ pub struct MintArgs {
     /// Lifetime, e.g. `30d`, `12h`. Default: display 365d, resident 30d, partner 90d, admin 1d.
     #[arg(long, value_parser = humantime::parse_duration)]
     pub ttl: Option<Duration>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// Options of the link commands.
+#[derive(Debug, Clone, Args)]
+pub struct LinkArgs {
+    /// Tampuuri account. Default: the first configured account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Public URL of the gateway for the link. Default: `server.public_url`, else from `server.addr`.
+    #[arg(long)]
+    pub public_url: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

@@ -8,7 +8,7 @@ use rappu_shared::Grant;
 
 use crate::auth::{KeyRing, RevocationList, TokenRequest, Tokens, keys};
 use crate::cli::{
-    Cli, Command, CommonArgs, KeysCommand, MintArgs, ServeArgs, SimArgs, TokenCommand,
+    Cli, Command, CommonArgs, KeysCommand, LinkArgs, MintArgs, ServeArgs, SimArgs, TokenCommand,
 };
 use crate::config::Settings;
 use crate::startup::{Application, shutdown_signal};
@@ -24,6 +24,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim(args).await,
         Command::Token(cmd) => token(config, cmd),
         Command::Keys(cmd) => keys_command(config, cmd),
+        Command::EnrollDisplay {
+            building,
+            staircase,
+            label,
+            link,
+        } => {
+            let subject = label.unwrap_or_else(|| format!("display-{building}"));
+            print_link(
+                config,
+                link,
+                Grant::Display {
+                    building,
+                    staircase,
+                },
+                subject,
+            )
+        }
+        Command::LoginLink {
+            party,
+            apartment,
+            link,
+        } => print_link(
+            config,
+            link,
+            Grant::Resident { party, apartment },
+            format!("resident-{party}"),
+        ),
         Command::CheckConfig(common) => {
             let settings = load(config, Some(&common))?;
             println!("configuration is valid");
@@ -127,17 +154,7 @@ pub fn mint_and_record(
     request: TokenRequest,
 ) -> anyhow::Result<crate::auth::MintedToken> {
     let minted = tokens.mint(request)?;
-    let c = &minted.claims;
-    store.record_issued_blocking(&IssuedToken {
-        jti: c.jti.clone(),
-        subject: c.sub.clone(),
-        account: c.acct.clone(),
-        role: c.grant.role().to_string(),
-        grant_json: serde_json::to_string(&c.grant)?,
-        issued_at: c.iat,
-        expires_at: c.exp,
-        revoked: false,
-    })?;
+    store.record_issued_blocking(&IssuedToken::from_claims(&minted.claims))?;
     Ok(minted)
 }
 
@@ -275,6 +292,49 @@ fn list_tokens(settings: &Settings) -> anyhow::Result<()> {
             if t.revoked { "  REVOKED" } else { "" }
         );
     }
+    Ok(())
+}
+
+fn print_link(
+    config: Option<&std::path::Path>,
+    args: LinkArgs,
+    grant: Grant,
+    subject: String,
+) -> anyhow::Result<()> {
+    let settings = load(config, Some(&args.common))?;
+    let accounts = embedded::account_names(&settings);
+    let account = match args.account {
+        Some(a) => a,
+        None => accounts
+            .first()
+            .cloned()
+            .context("no Tampuuri account is configured")?,
+    };
+    if !accounts.contains(&account) {
+        bail!(
+            "--account: {account:?} is not configured (configured: {})",
+            accounts.join(", ")
+        );
+    }
+    let public_url = args
+        .public_url
+        .unwrap_or_else(|| settings.public_url(settings.server.addr));
+    let store = Store::open(&settings.database_path())?;
+    let link = crate::sessions::create_link_blocking(
+        &store,
+        crate::sessions::LinkRequest {
+            public_url: public_url.trim_end_matches('/'),
+            account: &account,
+            grant,
+            subject,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!(
+        "one-time link, valid until {} (or until used):",
+        link.expires_at.format("%Y-%m-%d %H:%M UTC")
+    );
+    println!("{}", link.url);
     Ok(())
 }
 

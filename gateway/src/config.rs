@@ -623,6 +623,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's own test harness returns its error type
     fn reads_settings_from_the_environment_and_leaves_other_rappu_variables_alone() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("RAPPU_SERVER__ADDR", "127.0.0.1:9999");

@@ -30,6 +30,8 @@ pub struct ReadyInfo {
     pub simulator_url: Option<String>,
     /// Demo credentials (demo mode only).
     pub credentials: Vec<DemoCredential>,
+    /// One-time link that enrols a browser as the demo building's display (demo mode only).
+    pub display_enrolment_url: Option<String>,
 }
 
 /// One demo token.
@@ -54,6 +56,7 @@ impl ReadyInfo {
         let url = app.public_url();
         let state = app.state();
         let mut credentials = Vec::new();
+        let mut display_enrolment_url = None;
         let mode = match &state.mode {
             UpstreamMode::Tampuuri => "tampuuri",
             UpstreamMode::Embedded(sim) => {
@@ -68,6 +71,27 @@ impl ReadyInfo {
                             ttl: DEMO_TTL,
                         },
                     )?;
+                    if display_enrolment_url.is_none()
+                        && matches!(
+                            grant,
+                            Grant::Display {
+                                staircase: None,
+                                ..
+                            }
+                        )
+                    {
+                        let link = crate::sessions::create_link_blocking(
+                            &state.store,
+                            crate::sessions::LinkRequest {
+                                public_url: &state.public_url,
+                                account: &account,
+                                grant: grant.clone(),
+                                subject: "demo-display".into(),
+                            },
+                        )
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                        display_enrolment_url = Some(link.url);
+                    }
                     credentials.push(DemoCredential {
                         label,
                         grant,
@@ -87,6 +111,7 @@ impl ReadyInfo {
             url,
             mode,
             credentials,
+            display_enrolment_url,
         })
     }
 
@@ -96,6 +121,11 @@ impl ReadyInfo {
             "\nRappu is running ({})\n  display page  {}\n  portal        {}\n  API docs      {}\n  OpenAPI       {}\n",
             self.mode, self.display_url, self.portal_url, self.docs_url, self.openapi_url
         );
+        if let Some(url) = &self.display_enrolment_url {
+            out.push_str(&format!(
+                "\nOpen once on the stairwell display (one-time enrolment link):\n  {url}\nResidents sign in at the portal by picking a demo resident.\n"
+            ));
+        }
         if !self.credentials.is_empty() {
             out.push_str(
                 "\nDemo credentials (simulated data; use as `Authorization: Bearer <token>`):\n",

@@ -22,6 +22,9 @@ pub enum ApiError {
     /// The credentials were refused.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// A one-time code is unknown, used or expired (which one is not told).
+    #[error("the link is not valid: it is unknown, already used or expired")]
+    InvalidCode,
     /// A webhook came with a wrong or missing shared secret.
     #[error("the webhook secret is missing or wrong")]
     WebhookSecret,
@@ -99,6 +102,7 @@ impl ApiError {
             ApiError::WebhookSecret => {
                 ("invalid-secret", "Invalid webhook secret", S::UNAUTHORIZED)
             }
+            ApiError::InvalidCode => ("invalid-code", "Invalid link", S::BAD_REQUEST),
             ApiError::WrongRole(_) => ("forbidden", "Not allowed for this role", S::FORBIDDEN),
             ApiError::OutOfScope(_) => {
                 ("out-of-scope", "Not allowed for this object", S::FORBIDDEN)

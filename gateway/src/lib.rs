@@ -13,6 +13,7 @@
 //! - [`property`]: properties and buildings shaped for Rappu's API.
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
+//! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
 //! - [`store`]: SQLite (tokens, usage, webhook notifications).
 //! - [`usage`]: upstream call counting for the bill.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
@@ -29,6 +30,7 @@ pub mod feeds;
 pub mod http;
 pub mod property;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -102,7 +102,9 @@ impl Application {
         ))?;
         let limits = RateLimits::new(&settings.rate_limit);
 
+        let public_url = settings.public_url(addr);
         let state = AppState(Arc::new(App {
+            public_url,
             settings,
             store,
             tampuuri,

@@ -49,6 +49,8 @@ pub struct App {
     pub limits: RateLimits,
     /// `Cache-Control` of feed responses, built once.
     pub feed_cache_control: HeaderValue,
+    /// The URL people reach this instance at (no trailing slash).
+    pub public_url: String,
     /// Cancelled at shutdown: long-lived responses (SSE) end with it.
     pub shutdown: CancellationToken,
 }

@@ -12,6 +12,7 @@
 //! - [`health`]: liveness and readiness answers.
 //! - [`property`]: properties, buildings and staircases.
 //! - [`report`]: fault reports and work orders, with their validation rules.
+//! - [`session`]: display enrolment and resident sign-in.
 
 pub mod admin;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod health;
 pub mod problem;
 pub mod property;
 pub mod report;
+pub mod session;
 
 pub use auth::{Grant, Me, Role};
 pub use health::{Health, Readiness};

@@ -272,7 +272,11 @@ async fn stale_while_revalidate_then_stale_if_error_then_gone() {
     .await;
     assert!(lines(&fresh).values().flatten().any(|n| n == "Uusinimi"));
     // Only what changes day to day is refetched; the registry tree stays fresh for a day.
-    assert_eq!(app.sim.calls().total(), 4, "residents, staff, announcements, reports");
+    assert_eq!(
+        app.sim.calls().total(),
+        4,
+        "residents, staff, announcements, reports"
+    );
 
     // Tampuuri goes down: the last good feed stays, marked stale with its age.
     app.sim.set_faults(Faults {

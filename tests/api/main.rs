@@ -9,3 +9,4 @@ mod display;
 mod helpers;
 mod openapi;
 mod problems;
+mod sessions;

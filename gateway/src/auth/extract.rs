@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use rappu_shared::{Grant, Role};
 
@@ -18,10 +18,16 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Caller(pub Arc<Principal>);
 
-/// The bearer token of a request: `Ok(None)` when there is no `Authorization` header.
+/// The token of a request: the `Authorization: Bearer` header, else the session cookie;
+/// `Ok(None)` when there is neither.
 fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
-        return Ok(None);
+        return Ok(parts
+            .headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(crate::sessions::from_cookie_header));
     };
     let value = value
         .to_str()
@@ -50,6 +56,16 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     let outcome = state.tokens.verify(token);
     parts.extensions.insert(Verified(outcome.clone()));
     outcome.map_err(ApiError::Token)
+}
+
+/// The verified caller if the request carries valid credentials; `None` otherwise.
+pub fn authenticate_optional(parts: &mut Parts, state: &AppState) -> Option<Arc<Principal>> {
+    authenticate(parts, state).ok()
+}
+
+/// Whether the request carries credentials at all (a bearer token or a session cookie).
+pub fn has_credentials(parts: &Parts) -> bool {
+    matches!(bearer(parts), Ok(Some(_)) | Err(_))
 }
 
 impl<S> FromRequestParts<S> for Caller

@@ -86,6 +86,7 @@ pub async fn problem_context(request: Request, next: Next) -> Response {
     };
     let (slug, title) = match status.as_u16() {
         400 => ("bad-request", "Malformed request"),
+        403 => ("forbidden", "Forbidden"),
         404 => ("not-found", "Not found"),
         405 => ("method-not-allowed", "Method not allowed"),
         408 => ("timeout", "Request timed out"),

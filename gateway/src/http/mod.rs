@@ -13,6 +13,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -33,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::buildings::router())
         .merge(routes::display::router())
         .merge(routes::webhooks::router())
+        .merge(routes::sessions::router())
         .merge(routes::admin::router())
 }
 
@@ -50,6 +52,18 @@ pub fn router(state: AppState) -> Router {
     let request_timeout = settings.request_timeout();
     let body_limit = settings.server.body_limit_bytes;
 
+    let mut csrf = CsrfLayer::new();
+    if let Some(url) = &settings.server.public_url {
+        match csrf
+            .clone()
+            .add_trusted_origin(url.origin().ascii_serialization())
+        {
+            Ok(with_origin) => csrf = with_origin,
+            Err(e) => {
+                tracing::warn!(error = %e, "server.public_url is not usable as a trusted origin")
+            }
+        }
+    }
     let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
@@ -72,6 +86,9 @@ pub fn router(state: AppState) -> Router {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }))
         .layer(axum::middleware::from_fn(context::problem_context))
+        // Cross-site request forgery: state-changing requests from another site's page are
+        // refused (Sec-Fetch-Site / Origin), which is what makes cookie sessions safe.
+        .layer(csrf)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -17,6 +17,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "The caller's credentials"),
+        (name = "sessions", description = "Display enrolment and resident sign-in (HttpOnly session cookies)"),
         (name = "display", description = "Stairwell displays: the feed and its live updates"),
         (name = "buildings", description = "Buildings and staircases"),
         (name = "webhooks", description = "Tampuuri webhooks in"),

@@ -19,7 +19,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use rappu_shared::Grant;
 
-use crate::auth::extract::authenticate;
+use crate::auth::extract::{authenticate, has_credentials};
 use crate::config::RateLimitSettings;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -104,8 +104,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let has_token = parts.headers.contains_key(header::AUTHORIZATION);
-    let verified = if has_token {
+    let verified = if has_credentials(&parts) {
         authenticate(&mut parts, &state).ok()
     } else {
         None

@@ -6,4 +6,5 @@ pub mod buildings;
 pub mod display;
 pub mod health;
 pub mod me;
+pub mod sessions;
 pub mod webhooks;

@@ -42,6 +42,17 @@ const STEPS: &[&str] = &[
         received_at INTEGER NOT NULL
     );
     CREATE INDEX webhook_notifications_by_time ON webhook_notifications (received_at);",
+    // 3: one-time codes (display enrolment, resident login links); only their hashes.
+    "CREATE TABLE one_time_codes (
+        code_hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        account TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        grant_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+    );",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

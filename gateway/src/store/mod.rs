@@ -5,6 +5,7 @@
 //! `rappu token` command) while the gateway runs. Each concern owns its tables and queries in
 //! a submodule; [`migrations`] creates them.
 
+pub mod codes;
 mod migrations;
 pub mod revocations;
 pub mod usage;

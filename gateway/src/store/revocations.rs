@@ -25,18 +25,48 @@ pub struct IssuedToken {
     pub revoked: bool,
 }
 
+impl IssuedToken {
+    /// The record of a token with `claims`.
+    pub fn from_claims(claims: &crate::auth::jwt::Claims) -> Self {
+        Self {
+            jti: claims.jti.clone(),
+            subject: claims.sub.clone(),
+            account: claims.acct.clone(),
+            role: claims.grant.role().to_string(),
+            grant_json: serde_json::to_string(&claims.grant).unwrap_or_default(),
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+            revoked: false,
+        }
+    }
+}
+
+fn insert_issued(c: &rusqlite::Connection, t: &IssuedToken) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO issued_tokens (jti, subject, account, role, grant_json, issued_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            t.jti,
+            t.subject,
+            t.account,
+            t.role,
+            t.grant_json,
+            t.issued_at,
+            t.expires_at
+        ],
+    )
+    .map(|_| ())
+}
+
 impl Store {
     /// Records a minted token.
     pub fn record_issued_blocking(&self, token: &IssuedToken) -> Result<(), StoreError> {
-        let t = token.clone();
-        self.call_blocking(move |c| {
-            c.execute(
-                "INSERT INTO issued_tokens (jti, subject, account, role, grant_json, issued_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![t.jti, t.subject, t.account, t.role, t.grant_json, t.issued_at, t.expires_at],
-            )
-            .map(|_| ())
-        })
+        self.call_blocking(|c| insert_issued(c, token))
+    }
+
+    /// Records a minted token (async).
+    pub async fn record_issued(&self, token: IssuedToken) -> Result<(), StoreError> {
+        self.call(move |c| insert_issued(c, &token)).await
     }
 
     /// Minted tokens that have not expired, newest first.

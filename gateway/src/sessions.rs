@@ -1,0 +1,241 @@
+//! Browser sessions without tokens in URLs or in JavaScript's reach.
+//!
+//! An operator creates a one-time link (`rappu enroll-display`, `rappu login-link`, or the
+//! admin API). Opening it once on the device posts the code to the gateway, which uses the
+//! code up and answers with a session cookie: HttpOnly (scripts cannot read it), SameSite
+//! Strict, Secure behind https, holding a normal Rappu token (so it is verified, scoped and
+//! revocable like any other). State-changing requests are protected against cross-site
+//! forgery by the CSRF layer (`Sec-Fetch-Site` / `Origin`).
+
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use rappu_shared::Grant;
+use rappu_shared::session::OneTimeLink;
+use sha2::Digest;
+
+use crate::auth::{TokenRequest, Tokens};
+use crate::error::ApiError;
+use crate::store::Store;
+use crate::store::codes::{CodeGrant, CodeKind};
+use crate::store::revocations::IssuedToken;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "rappu_session";
+/// How long an enrolment link works.
+pub const ENROLMENT_LINK_TTL: Duration = Duration::from_secs(7 * 86_400);
+/// How long a login link works.
+pub const LOGIN_LINK_TTL: Duration = Duration::from_secs(86_400);
+/// A display's session: a year (revocable at any time).
+pub const DISPLAY_SESSION_TTL: Duration = Duration::from_secs(365 * 86_400);
+/// A resident's session.
+pub const RESIDENT_SESSION_TTL: Duration = Duration::from_secs(30 * 86_400);
+
+/// A fresh code (256 bits, URL-safe) and its hash.
+pub fn new_code() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let code = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_code(&code);
+    (code, hash)
+}
+
+/// The stored form of a code.
+pub fn hash_code(code: &str) -> String {
+    sha2::Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn kind_of(grant: &Grant) -> Option<(CodeKind, &'static str, Duration)> {
+    match grant {
+        Grant::Display { .. } => Some((
+            CodeKind::DisplayEnrolment,
+            "/display/enroll",
+            ENROLMENT_LINK_TTL,
+        )),
+        Grant::Resident { .. } => Some((CodeKind::ResidentLogin, "/portal/login", LOGIN_LINK_TTL)),
+        _ => None,
+    }
+}
+
+/// What a link creation needs.
+pub struct LinkRequest<'a> {
+    /// The instance's public URL (no trailing slash).
+    pub public_url: &'a str,
+    /// Tampuuri account.
+    pub account: &'a str,
+    /// Display or resident grant.
+    pub grant: Grant,
+    /// Subject of the session.
+    pub subject: String,
+}
+
+fn prepare(
+    request: &LinkRequest<'_>,
+) -> Result<(CodeKind, String, String, CodeGrant, DateTime<Utc>), ApiError> {
+    let (kind, path, ttl) = kind_of(&request.grant)
+        .ok_or_else(|| ApiError::Internal("links are for displays and residents".into()))?;
+    let (code, hash) = new_code();
+    let expires_at = Utc::now() + chrono::TimeDelta::from_std(ttl).unwrap_or_default();
+    let grant = CodeGrant {
+        account: request.account.to_owned(),
+        subject: request.subject.clone(),
+        grant_json: serde_json::to_string(&request.grant)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    };
+    let url = format!("{}{path}?code={code}", request.public_url);
+    Ok((kind, hash, url, grant, expires_at))
+}
+
+/// Creates a one-time link.
+pub async fn create_link(store: &Store, request: LinkRequest<'_>) -> Result<OneTimeLink, ApiError> {
+    let (kind, hash, url, grant, expires_at) = prepare(&request)?;
+    store
+        .insert_code(
+            hash,
+            kind,
+            grant,
+            Utc::now().timestamp(),
+            expires_at.timestamp(),
+        )
+        .await?;
+    Ok(OneTimeLink { url, expires_at })
+}
+
+/// [`create_link`] for the CLI.
+pub fn create_link_blocking(
+    store: &Store,
+    request: LinkRequest<'_>,
+) -> Result<OneTimeLink, ApiError> {
+    let (kind, hash, url, grant, expires_at) = prepare(&request)?;
+    store.insert_code_blocking(
+        &hash,
+        kind,
+        &grant,
+        Utc::now().timestamp(),
+        expires_at.timestamp(),
+    )?;
+    Ok(OneTimeLink { url, expires_at })
+}
+
+/// Checks a code's shape before touching the store: 43 URL-safe base64 characters.
+fn well_formed(code: &str) -> bool {
+    code.len() == 43
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Uses up `code` and mints the session it opens. Unknown, used and expired codes are
+/// refused alike.
+pub async fn redeem(
+    store: &Store,
+    tokens: &Tokens,
+    kind: CodeKind,
+    code: &str,
+) -> Result<(String, Duration), ApiError> {
+    let code = code.trim();
+    if !well_formed(code) {
+        return Err(ApiError::InvalidCode);
+    }
+    let grant = store
+        .redeem_code(hash_code(code), kind, Utc::now().timestamp())
+        .await?
+        .ok_or(ApiError::InvalidCode)?;
+    let parsed: Grant =
+        serde_json::from_str(&grant.grant_json).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ttl = match kind {
+        CodeKind::DisplayEnrolment => DISPLAY_SESSION_TTL,
+        CodeKind::ResidentLogin => RESIDENT_SESSION_TTL,
+    };
+    let token = open_session(store, tokens, grant.account, grant.subject, parsed, ttl).await?;
+    Ok((token, ttl))
+}
+
+/// Mints and records a session token.
+pub async fn open_session(
+    store: &Store,
+    tokens: &Tokens,
+    account: String,
+    subject: String,
+    grant: Grant,
+    ttl: Duration,
+) -> Result<String, ApiError> {
+    let minted = tokens.mint(TokenRequest {
+        subject,
+        account,
+        grant,
+        ttl,
+    })?;
+    store
+        .record_issued(IssuedToken::from_claims(&minted.claims))
+        .await?;
+    Ok(minted.token)
+}
+
+/// `Set-Cookie` for a session.
+pub fn session_cookie(token: &str, ttl: Duration, secure: bool) -> Result<HeaderValue, ApiError> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        ttl.as_secs()
+    ))
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `Set-Cookie` that ends the session in the browser.
+pub fn clear_cookie(secure: bool) -> HeaderValue {
+    if secure {
+        HeaderValue::from_static(
+            "rappu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
+        )
+    } else {
+        HeaderValue::from_static("rappu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+    }
+}
+
+/// The session token in a `Cookie` header value, if any.
+pub fn from_cookie_header(value: &str) -> Option<&str> {
+    value.split(';').find_map(|pair| {
+        let (name, token) = pair.trim().split_once('=')?;
+        (name == COOKIE && !token.is_empty()).then_some(token)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_long_random_and_stored_hashed() {
+        let (a, hash_a) = new_code();
+        let (b, _) = new_code();
+        assert_ne!(a, b);
+        assert!(well_formed(&a), "{a}");
+        assert_eq!(hash_a, hash_code(&a));
+        assert_ne!(hash_a, a);
+        assert!(!well_formed("short"));
+        assert!(!well_formed(&format!("{}!", &a[..42])));
+    }
+
+    #[test]
+    fn cookies() {
+        let c = session_cookie("t.o.k", Duration::from_secs(60), true).unwrap();
+        assert_eq!(
+            c,
+            "rappu_session=t.o.k; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure"
+        );
+        assert_eq!(
+            from_cookie_header("a=1; rappu_session=t.o.k; b=2"),
+            Some("t.o.k")
+        );
+        assert_eq!(from_cookie_header("rappu_session="), None);
+        assert_eq!(from_cookie_header("other=1"), None);
+    }
+}

@@ -1,0 +1,75 @@
+//! Browser sessions: displays enrol once with a one-time link, residents sign in with a
+//! one-time link (or, in demo mode, by picking a demo resident). The session itself lives in
+//! an HttpOnly cookie the web app never sees.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A one-time code from an enrolment or login link (`POST /api/v1/display/enroll`,
+/// `POST /api/v1/auth/login`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RedeemCode {
+    /// The code from the link.
+    pub code: String,
+}
+
+/// A resident the demo lets you sign in as (simulated data only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DemoResident {
+    /// Who, e.g. `Aino V., A 12, As Oy Koivukuja 3`.
+    pub label: String,
+    /// Party id.
+    pub party: u64,
+    /// Apartment object id.
+    pub apartment: u64,
+}
+
+/// Sign in as a demo resident (`POST /api/v1/auth/demo-login`, demo mode only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DemoLogin {
+    /// Party id.
+    pub party: u64,
+    /// Apartment object id.
+    pub apartment: u64,
+}
+
+/// A display enrolment to create (`POST /api/v1/admin/displays/enrolments`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewEnrolment {
+    /// Building object id.
+    pub building: u64,
+    /// Staircase object id, for a display that shows one staircase.
+    #[serde(default)]
+    pub staircase: Option<u64>,
+    /// A name for the display, e.g. `Koivukuja 3 A, entrance`.
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// A resident login link to create (`POST /api/v1/admin/residents/login-links`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewLoginLink {
+    /// Party id of the resident.
+    pub party: u64,
+    /// Apartment object id.
+    pub apartment: u64,
+}
+
+/// A one-time link: open it once on the device that should get the session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OneTimeLink {
+    /// The link.
+    pub url: String,
+    /// It stops working then, or when used.
+    pub expires_at: DateTime<Utc>,
+}
