@@ -12,6 +12,8 @@
 //! - [`upstream`]: the typed Tampuuri client (headers, paging, retries, counting).
 //! - [`property`]: properties and buildings shaped for Rappu's API.
 //! - [`store`]: SQLite (tokens, usage; later the report outbox and webhook dedupe).
+//! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
+//! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
 //! - [`usage`]: upstream call counting for the bill.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
@@ -25,6 +27,7 @@ pub mod embedded;
 pub mod error;
 pub mod http;
 pub mod property;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod state;
@@ -32,6 +35,7 @@ pub mod store;
 pub mod telemetry;
 pub mod upstream;
 pub mod usage;
+pub mod work_orders;
 
 pub use config::Settings;
 pub use startup::Application;

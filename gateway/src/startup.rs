@@ -16,10 +16,12 @@ use crate::auth::{KeyRing, RevocationList, Tokens};
 use crate::config::Settings;
 use crate::embedded;
 use crate::http;
+use crate::reports::{self, FaultReports};
 use crate::state::{App, AppState, UpstreamMode};
 use crate::store::Store;
 use crate::upstream::tampuuri::Tampuuri;
 use crate::usage::UsageRecorder;
+use crate::work_orders::WorkOrders;
 
 /// A built, bound, not yet serving application.
 pub struct Application {
@@ -69,6 +71,17 @@ impl Application {
             shutdown.child_token(),
         ));
 
+        let reports = FaultReports::new(store.clone(), tampuuri.clone(), &settings.reports);
+        let work_orders = WorkOrders::new(
+            tampuuri.clone(),
+            reports.clone(),
+            Duration::from_secs(settings.reports.cache_ttl_secs),
+        );
+        tasks.push(reports::outbox::spawn(
+            reports.clone(),
+            shutdown.child_token(),
+        ));
+
         let listener = TcpListener::bind(settings.server.addr)
             .await
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
@@ -81,6 +94,8 @@ impl Application {
             tokens,
             usage,
             mode,
+            reports,
+            work_orders,
         }));
         Ok(Self {
             listener,

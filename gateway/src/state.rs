@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use crate::auth::Tokens;
 use crate::config::Settings;
+use crate::reports::FaultReports;
 use crate::store::Store;
 use crate::upstream::tampuuri::{Tampuuri, TampuuriClient, UpstreamError};
 use crate::usage::UsageRecorder;
+use crate::work_orders::WorkOrders;
 
 /// Where Tampuuri calls go.
 #[derive(Debug, Clone)]
@@ -32,6 +34,10 @@ pub struct App {
     pub usage: UsageRecorder,
     /// Real Tampuuri or the embedded simulator.
     pub mode: UpstreamMode,
+    /// Resident fault reports and their delivery outbox.
+    pub reports: FaultReports,
+    /// The maintenance partners' work orders.
+    pub work_orders: WorkOrders,
 }
 
 impl std::fmt::Debug for App {
@@ -54,6 +60,14 @@ impl Deref for AppState {
 }
 
 impl App {
+    /// Tampuuri says fault report `report_id` of `account` changed (webhooks
+    /// `IlmoitusUusi`, `IlmoitusTilamuutos`, `IlmoitusMuokkaa`): residents and partners read
+    /// it fresh next time.
+    pub async fn on_report_changed(&self, account: &str, report_id: u64) {
+        self.reports.on_report_changed(account, report_id).await;
+        self.work_orders.on_report_changed(account, report_id).await;
+    }
+
     /// The Tampuuri client of `account`. Tokens are only minted and accepted for configured
     /// accounts, so a miss means the configuration changed under a live token.
     pub fn upstream(&self, account: &str) -> Result<&TampuuriClient, UpstreamError> {

@@ -17,7 +17,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
-fn is_json(content_type: &str) -> bool {
+/// Whether `content_type` is JSON (`application/json` or `application/*+json`).
+pub fn is_json(content_type: &str) -> bool {
     let essence = content_type
         .split(';')
         .next()

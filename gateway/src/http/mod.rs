@@ -31,6 +31,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::me::router())
         .merge(routes::buildings::router())
         .merge(routes::admin::router())
+        .merge(routes::fault_reports::router())
+        .merge(routes::work_orders::router())
 }
 
 /// The OpenAPI document of this build.

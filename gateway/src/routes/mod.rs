@@ -3,5 +3,8 @@
 
 pub mod admin;
 pub mod buildings;
+pub mod fault_reports;
 pub mod health;
 pub mod me;
+pub mod paging;
+pub mod work_orders;
