@@ -5,6 +5,11 @@
 
 mod auth;
 mod client;
+mod fault_reports;
 mod helpers;
 mod openapi;
+mod outbox;
+mod photos;
 mod problems;
+mod report_support;
+mod work_orders;

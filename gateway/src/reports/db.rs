@@ -240,3 +240,7 @@ pub fn delivery_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
+
+#[cfg(test)]
+#[path = "db_tests.rs"]
+mod tests;

@@ -46,7 +46,7 @@ const STEPS: &[&str] = &[
         last_error TEXT,
         tampuuri_id INTEGER,
         tampuuri_number TEXT,
-        delivered_at INTEGER,
+        settled_at INTEGER,
         remote_json TEXT
     );
     CREATE INDEX fault_reports_by_owner

@@ -104,10 +104,10 @@ async fn gate(State(sim): State<Simulator>, mut req: Request, next: Next) -> Res
         return failure.into_response();
     }
     req.extensions_mut().insert(Caller(account));
+    let delay = sim.faults().response_delay_ms;
     let response = next.run(req).await;
     // The call has had its effect; its answer may be held back (a lost answer, for tests
     // of callers that must not repeat a change).
-    let delay = sim.faults().response_delay_ms;
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
