@@ -32,6 +32,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::buildings::router())
         .merge(routes::admin::router())
         .merge(routes::fault_reports::router())
+        .merge(routes::fault_reports_admin::router())
         .merge(routes::work_orders::router())
 }
 

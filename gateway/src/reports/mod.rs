@@ -138,6 +138,37 @@ impl FaultReports {
         }
     }
 
+    /// `account`'s reports not yet in Tampuuri (pending or failed), oldest first: what an
+    /// operator looks at when deliveries fail.
+    pub async fn undelivered(
+        &self,
+        account: &str,
+        limit: u64,
+    ) -> Result<Vec<db::ReportRow>, ReportError> {
+        let account = account.to_owned();
+        Ok(self
+            .inner
+            .store
+            .call(move |c| outbox_db::undelivered(c, &account, limit))
+            .await?)
+    }
+
+    /// Sends a failed report of `account` again (after an operator fixed the cause).
+    /// [`ReportError::NotFound`] when there is no such failed report.
+    pub async fn retry(&self, account: &str, id: &str) -> Result<(), ReportError> {
+        let (account, id) = (account.to_owned(), id.to_owned());
+        let requeued = self
+            .inner
+            .store
+            .call(move |c| outbox_db::requeue(c, &account, &id))
+            .await?;
+        if !requeued {
+            return Err(ReportError::NotFound);
+        }
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
     /// Drops the cached Tampuuri view of `party`'s reports.
     pub async fn forget_party(&self, account: &str, party: u64) {
         if let Some(cache) = &self.inner.remote {

@@ -128,25 +128,30 @@ pub fn record_failed(conn: &mut Connection, id: &str, reason: &str) -> rusqlite:
     .map(|_| ())
 }
 
-/// Puts a failed report back in the queue, due now (an operator fixed the cause). Its
-/// attempts are kept, so the retry searches Tampuuri first. Returns whether it was failed.
-pub fn requeue(conn: &mut Connection, id: &str) -> rusqlite::Result<bool> {
+/// Puts a failed report of `account` back in the queue, due now (an operator fixed the
+/// cause). Its attempts are kept, so the retry searches Tampuuri first. Returns whether
+/// there was such a failed report.
+pub fn requeue(conn: &mut Connection, account: &str, id: &str) -> rusqlite::Result<bool> {
     let n = conn.execute(
-        "UPDATE fault_reports SET delivery = 'pending', settled_at = NULL, next_attempt_at = ?2
-         WHERE id = ?1 AND delivery = 'failed'",
-        params![id, db::millis(Utc::now())],
+        "UPDATE fault_reports SET delivery = 'pending', settled_at = NULL, next_attempt_at = ?3
+         WHERE id = ?1 AND account = ?2 AND delivery = 'failed'",
+        params![id, account, db::millis(Utc::now())],
     )?;
     Ok(n == 1)
 }
 
-/// Reports not delivered (pending or failed), oldest first, for operators.
-pub fn undelivered(conn: &Connection, limit: u64) -> rusqlite::Result<Vec<ReportRow>> {
+/// `account`'s reports not delivered (pending or failed), oldest first, for operators.
+pub fn undelivered(
+    conn: &Connection,
+    account: &str,
+    limit: u64,
+) -> rusqlite::Result<Vec<ReportRow>> {
     let mut stmt = conn.prepare(
-        "SELECT id FROM fault_reports WHERE delivery != 'delivered'
-         ORDER BY created_at, id LIMIT ?1",
+        "SELECT id FROM fault_reports WHERE account = ?1 AND delivery != 'delivered'
+         ORDER BY created_at, id LIMIT ?2",
     )?;
     let ids: Vec<String> = stmt
-        .query_map([limit], |r| r.get(0))?
+        .query_map(params![account, limit], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut rows = Vec::with_capacity(ids.len());
     for id in ids {

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod buildings;
 pub mod fault_reports;
+pub mod fault_reports_admin;
 pub mod health;
 pub mod me;
 pub mod paging;
