@@ -11,5 +11,6 @@ mod openapi;
 mod outbox;
 mod photos;
 mod problems;
+mod report_freshness;
 mod report_support;
 mod work_orders;
