@@ -141,6 +141,8 @@ async fn receive(
         (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not received", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than `server.body_limit_bytes`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or too long `reason`", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Tampuuri is unavailable; the change may not have been made", body = rappu_shared::Problem, content_type = "application/problem+json")))]
 async fn hold(
@@ -168,6 +170,8 @@ async fn hold(
         (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not received or waiting", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than `server.body_limit_bytes`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing or too long `summary`", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Tampuuri is unavailable; the change may not have been made", body = rappu_shared::Problem, content_type = "application/problem+json")))]
 async fn done(
