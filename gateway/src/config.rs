@@ -42,6 +42,9 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Request rate limits.
     pub rate_limit: RateLimitSettings,
+    /// Resident fault reports: upload size, delivery outbox, idempotency, read cache.
+    #[serde(default)]
+    pub reports: ReportSettings,
 }
 
 /// Display feeds and the cache of the Tampuuri data they are built from.
@@ -210,6 +213,82 @@ pub struct AuthSettings {
     pub revocation_refresh_secs: u64,
 }
 
+/// Resident fault reports and their delivery to Tampuuri.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportSettings {
+    /// Largest `POST /api/v1/fault-reports` body, in bytes (photos travel base64 in it).
+    /// Only that route gets this limit; every other route keeps `server.body_limit_bytes`.
+    /// The default fits five photos of the largest allowed size.
+    pub max_body_bytes: usize,
+    /// First wait before retrying a delivery that failed for a transient reason, ms.
+    pub outbox_backoff_min_ms: u64,
+    /// Longest wait between delivery attempts, ms (the wait doubles up to this, jittered).
+    pub outbox_backoff_max_ms: u64,
+    /// How long an `Idempotency-Key` is remembered, seconds.
+    pub idempotency_key_ttl_secs: u64,
+    /// How long Tampuuri's view of a report is reused before it is read again, seconds.
+    /// Webhooks (`IlmoitusTilamuutos`, `IlmoitusMuokkaa`) drop it sooner.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 36 * 1024 * 1024,
+            outbox_backoff_min_ms: 1_000,
+            outbox_backoff_max_ms: 300_000,
+            idempotency_key_ttl_secs: 24 * 3600,
+            cache_ttl_secs: 15,
+        }
+    }
+}
+
+impl ReportSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_body_bytes < 64 * 1024 {
+            return Err(invalid("reports.max_body_bytes", "must be at least 65536"));
+        }
+        if self.max_body_bytes > 256 * 1024 * 1024 {
+            return Err(invalid(
+                "reports.max_body_bytes",
+                "must be at most 268435456 (256 MiB)",
+            ));
+        }
+        if self.outbox_backoff_min_ms == 0 {
+            return Err(invalid(
+                "reports.outbox_backoff_min_ms",
+                "must be at least 1",
+            ));
+        }
+        if self.outbox_backoff_max_ms < self.outbox_backoff_min_ms {
+            return Err(invalid(
+                "reports.outbox_backoff_max_ms",
+                "must be at least reports.outbox_backoff_min_ms",
+            ));
+        }
+        if self.outbox_backoff_max_ms > 24 * 3600 * 1000 {
+            return Err(invalid(
+                "reports.outbox_backoff_max_ms",
+                "must be at most 86400000 (a day)",
+            ));
+        }
+        if !(60..=30 * 86_400).contains(&self.idempotency_key_ttl_secs) {
+            return Err(invalid(
+                "reports.idempotency_key_ttl_secs",
+                "must be between 60 and 2592000 (30 days)",
+            ));
+        }
+        if self.cache_ttl_secs > 300 {
+            return Err(invalid(
+                "reports.cache_ttl_secs",
+                "must be at most 300: residents must see changes within minutes",
+            ));
+        }
+        Ok(())
+    }
+}
+
 fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str("[redacted]")
 }
@@ -288,6 +367,7 @@ impl Default for Settings {
                 ip_per_minute: 120,
                 ip_burst: 60,
             },
+            reports: ReportSettings::default(),
         }
     }
 }
@@ -409,6 +489,7 @@ impl Settings {
         if self.simulator.properties > 20_000 {
             return Err(invalid("simulator.properties", "must be at most 20000"));
         }
+        self.reports.validate()?;
         if let Some(t) = &self.tampuuri {
             t.validate()?;
         }
@@ -642,6 +723,29 @@ mod tests {
             assert!(err.contains("adres"), "{err}");
             Ok(())
         });
+    }
+
+    #[test]
+    fn report_settings_name_the_setting_at_fault() {
+        let mut s = Settings::default();
+        s.reports.outbox_backoff_max_ms = s.reports.outbox_backoff_min_ms - 1;
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.starts_with("reports.outbox_backoff_max_ms"), "{err}");
+        let mut s = Settings::default();
+        s.reports.cache_ttl_secs = 3600;
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.starts_with("reports.cache_ttl_secs"), "{err}");
+        let mut s = Settings::default();
+        s.reports.max_body_bytes = 1000;
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.starts_with("reports.max_body_bytes"), "{err}");
+    }
+
+    #[test]
+    fn the_default_report_body_fits_five_largest_photos() {
+        use rappu_shared::report::{PHOTO_BYTES_MAX, PHOTOS_MAX};
+        let base64 = PHOTOS_MAX * PHOTO_BYTES_MAX.div_ceil(3) * 4;
+        assert!(ReportSettings::default().max_body_bytes > base64 + 64 * 1024);
     }
 
     #[test]

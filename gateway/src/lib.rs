@@ -14,7 +14,9 @@
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
-//! - [`store`]: SQLite (tokens, usage, webhook notifications).
+//! - [`store`]: SQLite (tokens, usage, webhook notifications, the report outbox).
+//! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
+//! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
 //! - [`usage`]: upstream call counting for the bill.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
@@ -29,6 +31,7 @@ pub mod error;
 pub mod feeds;
 pub mod http;
 pub mod property;
+pub mod reports;
 pub mod routes;
 pub mod sessions;
 pub mod startup;
@@ -38,6 +41,7 @@ pub mod telemetry;
 pub mod upstream;
 pub mod usage;
 pub mod webhooks;
+pub mod work_orders;
 
 pub use config::Settings;
 pub use startup::Application;

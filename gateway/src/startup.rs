@@ -20,11 +20,13 @@ use crate::embedded;
 use crate::feeds::FeedService;
 use crate::http;
 use crate::http::ratelimit::RateLimits;
+use crate::reports::{self, FaultReports};
 use crate::state::{App, AppState, UpstreamMode};
 use crate::store::Store;
 use crate::upstream::tampuuri::Tampuuri;
 use crate::usage::UsageRecorder;
 use crate::webhooks::WebhookService;
+use crate::work_orders::WorkOrders;
 
 /// A built, bound, not yet serving application.
 pub struct Application {
@@ -78,6 +80,17 @@ impl Application {
             shutdown.child_token(),
         ));
 
+        let reports = FaultReports::new(store.clone(), tampuuri.clone(), &settings.reports);
+        let work_orders = WorkOrders::new(
+            tampuuri.clone(),
+            reports.clone(),
+            Duration::from_secs(settings.reports.cache_ttl_secs),
+        );
+        tasks.push(reports::outbox::spawn(
+            reports.clone(),
+            shutdown.child_token(),
+        ));
+
         let listener = TcpListener::bind(settings.server.addr)
             .await
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
@@ -85,7 +98,12 @@ impl Application {
 
         let webhook_secret = settings.webhooks.secret.clone();
         let feeds = FeedService::new(&tampuuri, &settings, webhook_secret.is_some());
-        let webhooks = WebhookService::new(store.clone(), feeds.clone(), Vec::new());
+        let webhooks = WebhookService::new(
+            store.clone(),
+            feeds.clone(),
+            reports.clone(),
+            work_orders.clone(),
+        );
         let refresh_every = settings
             .feed_ttl(webhook_secret.is_some())
             .div_f64(4.0)
@@ -117,6 +135,8 @@ impl Application {
             limits,
             feed_cache_control,
             shutdown: shutdown.clone(),
+            reports,
+            work_orders,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         Ok(Self {

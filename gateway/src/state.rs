@@ -11,10 +11,12 @@ use crate::auth::Tokens;
 use crate::config::Settings;
 use crate::feeds::FeedService;
 use crate::http::ratelimit::RateLimits;
+use crate::reports::FaultReports;
 use crate::store::Store;
 use crate::upstream::tampuuri::{Tampuuri, TampuuriClient, UpstreamError};
 use crate::usage::UsageRecorder;
 use crate::webhooks::WebhookService;
+use crate::work_orders::WorkOrders;
 
 /// Where Tampuuri calls go.
 #[derive(Debug, Clone)]
@@ -53,6 +55,10 @@ pub struct App {
     pub public_url: String,
     /// Cancelled at shutdown: long-lived responses (SSE) end with it.
     pub shutdown: CancellationToken,
+    /// Resident fault reports and their delivery outbox.
+    pub reports: FaultReports,
+    /// The maintenance partners' work orders.
+    pub work_orders: WorkOrders,
 }
 
 impl std::fmt::Debug for App {

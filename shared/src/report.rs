@@ -219,6 +219,9 @@ pub enum ReportStatus {
     Completed,
     /// Passed on to a follow-up job; this report is handled.
     Handled,
+    /// Rappu could not deliver it: the property manager's system refused it. The operator
+    /// has been told and can send it again; nothing the resident wrote is lost.
+    Failed,
 }
 
 /// One step of a report's timeline.

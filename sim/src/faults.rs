@@ -25,6 +25,9 @@ pub struct Faults {
     pub fail_next: u32,
     /// The status of the `fail_next` failures.
     pub fail_status: u16,
+    /// Held back from every API call's answer *after* the call has had its effect: the
+    /// caller sees a slow or lost answer to a change that was made.
+    pub response_delay_ms: u64,
 }
 
 impl Default for Faults {
@@ -35,6 +38,7 @@ impl Default for Faults {
             outage: false,
             fail_next: 0,
             fail_status: 500,
+            response_delay_ms: 0,
         }
     }
 }
@@ -50,6 +54,9 @@ impl Faults {
         }
         if self.latency_ms > 600_000 {
             return Err("latency_ms must be at most 600000".to_owned());
+        }
+        if self.response_delay_ms > 600_000 {
+            return Err("response_delay_ms must be at most 600000".to_owned());
         }
         Ok(())
     }

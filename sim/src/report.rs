@@ -155,6 +155,10 @@ pub struct Attachment {
     pub tyyppi: String,
     /// Size in bytes.
     pub koko: u64,
+    /// The content as received (empty for generated attachments). Never served: it is
+    /// there for tests, through [`crate::Simulator::snapshot`].
+    #[serde(skip)]
+    pub content: Vec<u8>,
     /// Unknown fields.
     #[serde(flatten)]
     pub extra: Extra,

@@ -239,6 +239,26 @@ impl TestApp {
         }
     }
 
+    /// Delivers a one-notification webhook bundle about `reference_id`, as Tampuuri would.
+    pub async fn post_webhook(&self, secret: &str, action: &str, reference_id: u64) {
+        let bundle = serde_json::json!({"Id": uuid::Uuid::new_v4().simple().to_string(), "Attempt": 1,
+            "Notifications": [{"Action": action, "Id": uuid::Uuid::new_v4().to_string(),
+                               "ReferenceId": reference_id.to_string(), "ReferenceData": ""}]});
+        let response = self
+            .http
+            .post(format!(
+                "{}/api/v1/webhooks/tampuuri/{}",
+                self.url,
+                self.account()
+            ))
+            .header("x-rappu-webhook-secret", secret)
+            .json(&bundle)
+            .send()
+            .await
+            .expect("webhook");
+        assert_eq!(response.status(), 200, "webhook accepted");
+    }
+
     /// GET the display feed with `token`.
     pub async fn feed(&self, token: &str) -> rappu_shared::display::DisplayFeed {
         let response = self.get("/api/v1/display/feed", Some(token)).await;

@@ -6,7 +6,13 @@
 mod auth;
 mod client;
 mod display;
+mod fault_reports;
 mod helpers;
 mod openapi;
+mod outbox;
+mod photos;
 mod problems;
+mod report_freshness;
+mod report_support;
 mod sessions;
+mod work_orders;

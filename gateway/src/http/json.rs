@@ -17,7 +17,8 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
-fn is_json(content_type: &str) -> bool {
+/// Whether `content_type` is JSON (`application/json` or `application/*+json`).
+pub fn is_json(content_type: &str) -> bool {
     let essence = content_type
         .split(';')
         .next()
@@ -71,14 +72,21 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
+        let field = if path == "." {
+            "(body)".to_owned()
+        } else {
+            path
+        };
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let field = if path == "." {
-                    "(body)".to_owned()
-                } else {
-                    path
-                };
                 ApiError::Validation(vec![FieldError::new(field, data_message(&inner))])
+            }
+            // serde_json reports some wrong types as syntax (e.g. `null` for an enum); if
+            // the body is well-formed JSON, it is the field that is wrong.
+            serde_json::error::Category::Syntax
+                if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
+            {
+                ApiError::Validation(vec![FieldError::new(field, "has the wrong type")])
             }
             _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
         }
@@ -132,6 +140,24 @@ mod tests {
             ApiError::Validation(errors) => {
                 assert!(errors[0].message.contains("missing field `title`"))
             }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_null_where_an_enum_goes_names_the_field() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Kind {
+            A,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct WithKind {
+            kind: Kind,
+        }
+        match parse::<WithKind>(br#"{"kind": null}"#).unwrap_err() {
+            ApiError::Validation(errors) => assert_eq!(errors[0].field, "kind"),
             other => panic!("{other:?}"),
         }
     }

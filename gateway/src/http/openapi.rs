@@ -22,6 +22,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "buildings", description = "Buildings and staircases"),
         (name = "webhooks", description = "Tampuuri webhooks in"),
         (name = "admin", description = "Operator routes: usage, tokens"),
+        (name = "fault-reports", description = "A resident's fault reports: filed durably and idempotently, delivered to the property manager exactly once, followed to completion"),
+        (name = "work-orders", description = "A maintenance partner's work orders: the fault reports assigned to it, received, put on hold and marked done"),
     )
 )]
 pub struct ApiDoc;

@@ -4,7 +4,11 @@
 pub mod admin;
 pub mod buildings;
 pub mod display;
+pub mod fault_reports;
+pub mod fault_reports_admin;
 pub mod health;
 pub mod me;
+pub mod paging;
 pub mod sessions;
 pub mod webhooks;
+pub mod work_orders;

@@ -53,6 +53,50 @@ const STEPS: &[&str] = &[
         expires_at INTEGER NOT NULL,
         used_at INTEGER
     );",
+    // 4: resident fault reports: the outbox (a report is kept here from the moment Rappu
+    // answers until Tampuuri has it, and then as the resident's index of their reports),
+    // its photos until delivery, and idempotency keys of filing requests.
+    "CREATE TABLE fault_reports (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        party_id INTEGER NOT NULL,
+        apartment_id INTEGER NOT NULL,
+        report_json TEXT NOT NULL,
+        photo_count INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        delivery TEXT NOT NULL CHECK (delivery IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        tampuuri_id INTEGER,
+        tampuuri_number TEXT,
+        settled_at INTEGER,
+        remote_json TEXT
+    );
+    CREATE INDEX fault_reports_by_owner
+        ON fault_reports (account, party_id, apartment_id, created_at DESC, id DESC);
+    CREATE INDEX fault_reports_due ON fault_reports (delivery, next_attempt_at);
+    CREATE INDEX fault_reports_by_tampuuri_id ON fault_reports (account, tampuuri_id);
+    CREATE TABLE fault_report_photos (
+        report_id TEXT NOT NULL REFERENCES fault_reports (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        file_name TEXT NOT NULL,
+        media_type TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (report_id, position)
+    );
+    CREATE TABLE idempotency_keys (
+        account TEXT NOT NULL,
+        party_id INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response_json TEXT NOT NULL,
+        report_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account, party_id, idempotency_key)
+    );
+    CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

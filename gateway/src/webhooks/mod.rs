@@ -8,13 +8,12 @@
 mod bundle;
 pub mod invalidation;
 
-use std::sync::Arc;
-
 pub use bundle::{Bundle, Notification};
 
 use crate::feeds::FeedService;
-use crate::store::webhooks::NotificationRecord;
+use crate::reports::FaultReports;
 use crate::store::{Store, StoreError};
+use crate::work_orders::WorkOrders;
 
 /// What a delivered bundle did.
 #[derive(
@@ -34,26 +33,24 @@ pub struct Receipt {
 pub struct WebhookService {
     store: Store,
     feeds: FeedService,
-    listeners: Arc<Vec<Arc<dyn NotificationListener>>>,
-}
-
-/// Something else that wants to hear about notifications (e.g. fault-report views).
-pub trait NotificationListener: Send + Sync {
-    /// Called once per new notification, after it is recorded.
-    fn notify(&self, account: &str, notification: &NotificationRecord);
+    reports: FaultReports,
+    work_orders: WorkOrders,
 }
 
 impl WebhookService {
-    /// A service recording to `store` and invalidating `feeds`.
+    /// A service recording to `store` and invalidating what the notifications touch: display
+    /// feeds, residents' report views, partners' work orders.
     pub fn new(
         store: Store,
         feeds: FeedService,
-        listeners: Vec<Arc<dyn NotificationListener>>,
+        reports: FaultReports,
+        work_orders: WorkOrders,
     ) -> Self {
         Self {
             store,
             feeds,
-            listeners: Arc::new(listeners),
+            reports,
+            work_orders,
         }
     }
 
@@ -75,8 +72,11 @@ impl WebhookService {
                     .feeds
                     .invalidate(account, &plan.resources, &plan.buildings);
             }
-            for listener in self.listeners.iter() {
-                listener.notify(account, n);
+            if n.action.starts_with("Ilmoitus")
+                && let Ok(report) = n.reference_id.trim().parse::<u64>()
+            {
+                self.reports.on_report_changed(account, report).await;
+                self.work_orders.on_report_changed(account, report).await;
             }
         }
         tracing::info!(account, bundle = %bundle.id, attempt = bundle.attempt, received, new = fresh.len(), feeds_affected, "webhook bundle");

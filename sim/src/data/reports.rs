@@ -134,6 +134,7 @@ impl Gen {
                 tiedostonimi: format!("IMG_{}.jpg", rng.digits(4)),
                 tyyppi: "image/jpeg".to_owned(),
                 koko: rng.range(40_000, 3_000_000) as u64,
+                content: Vec::new(),
                 extra: self.extra(tags::ATTACHMENT, aid),
             });
         }

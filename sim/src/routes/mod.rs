@@ -27,8 +27,9 @@ pub const API_BASE: &str = "/v10/api";
 /// The admin base path.
 pub const ADMIN_BASE: &str = "/_sim";
 
-/// Request bodies up to this size (fault reports carry base64 photos).
-const BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// Request bodies up to this size (fault reports carry base64 photos: five of 5 MiB are
+/// about 34 MiB of JSON).
+const BODY_LIMIT: usize = 48 * 1024 * 1024;
 
 /// The authenticated account of an API call.
 #[derive(Clone)]
@@ -103,7 +104,14 @@ async fn gate(State(sim): State<Simulator>, mut req: Request, next: Next) -> Res
         return failure.into_response();
     }
     req.extensions_mut().insert(Caller(account));
-    next.run(req).await
+    let delay = sim.faults().response_delay_ms;
+    let response = next.run(req).await;
+    // The call has had its effect; its answer may be held back (a lost answer, for tests
+    // of callers that must not repeat a change).
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    response
 }
 
 /// The admin routes answer only callers on the loopback interface (when the server
@@ -160,6 +168,32 @@ mod tests {
         assert_eq!(resp.status(), StatusCode::OK);
         assert!(started.elapsed() >= Duration::from_secs(30));
         assert_eq!(sim.calls().get("demo", "GET kustannuspaikat/selaa"), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_answer_comes_late_but_the_change_is_made() {
+        let sim = Simulator::new(SimConfig::demo());
+        let object = sim.summary("demo").unwrap().properties[0].id;
+        let before = sim.snapshot("demo").unwrap().reports.len();
+        sim.set_faults(Faults {
+            response_delay_ms: 30_000,
+            ..Faults::default()
+        });
+        let (parts, _) = api_request("/v10/api/ilmoitukset/base64").into_parts();
+        let mut req = Request::from_parts(
+            parts,
+            Body::from(format!(r#"{{"Otsikko":"Ovi","KohdeId":{object}}}"#)),
+        );
+        *req.method_mut() = axum::http::Method::POST;
+        let call = tokio::spawn(sim.router().oneshot(req));
+        let started = tokio::time::Instant::now();
+        while sim.snapshot("demo").unwrap().reports.len() == before {
+            tokio::task::yield_now().await;
+        }
+        assert!(!call.is_finished());
+        let resp = call.await.unwrap().unwrap();
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        assert!(started.elapsed() >= Duration::from_secs(29));
     }
 
     #[tokio::test]

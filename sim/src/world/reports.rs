@@ -101,6 +101,7 @@ impl World {
                 tiedostonimi: name,
                 tyyppi: text(a.tyyppi).unwrap_or_else(|| "application/octet-stream".to_owned()),
                 koko: bytes.len() as u64,
+                content: bytes,
                 extra: Extra::stamped(tags::ATTACHMENT, id, now),
             });
         }

@@ -75,6 +75,8 @@ async fn retries_carry_the_same_ids_and_increasing_attempts() {
     let secret = listener.received.lock().unwrap()[0].0["x-rappu-webhook-secret"].clone();
     assert_eq!(secret, "s3cret");
 
+    // The listener has the third body before the simulator has recorded its answer.
+    assert!(eventually(WAIT, || async { t.sim().deliveries().len() >= 3 }).await);
     let deliveries = t.sim().deliveries();
     let statuses: Vec<Option<u16>> = deliveries.iter().map(|d| d.status).collect();
     assert_eq!(statuses, [Some(500), Some(500), Some(200)]);

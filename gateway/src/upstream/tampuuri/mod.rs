@@ -5,6 +5,7 @@ pub mod error;
 pub mod headers;
 pub mod model;
 pub mod paging;
+pub mod report_body;
 pub mod retry;
 pub mod routes;
 pub mod time;

@@ -3,6 +3,7 @@
 //! Readers are tolerant: unknown fields are ignored (Tampuuri adds fields at any time),
 //! missing optional fields default, and an unknown enum value becomes `Other`. Field names
 //! marked *assumed* come from the simulator (`sim/README.md`), not the vendor's documents.
+//! The bodies Rappu *sends* to create fault reports are in [`super::report_body`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -342,6 +343,18 @@ pub struct FaultReport {
     /// `KohdeId`: apartment, staircase or building.
     #[serde(rename = "KohdeId", default)]
     pub object_id: Option<u64>,
+    /// `Sijainti`: where exactly (room, space).
+    #[serde(rename = "Sijainti", default)]
+    pub location: Option<String>,
+    /// `Sisaanpaasy`: the worker may enter with a master key.
+    #[serde(rename = "Sisaanpaasy", default)]
+    pub entry_allowed: Option<bool>,
+    /// `Kotielaimet`: pets in the apartment.
+    #[serde(rename = "Kotielaimet", default)]
+    pub pets: Option<String>,
+    /// `IlmoittajanPuhelin`: the reporter's phone.
+    #[serde(rename = "IlmoittajanPuhelin", default)]
+    pub reporter_phone: Option<String>,
     /// `Tila`.
     #[serde(rename = "Tila")]
     pub state: ReportState,
@@ -366,6 +379,9 @@ pub struct FaultReport {
     /// `Luotu`.
     #[serde(rename = "Luotu", default, deserialize_with = "time::opt_datetime")]
     pub created_at: Option<DateTime<Utc>>,
+    /// `Muokattu`: last change of any kind (e.g. becoming `Kasitelty`).
+    #[serde(rename = "Muokattu", default, deserialize_with = "time::opt_datetime")]
+    pub modified_at: Option<DateTime<Utc>>,
 }
 
 /// Body of `POST ilmoitukset/selaa`; every filter optional.

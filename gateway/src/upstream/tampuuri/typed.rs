@@ -6,6 +6,7 @@ use super::model::{
     Announcement, AnnouncementQuery, Connection, ConnectionQuery, DescendantQuery, DoneRequest,
     FaultReport, HoldRequest, Object, ObjectKind, Party, ReportQuery,
 };
+use super::report_body::NewFaultReportBody;
 use super::routes;
 
 /// No request body (GET routes).
@@ -63,6 +64,35 @@ impl TampuuriClient {
     ) -> Result<Vec<FaultReport>, UpstreamError> {
         self.browse_all(&routes::FAULT_REPORTS, None, Some(query))
             .await
+    }
+
+    /// Creates a fault report (`POST ilmoitukset/base64`). **Never retried**: a timeout may
+    /// hide a report Tampuuri created; the caller must look for it with
+    /// [`TampuuriClient::fault_report_by_external_id`] before sending it again.
+    pub async fn create_fault_report(
+        &self,
+        body: &NewFaultReportBody,
+    ) -> Result<FaultReport, UpstreamError> {
+        self.call(&routes::FAULT_REPORT_CREATE, None, Some(body))
+            .await
+    }
+
+    /// The report created with correlation id `external_id`, if any. Rows are matched here
+    /// too, exactly: were Tampuuri to ignore the filter, another report must never be
+    /// taken for ours. With several matches (which Rappu never causes) the oldest wins.
+    pub async fn fault_report_by_external_id(
+        &self,
+        external_id: &str,
+    ) -> Result<Option<FaultReport>, UpstreamError> {
+        let query = ReportQuery {
+            external_id: Some(external_id.to_owned()),
+            ..ReportQuery::default()
+        };
+        let rows = self.fault_reports(&query).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.external_id.as_deref() == Some(external_id))
+            .min_by_key(|r| r.id))
     }
 
     /// One fault report.

@@ -1,0 +1,178 @@
+//! Resident fault reports: filing, the durable outbox that delivers them to Tampuuri, and
+//! reading one's own reports with Tampuuri's current state.
+//!
+//! - [`filing`]: validation (shared rules, photo bytes) and idempotent, durable storage.
+//! - [`photos`]: images judged by their bytes; EXIF/XMP/GPS removed without re-encoding.
+//! - [`outbox`], [`outbox_db`]: the delivery worker and its queries.
+//! - [`reading`]: a resident's list and detail, merged with Tampuuri, cached briefly.
+//! - [`view`]: Tampuuri states and history as Rappu's statuses and timeline.
+//! - [`db`]: the tables.
+//!
+//! # Nothing lost: the outbox
+//!
+//! `POST /api/v1/fault-reports` answers 201 only after the report (with its photos) is
+//! committed to SQLite with `synchronous=FULL`; its status is `pending` ("received by
+//! Rappu, waiting for delivery") until Tampuuri has it. A background worker, woken at once
+//! by each new report, delivers reports one at a time with `POST ilmoitukset/base64`;
+//! transient failures (Tampuuri down, timeouts, 5xx, 429) are retried with exponential
+//! backoff and jitter (`reports.outbox_backoff_min_ms` … `_max_ms`), forever; a permanent
+//! refusal (another 4xx) marks the report `failed`, logs an error, and shows the resident a
+//! `failed` step. Photos are deleted from SQLite once Tampuuri has them.
+//!
+//! # Delivered exactly once
+//!
+//! The create call is not idempotent, and a crash (or a timeout) can come after Tampuuri
+//! created the report but before Rappu recorded it. So every report carries a UUID, Rappu's
+//! id, sent as `UlkoinenTunniste` (external id). Before each attempt the worker durably
+//! counts it (`attempts + 1`, synced to disk); an attempt that finds an earlier one counted
+//! (a retry, or any attempt after a restart) first searches `POST ilmoitukset/selaa`
+//! `{"UlkoinenTunniste": id}` and, when Tampuuri already has the report, adopts it instead of
+//! creating it again. Only an exact match of the id counts (in case Tampuuri ignored the
+//! filter). If the search itself fails, nothing is sent until it succeeds.
+//!
+//! What this relies on (verify against real Tampuuri): that `UlkoinenTunniste` is stored as
+//! sent and searchable, and that a created report is searchable as soon as the create call
+//! has answered (or, after a lost answer, by the time the retry's backoff has passed).
+
+pub mod db;
+pub mod error;
+pub mod filing;
+pub mod outbox;
+pub mod outbox_db;
+pub mod photos;
+pub mod reading;
+pub mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
+use tokio::sync::Notify;
+
+pub use error::ReportError;
+pub use filing::Filed;
+
+use crate::config::ReportSettings;
+use crate::store::Store;
+use crate::upstream::tampuuri::Tampuuri;
+use crate::upstream::tampuuri::model;
+
+/// Whose reports: a resident's token names the account, the party and the apartment; a
+/// report belongs to all three, and nobody else ever sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Owner {
+    /// Tampuuri account.
+    pub account: String,
+    /// The resident's party id.
+    pub party: u64,
+    /// The apartment the report was filed for.
+    pub apartment: u64,
+}
+
+/// Tampuuri's reports of one party, by Tampuuri id.
+type RemoteReports = Arc<HashMap<u64, model::FaultReport>>;
+
+/// The fault-report service; cheap to clone.
+#[derive(Clone)]
+pub struct FaultReports {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    tampuuri: Tampuuri,
+    settings: ReportSettings,
+    /// Wakes the outbox worker when a report is filed.
+    wake: Notify,
+    /// Tampuuri's reports per (account, party), kept `reports.cache_ttl_secs`; `None` when
+    /// caching is off.
+    remote: Option<Cache<(String, u64), RemoteReports>>,
+}
+
+impl std::fmt::Debug for FaultReports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultReports").finish_non_exhaustive()
+    }
+}
+
+impl FaultReports {
+    /// The service over `store` and `tampuuri`.
+    pub fn new(store: Store, tampuuri: Tampuuri, settings: &ReportSettings) -> Self {
+        let remote = (settings.cache_ttl_secs > 0).then(|| {
+            Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(settings.cache_ttl_secs))
+                .build()
+        });
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                tampuuri,
+                settings: settings.clone(),
+                wake: Notify::new(),
+                remote,
+            }),
+        }
+    }
+
+    /// Tampuuri says report `report_id` of `account` changed (webhooks `IlmoitusUusi`,
+    /// `IlmoitusTilamuutos`, `IlmoitusMuokkaa`): the next read of its resident is fresh.
+    pub async fn on_report_changed(&self, account: &str, report_id: u64) {
+        let lookup = {
+            let account = account.to_owned();
+            self.inner
+                .store
+                .call(move |c| db::party_of(c, &account, report_id))
+                .await
+        };
+        match lookup {
+            Ok(Some(party)) => self.forget_party(account, party).await,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up a changed report; dropping every cached view");
+                if let Some(cache) = &self.inner.remote {
+                    cache.invalidate_all();
+                }
+            }
+        }
+    }
+
+    /// `account`'s reports not yet in Tampuuri (pending or failed), oldest first: what an
+    /// operator looks at when deliveries fail.
+    pub async fn undelivered(
+        &self,
+        account: &str,
+        limit: u64,
+    ) -> Result<Vec<db::ReportRow>, ReportError> {
+        let account = account.to_owned();
+        Ok(self
+            .inner
+            .store
+            .call(move |c| outbox_db::undelivered(c, &account, limit))
+            .await?)
+    }
+
+    /// Sends a failed report of `account` again (after an operator fixed the cause).
+    /// [`ReportError::NotFound`] when there is no such failed report.
+    pub async fn retry(&self, account: &str, id: &str) -> Result<(), ReportError> {
+        let (account, id) = (account.to_owned(), id.to_owned());
+        let requeued = self
+            .inner
+            .store
+            .call(move |c| outbox_db::requeue(c, &account, &id))
+            .await?;
+        if !requeued {
+            return Err(ReportError::NotFound);
+        }
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Drops the cached Tampuuri view of `party`'s reports.
+    pub async fn forget_party(&self, account: &str, party: u64) {
+        if let Some(cache) = &self.inner.remote {
+            cache.invalidate(&(account.to_owned(), party)).await;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! A maintenance partner's work orders: list, read, receive, hold, done.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use rappu_shared::FieldError;
+use rappu_shared::report::{CompleteWorkOrder, HoldWorkOrder, ReportPage, ReportStatus, WorkOrder};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::PartnerCaller;
+use crate::error::{ApiError, ApiResult};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::work_orders::Assignee;
+use crate::work_orders::transitions::Transition;
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_work_orders))
+        .routes(routes!(get_work_order))
+        .routes(routes!(receive))
+        .routes(routes!(hold))
+        .routes(routes!(done))
+}
+
+fn assignee(caller: &PartnerCaller) -> Assignee {
+    Assignee {
+        account: caller.principal.account.clone(),
+        party: caller.assignee,
+    }
+}
+
+/// Which work orders.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct WorkOrderQuery {
+    /// Only work orders in this state: `open`, `received`, `waiting`, `done` or `completed`.
+    state: Option<String>,
+    /// Rows to skip (default 0).
+    offset: Option<u64>,
+    /// Rows per page, 1 to 100 (default 20).
+    limit: Option<u64>,
+}
+
+fn parse_state(state: Option<&str>) -> Result<Option<ReportStatus>, ApiError> {
+    let Some(state) = state else { return Ok(None) };
+    serde_json::from_value(serde_json::Value::String(state.to_owned()))
+        .map(Some)
+        .map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "state",
+                "must be one of open, received, waiting, done, completed",
+            )])
+        })
+}
+
+/// The caller's work orders, newest first, optionally only those in one state.
+#[utoipa::path(get, path = "/api/v1/work-orders", tag = "work-orders",
+    security(("bearer" = [])),
+    params(WorkOrderQuery),
+    responses(
+        (status = 200, description = "A page of the caller's work orders", body = ReportPage<WorkOrder>),
+        (status = 400, description = "Malformed query", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown `state` or `limit` out of range", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "Tampuuri refused Rappu's request", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn list_work_orders(
+    State(state): State<AppState>,
+    caller: PartnerCaller,
+    Query(query): Query<WorkOrderQuery>,
+) -> ApiResult<Json<ReportPage<WorkOrder>>> {
+    let status = parse_state(query.state.as_deref())?;
+    let (offset, limit) = super::paging::PageQuery {
+        offset: query.offset,
+        limit: query.limit,
+    }
+    .resolve()?;
+    let page = state
+        .work_orders
+        .list(&assignee(&caller), status, offset, limit)
+        .await?;
+    Ok(Json(page))
+}
+
+/// One of the caller's work orders with its timeline. Another assignee's is 404, exactly
+/// like a missing one.
+#[utoipa::path(get, path = "/api/v1/work-orders/{id}", tag = "work-orders",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "Tampuuri report id")),
+    responses(
+        (status = 200, description = "The work order", body = WorkOrder),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn get_work_order(
+    State(state): State<AppState>,
+    caller: PartnerCaller,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<WorkOrder>> {
+    Ok(Json(state.work_orders.get(&assignee(&caller), id).await?))
+}
+
+/// Takes the job: open or waiting → received.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/receive", tag = "work-orders",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "Tampuuri report id")),
+    responses(
+        (status = 200, description = "Received", body = WorkOrder),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not open or waiting", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable; the change may not have been made", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn receive(
+    State(state): State<AppState>,
+    caller: PartnerCaller,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<WorkOrder>> {
+    let order = state
+        .work_orders
+        .transition(&assignee(&caller), id, Transition::Receive)
+        .await?;
+    Ok(Json(order))
+}
+
+/// Puts the job on hold: received → waiting. The reason is shown to the resident.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/hold", tag = "work-orders",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "Tampuuri report id")),
+    request_body(content = HoldWorkOrder, content_type = "application/json"),
+    responses(
+        (status = 200, description = "On hold", body = WorkOrder),
+        (status = 400, description = "Malformed JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not received", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than `server.body_limit_bytes`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or too long `reason`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable; the change may not have been made", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn hold(
+    State(state): State<AppState>,
+    caller: PartnerCaller,
+    Path(id): Path<u64>,
+    ApiJson(body): ApiJson<HoldWorkOrder>,
+) -> ApiResult<Json<WorkOrder>> {
+    let order = state
+        .work_orders
+        .transition(&assignee(&caller), id, Transition::Hold(body.reason))
+        .await?;
+    Ok(Json(order))
+}
+
+/// Marks the work done: received or waiting → done. The summary is shown to the resident.
+#[utoipa::path(post, path = "/api/v1/work-orders/{id}/done", tag = "work-orders",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "Tampuuri report id")),
+    request_body(content = CompleteWorkOrder, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Done", body = WorkOrder),
+        (status = 400, description = "Malformed JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such work order of the caller's", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not received or waiting", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body larger than `server.body_limit_bytes`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or too long `summary`", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Tampuuri is unavailable; the change may not have been made", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn done(
+    State(state): State<AppState>,
+    caller: PartnerCaller,
+    Path(id): Path<u64>,
+    ApiJson(body): ApiJson<CompleteWorkOrder>,
+) -> ApiResult<Json<WorkOrder>> {
+    let order = state
+        .work_orders
+        .transition(&assignee(&caller), id, Transition::Done(body.summary))
+        .await?;
+    Ok(Json(order))
+}
