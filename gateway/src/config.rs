@@ -42,9 +42,52 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Request rate limits.
     pub rate_limit: RateLimitSettings,
+    /// The Tampuuri API package, to price the calls Rappu makes.
+    #[serde(default)]
+    pub usage: UsageSettings,
     /// Resident fault reports: upload size, delivery outbox, idempotency, read cache.
     #[serde(default)]
     pub reports: ReportSettings,
+}
+
+/// The Tampuuri API package of the account(s); prices default to the package's list prices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageSettings {
+    /// `standard`, `normal` or `business`.
+    pub package: crate::pricing::Package,
+    /// Fixed monthly price, euros (default: the package's).
+    #[serde(default)]
+    pub fixed_eur: Option<f64>,
+    /// Calls included per month (default: the package's).
+    #[serde(default)]
+    pub included_calls: Option<u64>,
+    /// Price per extra call, euros (default: the package's).
+    #[serde(default)]
+    pub extra_call_eur: Option<f64>,
+}
+
+impl Default for UsageSettings {
+    fn default() -> Self {
+        Self {
+            package: crate::pricing::Package::Normal,
+            fixed_eur: None,
+            included_calls: None,
+            extra_call_eur: None,
+        }
+    }
+}
+
+impl UsageSettings {
+    /// The prices in force.
+    pub fn prices(&self) -> crate::pricing::Prices {
+        let list = self.package.prices();
+        crate::pricing::Prices {
+            fixed_eur: self.fixed_eur.unwrap_or(list.fixed_eur),
+            included_calls: self.included_calls.unwrap_or(list.included_calls),
+            extra_call_eur: self.extra_call_eur.unwrap_or(list.extra_call_eur),
+        }
+    }
 }
 
 /// Display feeds and the cache of the Tampuuri data they are built from.
@@ -368,6 +411,7 @@ impl Default for Settings {
                 ip_burst: 60,
             },
             reports: ReportSettings::default(),
+            usage: UsageSettings::default(),
         }
     }
 }
@@ -376,6 +420,8 @@ impl Default for Settings {
 /// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
 /// alone; a misspelt key *inside* a section is still an error.
 const SECTIONS: &[&str] = &[
+    "usage",
+    "reports",
     "server",
     "data_dir",
     "web_dir",
@@ -514,6 +560,10 @@ impl Settings {
             && secret.expose_secret().len() < 16
         {
             return Err(invalid("webhooks.secret", "must be at least 16 characters"));
+        }
+        let p = self.usage.prices();
+        if !(p.fixed_eur >= 0.0 && p.extra_call_eur >= 0.0) {
+            return Err(invalid("usage", "prices must be zero or more"));
         }
         let r = &self.rate_limit;
         for (name, value) in [

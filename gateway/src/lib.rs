@@ -17,7 +17,7 @@
 //! - [`store`]: SQLite (tokens, usage, webhook notifications, the report outbox).
 //! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
 //! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
-//! - [`usage`]: upstream call counting for the bill.
+//! - [`usage`], [`pricing`]: upstream call counting and what it costs.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
 
@@ -30,6 +30,7 @@ pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod pricing;
 pub mod property;
 pub mod reports;
 pub mod routes;

@@ -15,7 +15,7 @@ pub struct UsageLine {
 }
 
 /// Upstream calls of the caller's account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UsageReport {
     /// The Tampuuri account.
@@ -24,6 +24,30 @@ pub struct UsageReport {
     pub lines: Vec<UsageLine>,
     /// Sum of `lines`.
     pub total_calls: u64,
+    /// What each month costs on the configured Tampuuri API package.
+    pub bills: Vec<MonthlyBill>,
+}
+
+/// One month's Tampuuri API bill, estimated from the calls Rappu made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthlyBill {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// The package, e.g. `normal`.
+    pub package: String,
+    /// Calls made by this gateway.
+    pub calls: u64,
+    /// Calls the package includes.
+    pub included_calls: u64,
+    /// Calls beyond that.
+    pub extra_calls: u64,
+    /// Fixed monthly price, euros.
+    pub fixed_eur: f64,
+    /// Price of the extra calls, euros.
+    pub extra_eur: f64,
+    /// Total, euros (VAT excluded).
+    pub total_eur: f64,
 }
 
 /// A request to revoke a token.

@@ -198,6 +198,14 @@ async fn usage_is_counted_per_route_and_survives_in_sqlite() {
         .find(|l| l.route == "GET kustannuspaikat/selaa")
         .expect("counted");
     assert_eq!(line.calls, 2);
+    let bill = &report.bills[0];
+    assert_eq!(bill.package, "normal");
+    assert_eq!(bill.calls, report.total_calls);
+    assert_eq!(
+        (bill.extra_calls, bill.total_eur),
+        (0, 240.0),
+        "within the included calls"
+    );
     assert_eq!(
         report.total_calls,
         app.sim

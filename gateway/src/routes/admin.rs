@@ -48,7 +48,8 @@ struct UsageQuery {
     month: Option<String>,
 }
 
-/// Tampuuri calls made for the admin's account, by month and route.
+/// Tampuuri calls made for the admin's account, by month and route, and what each month
+/// costs on the configured API package (`[usage]`).
 #[utoipa::path(get, path = "/api/v1/admin/usage", tag = "admin",
     params(UsageQuery),
     security(("bearer" = [])),
@@ -84,10 +85,22 @@ async fn usage(
         })
         .collect();
     let total_calls = lines.iter().map(|l| l.calls).sum();
+    let mut months: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for line in &lines {
+        *months.entry(line.month.as_str()).or_default() += line.calls;
+    }
+    let usage = &state.settings.usage;
+    let bills = months
+        .into_iter()
+        .map(|(month, calls)| {
+            crate::pricing::bill(month, usage.package.name(), usage.prices(), calls)
+        })
+        .collect();
     Ok(Json(UsageReport {
         account: admin.account.clone(),
         lines,
         total_calls,
+        bills,
     }))
 }
 
