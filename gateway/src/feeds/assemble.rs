@@ -1,31 +1,30 @@
-//! Turning Tampuuri's objects into a display feed. Pure functions: no I/O, no clock.
+//! Turning the cached data into a display feed. Pure functions: no I/O, no clock.
 //!
-//! The privacy rules live here and nowhere else. A name reaches a display only if the
-//! party is a person, is a current resident (moved in, not moved out, by Finnish date),
-//! is not archived, is known *not* to be under turvakielto (a missing flag counts as
-//! protected), and has not asked to be left off the display. Contacts follow the same
-//! turvakielto rule.
+//! The privacy rules are split in two, both in this module's reach: what never changes with
+//! the date is decided when the data is cached ([`super::compact`]: a name is kept only for
+//! a person, known *not* to be under turvakielto — a missing flag counts as protected —, not
+//! archived, and not asking to be left off the display); what depends on the date is
+//! decided here (a current resident by Finnish date: moved in, end date not passed).
+//! Contacts follow the same turvakielto rule.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rappu_shared::display::{
-    DisplayFeed, FeedAnnouncement, FeedApartment, FeedBuilding, FeedContact, FeedContacts,
-    FeedFloor, FeedStaircase, FeedWork, WorkState,
+    DisplayFeed, FeedAnnouncement, FeedApartment, FeedBuilding, FeedContacts, FeedFloor,
+    FeedStaircase, FeedWork,
 };
 
+use super::compact::{Node, NodeKind, Resident, Staff, Work};
 use crate::property::{address_of, name_of};
-use crate::upstream::tampuuri::model::{
-    Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, Party, PartyKind,
-    ReportState,
-};
+use crate::upstream::tampuuri::model::{Announcement, Connection, ConnectionRole, Object};
 
 /// Most announcements a display shows.
 pub const MAX_ANNOUNCEMENTS: usize = 10;
 /// Most ongoing-work items a display shows.
 pub const MAX_WORK: usize = 10;
 
-/// What a feed is built from.
+/// What a feed is built from (the cache's compact data, see [`super::compact`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
     /// The building.
@@ -33,15 +32,15 @@ pub struct Inputs<'a> {
     /// Its property (cost centre), when known.
     pub property: Option<&'a Object>,
     /// Staircases and apartments below the building.
-    pub tree: &'a [Object],
+    pub tree: &'a [Node],
     /// Resident connections in the building.
-    pub residents: &'a [Connection],
+    pub residents: &'a [Resident],
     /// Manager, maintenance and board connections of the property.
-    pub staff: &'a [Connection],
+    pub staff: &'a [Staff],
     /// Announcements of the building and its ancestors.
     pub announcements: &'a [Announcement],
     /// Open fault reports in the building.
-    pub reports: &'a [FaultReport],
+    pub work: &'a [Work],
     /// Only this staircase, when the display is bound to one.
     pub staircase: Option<u64>,
     /// Now.
@@ -58,42 +57,35 @@ pub enum AssembleError {
     StaircaseNotInBuilding(u64),
 }
 
-/// Whether a connection is in force today (start and end dates inclusive).
+/// Whether dates put a connection in force today (start and end dates inclusive).
+pub fn in_force_dates(
+    starts: Option<NaiveDate>,
+    ends: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    starts.is_none_or(|s| s <= today) && ends.is_none_or(|e| e >= today)
+}
+
+/// Whether a connection is in force today.
 pub fn in_force(c: &Connection, today: NaiveDate) -> bool {
-    c.starts.is_none_or(|s| s <= today) && c.ends.is_none_or(|e| e >= today)
+    in_force_dates(c.starts, c.ends, today)
 }
 
-/// Whether a person may be named anywhere public: known not to be under turvakielto and
-/// not archived.
-pub fn may_be_named(p: &Party, now: DateTime<Utc>) -> bool {
-    p.non_disclosure == Some(false) && p.archived_at.is_none_or(|at| at > now)
+/// The surname a resident puts on the board today, if any.
+pub fn visible_surname(r: &Resident, today: NaiveDate) -> Option<&str> {
+    in_force_dates(r.starts, r.ends, today)
+        .then_some(r.surname.as_deref())
+        .flatten()
 }
 
-/// The surname a resident connection puts on the board, if any.
-pub fn shown_surname(c: &Connection, today: NaiveDate, now: DateTime<Utc>) -> Option<&str> {
-    let p = &c.party;
-    let allowed = c.role == ConnectionRole::Resident
-        && in_force(c, today)
-        && c.hide_from_display != Some(true)
-        && matches!(p.kind, Some(PartyKind::Person) | None)
-        && may_be_named(p, now);
-    if !allowed {
-        return None;
+fn apartment_label(apartment: &Node, staircase: &str) -> String {
+    if let Some(code) = apartment.code.as_deref() {
+        return code.to_owned();
     }
-    p.last_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn apartment_label(apartment: &Object, staircase: &str) -> String {
-    if let Some(code) = apartment.code.as_deref().filter(|c| !c.trim().is_empty()) {
-        return code.trim().to_owned();
-    }
-    match apartment.apartment_number {
+    match apartment.number {
         Some(n) if staircase.is_empty() => n.to_string(),
         Some(n) => format!("{staircase} {n}"),
-        None => name_of(apartment),
+        None => apartment.name.to_string(),
     }
 }
 
@@ -123,12 +115,12 @@ pub fn assemble(
 
 fn staircases(inputs: &Inputs<'_>) -> Result<Vec<FeedStaircase>, AssembleError> {
     let building = inputs.building;
-    let mut stairs: BTreeMap<(String, u64), Vec<&Object>> = BTreeMap::new();
+    let mut stairs: BTreeMap<(String, u64), Vec<&Node>> = BTreeMap::new();
     let names: BTreeMap<u64, String> = inputs
         .tree
         .iter()
-        .filter(|o| o.kind == ObjectKind::Staircase)
-        .map(|o| (o.id, o.staircase.clone().unwrap_or_else(|| name_of(o))))
+        .filter(|n| n.kind == NodeKind::Staircase)
+        .map(|n| (n.id, n.letter.as_deref().unwrap_or(&n.name).to_owned()))
         .collect();
     if let Some(wanted) = inputs.staircase
         && !names.contains_key(&wanted)
@@ -138,26 +130,19 @@ fn staircases(inputs: &Inputs<'_>) -> Result<Vec<FeedStaircase>, AssembleError> 
     for (id, name) in &names {
         stairs.entry((name.clone(), *id)).or_default();
     }
-    for apartment in inputs
-        .tree
-        .iter()
-        .filter(|o| o.kind == ObjectKind::Apartment)
-    {
+    for apartment in inputs.tree.iter().filter(|n| n.kind == NodeKind::Apartment) {
         // An apartment directly under the building (no staircases) goes in a nameless group.
-        let (name, id) = match apartment
-            .parent_id
-            .and_then(|p| names.get(&p).map(|n| (n, p)))
-        {
+        let (name, id) = match apartment.parent.and_then(|p| names.get(&p).map(|n| (n, p))) {
             Some((name, id)) => (name.clone(), id),
             None => (String::new(), building.id),
         };
         stairs.entry((name, id)).or_default().push(apartment);
     }
     let mut names_by_apartment: BTreeMap<u64, BTreeSet<&str>> = BTreeMap::new();
-    for c in inputs.residents {
-        if let Some(surname) = shown_surname(c, inputs.today, inputs.now) {
+    for r in inputs.residents {
+        if let Some(surname) = visible_surname(r, inputs.today) {
             names_by_apartment
-                .entry(c.object_id)
+                .entry(r.apartment)
                 .or_default()
                 .insert(surname);
         }
@@ -166,13 +151,7 @@ fn staircases(inputs: &Inputs<'_>) -> Result<Vec<FeedStaircase>, AssembleError> 
         .into_iter()
         .filter(|((_, id), _)| inputs.staircase.is_none_or(|wanted| wanted == *id))
         .map(|((name, id), mut apartments)| {
-            apartments.sort_by_key(|a| {
-                (
-                    a.floor.unwrap_or(0),
-                    a.apartment_number.unwrap_or(u32::MAX),
-                    a.id,
-                )
-            });
+            apartments.sort_by_key(|a| (a.floor.unwrap_or(0), a.number.unwrap_or(u32::MAX), a.id));
             let mut floors: BTreeMap<i32, Vec<FeedApartment>> = BTreeMap::new();
             for a in apartments {
                 floors
@@ -204,7 +183,7 @@ fn announcements(inputs: &Inputs<'_>) -> Vec<FeedAnnouncement> {
         .announcements
         .iter()
         .filter(|a| a.valid_from.is_none_or(|f| f <= now) && a.valid_until.is_none_or(|u| u > now))
-        .filter(|a| !a.title.trim().is_empty() || !a.body.trim().is_empty())
+        .filter(|a| !a.title.is_empty() || !a.body.is_empty())
         .collect();
     current.sort_by(|a, b| {
         let key = |x: &Announcement| x.published_at.or(x.valid_from);
@@ -215,33 +194,12 @@ fn announcements(inputs: &Inputs<'_>) -> Vec<FeedAnnouncement> {
         .take(MAX_ANNOUNCEMENTS)
         .map(|a| FeedAnnouncement {
             id: a.id,
-            title: a.title.trim().to_owned(),
-            body: a.body.trim().to_owned(),
+            title: a.title.clone(),
+            body: a.body.clone(),
             published_at: a.published_at,
             valid_until: a.valid_until,
         })
         .collect()
-}
-
-fn contact(c: &Connection, now: DateTime<Utc>) -> Option<FeedContact> {
-    let p = &c.party;
-    let company = p.kind == Some(PartyKind::Company);
-    // A person's contact is shown only under the same turvakielto rule as residents'.
-    if !company && !may_be_named(p, now) {
-        return None;
-    }
-    if company && p.archived_at.is_some_and(|at| at <= now) {
-        return None;
-    }
-    let name = match (&p.first_name, &p.last_name) {
-        (Some(f), Some(l)) if !company => format!("{} {}", f.trim(), l.trim()),
-        _ => p.name.clone()?.trim().to_owned(),
-    };
-    Some(FeedContact {
-        name,
-        phone: p.phone.clone().or_else(|| p.mobile.clone()),
-        email: p.email.clone(),
-    })
 }
 
 fn contacts(inputs: &Inputs<'_>) -> FeedContacts {
@@ -249,8 +207,8 @@ fn contacts(inputs: &Inputs<'_>) -> FeedContacts {
         inputs
             .staff
             .iter()
-            .filter(|c| c.role == role && in_force(c, inputs.today))
-            .find_map(|c| contact(c, inputs.now))
+            .filter(|s| s.role == role && in_force_dates(s.starts, s.ends, inputs.today))
+            .find_map(|s| s.contact.clone())
     };
     FeedContacts {
         maintenance: pick(ConnectionRole::Maintenance),
@@ -263,27 +221,17 @@ fn ongoing_work(inputs: &Inputs<'_>) -> Vec<FeedWork> {
     let apartments: HashSet<u64> = inputs
         .tree
         .iter()
-        .filter(|o| o.kind == ObjectKind::Apartment)
-        .map(|o| o.id)
+        .filter(|n| n.kind == NodeKind::Apartment)
+        .map(|n| n.id)
         .collect();
     inputs
-        .reports
+        .work
         .iter()
-        .filter(|r| r.topic.as_deref() != Some("Huoneisto"))
-        .filter(|r| r.object_id.is_none_or(|o| !apartments.contains(&o)))
-        .filter_map(|r| {
-            let state = match r.state {
-                ReportState::Open => WorkState::Open,
-                ReportState::Received => WorkState::Received,
-                ReportState::Waiting => WorkState::Waiting,
-                _ => return None,
-            };
-            let title = r.title.trim();
-            (!title.is_empty()).then(|| FeedWork {
-                title: title.to_owned(),
-                state,
-            })
-        })
+        .filter(|w| !w.apartment_topic && w.object.is_none_or(|o| !apartments.contains(&o)))
         .take(MAX_WORK)
+        .map(|w| FeedWork {
+            title: w.title.to_string(),
+            state: w.state,
+        })
         .collect()
 }

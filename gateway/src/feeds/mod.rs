@@ -2,6 +2,7 @@
 //!
 //! - [`resources`]: the Tampuuri data feeds are built from, cached per account with single
 //!   flight, TTL, invalidation and stale-if-error.
+//! - [`compact`]: what the cache keeps of Tampuuri's data: only what a display may show.
 //! - [`assemble`]: the pure function from that data to a [`DisplayFeed`], where the privacy
 //!   rules live.
 //! - [`render`]: a feed serialized and gzipped once per version, with its strong ETag.
@@ -14,6 +15,7 @@
 //! [`DisplayFeed`]: rappu_shared::display::DisplayFeed
 
 pub mod assemble;
+pub mod compact;
 pub mod index;
 pub mod render;
 pub mod resources;

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use axum::http::HeaderValue;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use rappu_shared::display::DisplayFeed;
@@ -14,8 +15,8 @@ use tokio::time::Instant;
 /// One version of a feed, ready to send.
 #[derive(Debug)]
 pub struct RenderedFeed {
-    /// The feed.
-    pub feed: DisplayFeed,
+    /// When this content was first assembled (the feed's `generated_at`).
+    pub generated_at: DateTime<Utc>,
     /// Its JSON.
     pub body: Bytes,
     /// The JSON, gzipped.
@@ -39,11 +40,11 @@ pub struct RenderError(String);
 impl RenderedFeed {
     /// Serializes and compresses `feed`.
     pub fn render(
-        feed: DisplayFeed,
+        feed: &DisplayFeed,
         fresh_until: Instant,
         oldest_fetch: Instant,
     ) -> Result<Self, RenderError> {
-        let body = serde_json::to_vec(&feed).map_err(|e| RenderError(e.to_string()))?;
+        let body = serde_json::to_vec(feed).map_err(|e| RenderError(e.to_string()))?;
         let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::new(6));
         encoder
             .write_all(&body)
@@ -59,7 +60,7 @@ impl RenderedFeed {
         )
         .map_err(|e| RenderError(e.to_string()))?;
         Ok(Self {
-            feed,
+            generated_at: feed.generated_at,
             body: Bytes::from(body),
             gzip: Bytes::from(gzip),
             etag,
@@ -72,7 +73,7 @@ impl RenderedFeed {
     /// The same version with new freshness (content unchanged: same bytes, same ETag).
     pub fn refreshed(&self, fresh_until: Instant, oldest_fetch: Instant) -> Self {
         Self {
-            feed: self.feed.clone(),
+            generated_at: self.generated_at,
             body: self.body.clone(),
             gzip: self.gzip.clone(),
             etag: self.etag.clone(),

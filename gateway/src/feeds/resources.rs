@@ -21,9 +21,9 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use tokio::time::Instant;
 
+use super::compact;
 use crate::upstream::tampuuri::model::{
-    Announcement, Connection, ConnectionQuery, ConnectionRole, FaultReport, Object, ObjectKind,
-    ReportQuery, ReportState,
+    Announcement, ConnectionQuery, ConnectionRole, Object, ObjectKind, ReportQuery, ReportState,
 };
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
@@ -53,19 +53,21 @@ pub struct ResourceKey {
     pub resource: Resource,
 }
 
-/// A fetched value.
+/// A fetched value, reduced to what feeds need (see [`super::compact`]).
 #[derive(Debug)]
 pub enum ResourceData {
-    /// One object.
+    /// One object (a building or a property).
     Object(Object),
-    /// Objects.
-    Objects(Vec<Object>),
-    /// Connections.
-    Connections(Vec<Connection>),
+    /// A building's staircases and apartments.
+    Tree(Vec<compact::Node>),
+    /// Residents.
+    Residents(Vec<compact::Resident>),
+    /// Staff.
+    Staff(Vec<compact::Staff>),
     /// Announcements.
     Announcements(Vec<Announcement>),
-    /// Fault reports.
-    Reports(Vec<FaultReport>),
+    /// Ongoing work.
+    Work(Vec<compact::Work>),
 }
 
 /// A cached value with its age.
@@ -267,48 +269,44 @@ async fn fetch_data(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<ResourceDa
         .ok_or_else(|| UpstreamError::Unauthorized {
             account: key.account.to_string(),
         })?;
+    let connections = |object_id, include_descendants, roles| ConnectionQuery {
+        object_id,
+        include_descendants,
+        roles,
+    };
     Ok(match key.resource {
         Resource::Object(id) => ResourceData::Object(client.object(id).await?),
-        Resource::BuildingTree(id) => ResourceData::Objects(
-            client
-                .descendants(id, vec![ObjectKind::Staircase, ObjectKind::Apartment])
-                .await?,
-        ),
-        Resource::Residents(id) => ResourceData::Connections(
-            client
-                .connections(&ConnectionQuery {
-                    object_id: id,
-                    include_descendants: true,
-                    roles: vec![ConnectionRole::Resident],
-                })
-                .await?,
-        ),
-        Resource::Staff(id) => ResourceData::Connections(
-            client
-                .connections(&ConnectionQuery {
-                    object_id: id,
-                    include_descendants: false,
-                    roles: vec![
-                        ConnectionRole::Manager,
-                        ConnectionRole::Maintenance,
-                        ConnectionRole::BoardChair,
-                    ],
-                })
-                .await?,
-        ),
-        Resource::Announcements(id) => ResourceData::Announcements(client.announcements(id).await?),
-        Resource::OpenReports(id) => ResourceData::Reports(
-            client
-                .fault_reports(&ReportQuery {
-                    object_id: Some(id),
-                    states: vec![
-                        ReportState::Open,
-                        ReportState::Received,
-                        ReportState::Waiting,
-                    ],
-                    ..ReportQuery::default()
-                })
-                .await?,
-        ),
+        Resource::BuildingTree(id) => {
+            let kinds = vec![ObjectKind::Staircase, ObjectKind::Apartment];
+            ResourceData::Tree(compact::nodes(&client.descendants(id, kinds).await?))
+        }
+        Resource::Residents(id) => {
+            let query = connections(id, true, vec![ConnectionRole::Resident]);
+            ResourceData::Residents(compact::residents(&client.connections(&query).await?))
+        }
+        Resource::Staff(id) => {
+            let roles = vec![
+                ConnectionRole::Manager,
+                ConnectionRole::Maintenance,
+                ConnectionRole::BoardChair,
+            ];
+            let query = connections(id, false, roles);
+            ResourceData::Staff(compact::staff(&client.connections(&query).await?))
+        }
+        Resource::Announcements(id) => {
+            ResourceData::Announcements(compact::announcements(client.announcements(id).await?))
+        }
+        Resource::OpenReports(id) => {
+            let query = ReportQuery {
+                object_id: Some(id),
+                states: vec![
+                    ReportState::Open,
+                    ReportState::Received,
+                    ReportState::Waiting,
+                ],
+                ..ReportQuery::default()
+            };
+            ResourceData::Work(compact::work(&client.fault_reports(&query).await?))
+        }
     })
 }

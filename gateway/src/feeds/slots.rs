@@ -307,60 +307,65 @@ impl FeedService {
             .unwrap_or(Duration::ZERO);
         fresh_until = fresh_until.min(Instant::now() + to_midnight);
 
-        let empty_objects = Vec::new();
-        let empty_connections = Vec::new();
-        let (objects, residents_list, staff_list, property_object, news, open) = (
-            match &tree.value.data {
-                ResourceData::Objects(v) => v,
-                _ => &empty_objects,
+        let data = |f: &Fetched| Arc::clone(&f.value);
+        let (tree_v, residents_v, news_v, work_v) = (
+            data(&tree),
+            data(&residents),
+            data(&announcements),
+            data(&reports),
+        );
+        let (nodes, residents_list, news, work) = (
+            match &tree_v.data {
+                ResourceData::Tree(v) => v.as_slice(),
+                _ => &[],
             },
-            match &residents.value.data {
-                ResourceData::Connections(v) => v,
-                _ => &empty_connections,
+            match &residents_v.data {
+                ResourceData::Residents(v) => v.as_slice(),
+                _ => &[],
             },
-            match staff.as_ref().map(|s| &s.value.data) {
-                Some(ResourceData::Connections(v)) => v,
-                _ => &empty_connections,
-            },
-            match property.as_ref().map(|p| &p.value.data) {
-                Some(ResourceData::Object(o)) => Some(o),
-                _ => None,
-            },
-            match &announcements.value.data {
+            match &news_v.data {
                 ResourceData::Announcements(v) => v.as_slice(),
                 _ => &[],
             },
-            match &reports.value.data {
-                ResourceData::Reports(v) => v.as_slice(),
+            match &work_v.data {
+                ResourceData::Work(v) => v.as_slice(),
                 _ => &[],
             },
         );
+        let staff_list = match staff.as_ref().map(|s| &s.value.data) {
+            Some(ResourceData::Staff(v)) => v.as_slice(),
+            _ => &[],
+        };
+        let property_object = match property.as_ref().map(|p| &p.value.data) {
+            Some(ResourceData::Object(o)) => Some(o),
+            _ => None,
+        };
         let inputs = Inputs {
             building: building_object,
             property: property_object,
-            tree: objects,
+            tree: nodes,
             residents: residents_list,
             staff: staff_list,
             announcements: news,
-            reports: open,
+            work,
             staircase: key.staircase,
             now,
             today: finnish_time::local_date(now),
         };
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
-        let mut footprint = BuildingFootprint {
+        let footprint = BuildingFootprint {
             property: property_id,
             objects: std::iter::once(b)
-                .chain(objects.iter().map(|o| o.id))
+                .chain(nodes.iter().map(|n| n.id))
+                .chain(property_id)
                 .collect(),
             parties: residents_list
                 .iter()
-                .chain(staff_list)
-                .map(|c| c.party.id)
+                .map(|r| r.party)
+                .chain(staff_list.iter().map(|s| s.party))
                 .collect(),
         };
-        footprint.objects.extend(property_id);
         if let Some(index) = self
             .inner
             .index
@@ -371,10 +376,11 @@ impl FeedService {
             index.record(b, footprint);
         }
 
-        let previous = slot.current();
-        if let Some(previous) = previous {
-            feed.generated_at = previous.feed.generated_at;
-            if feed == previous.feed {
+        if let Some(previous) = slot.current() {
+            // Unchanged content keeps its bytes, its generated_at and its ETag.
+            feed.generated_at = previous.generated_at;
+            let body = serde_json::to_vec(&feed).map_err(|e| FeedError::Internal(e.to_string()))?;
+            if body == previous.body {
                 let same = Arc::new(previous.refreshed(fresh_until, oldest_fetch));
                 // Same bytes: update freshness without waking subscribers.
                 slot.tx.send_if_modified(|v| {
@@ -386,7 +392,7 @@ impl FeedService {
             feed.generated_at = now;
         }
         let rendered = Arc::new(
-            RenderedFeed::render(feed, fresh_until, oldest_fetch)
+            RenderedFeed::render(&feed, fresh_until, oldest_fetch)
                 .map_err(|e| FeedError::Internal(e.to_string()))?,
         );
         slot.tx.send_replace(Some(Arc::clone(&rendered)));
