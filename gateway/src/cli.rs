@@ -103,9 +103,12 @@ pub struct SimArgs {
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
     pub addr: SocketAddr,
-    /// Properties generated per account.
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub properties: usize,
+    /// Properties generated per account (default: the demo sizes, 3 and 2).
+    #[arg(long, value_name = "N")]
+    pub properties: Option<usize>,
+    /// Seed of the first account's data (the next account gets seed + 1).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `rappu token ...`.

@@ -111,23 +111,11 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
 
 async fn sim(args: SimArgs) -> anyhow::Result<()> {
     telemetry::init(&Settings::default().log);
-    let mut config = rappu_sim::SimConfig::demo();
-    for account in &mut config.accounts {
-        account.properties = args.properties;
-    }
+    let config = rappu_sim::SimConfig::demo_sized(args.properties, args.seed);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    let addr = listener.local_addr()?;
-    println!("Tampuuri simulator at http://{addr}/v10/api/  (admin: http://{addr}/_sim/)");
-    println!("  X-TampuuriAvain: {}", config.api_key);
-    println!("  X-AsiakasNimi:   {}", config.customer_name);
-    for a in &config.accounts {
-        println!(
-            "  account {:<8} X-Kayttajatunnus: {}  X-Salasana: {}",
-            a.name, a.user, a.password
-        );
-    }
+    print!("{}", config.banner(listener.local_addr()?));
     let simulator = rappu_sim::Simulator::new(config);
     rappu_sim::serve(listener, simulator, shutdown_signal()).await?;
     Ok(())
@@ -156,6 +144,25 @@ pub fn mint_and_record(
     let minted = tokens.mint(request)?;
     store.record_issued_blocking(&IssuedToken::from_claims(&minted.claims))?;
     Ok(minted)
+}
+
+/// `--account`, or the first configured account; an unknown account is an error.
+fn pick_account(settings: &Settings, account: Option<String>) -> anyhow::Result<String> {
+    let accounts = embedded::account_names(settings);
+    let account = match account {
+        Some(a) => a,
+        None => accounts
+            .first()
+            .cloned()
+            .context("no Tampuuri account is configured")?,
+    };
+    if !accounts.contains(&account) {
+        bail!(
+            "--account: {account:?} is not configured (configured: {})",
+            accounts.join(", ")
+        );
+    }
+    Ok(account)
 }
 
 fn default_ttl(grant: &Grant) -> Duration {
@@ -216,20 +223,7 @@ fn token(config: Option<&std::path::Path>, cmd: TokenCommand) -> anyhow::Result<
     } = mint;
     let settings = load(config, Some(&common))?;
     let (tokens, store) = token_service(&settings)?;
-    let accounts = embedded::account_names(&settings);
-    let account = match account {
-        Some(a) => a,
-        None => accounts
-            .first()
-            .cloned()
-            .context("no Tampuuri account is configured")?,
-    };
-    if !accounts.contains(&account) {
-        bail!(
-            "--account: {account:?} is not configured (configured: {})",
-            accounts.join(", ")
-        );
-    }
+    let account = pick_account(&settings, account)?;
     let subject = subject.unwrap_or_else(|| default_subject(&grant));
     let ttl = ttl.unwrap_or_else(|| default_ttl(&grant));
     let minted = mint_and_record(
@@ -302,20 +296,7 @@ fn print_link(
     subject: String,
 ) -> anyhow::Result<()> {
     let settings = load(config, Some(&args.common))?;
-    let accounts = embedded::account_names(&settings);
-    let account = match args.account {
-        Some(a) => a,
-        None => accounts
-            .first()
-            .cloned()
-            .context("no Tampuuri account is configured")?,
-    };
-    if !accounts.contains(&account) {
-        bail!(
-            "--account: {account:?} is not configured (configured: {})",
-            accounts.join(", ")
-        );
-    }
+    let account = pick_account(&settings, args.account)?;
     let public_url = args
         .public_url
         .unwrap_or_else(|| settings.public_url(settings.server.addr));

@@ -50,25 +50,7 @@ pub async fn start(
     let listener = TcpListener::bind(settings.simulator.addr).await?;
     let addr = listener.local_addr()?;
     let base_url = Url::parse(&format!("http://{addr}/v10/api/"))?;
-    let tampuuri = TampuuriSettings {
-        base_url,
-        api_key: SecretString::from(config.api_key.clone()),
-        customer_name: config.customer_name.clone(),
-        software_version: format!("Rappu/{}", env!("CARGO_PKG_VERSION")),
-        accounts: config
-            .accounts
-            .iter()
-            .map(|a| AccountSettings {
-                name: a.name.clone(),
-                user: a.user.clone(),
-                password: SecretString::from(a.password.clone()),
-            })
-            .collect(),
-        timeout_secs: 10,
-        connect_timeout_secs: 3,
-        max_retries: 2,
-        max_concurrent: 8,
-    };
+    let tampuuri = client_settings(base_url, &config);
     let simulator = rappu_sim::Simulator::new(config);
     let sim = simulator.clone();
     let task = tokio::spawn(async move {
@@ -106,5 +88,29 @@ pub fn subscribe(sim: &rappu_sim::Simulator, addr: std::net::SocketAddr, secret:
         );
         listener.account = Some(account.clone());
         sim.add_listener(listener);
+    }
+}
+
+/// Client settings for a simulator at `base_url` running `config`, as an operator would
+/// write them for real Tampuuri.
+pub fn client_settings(base_url: Url, config: &rappu_sim::SimConfig) -> TampuuriSettings {
+    TampuuriSettings {
+        base_url,
+        api_key: SecretString::from(config.api_key.clone()),
+        customer_name: config.customer_name.clone(),
+        software_version: format!("Rappu/{}", env!("CARGO_PKG_VERSION")),
+        accounts: config
+            .accounts
+            .iter()
+            .map(|a| AccountSettings {
+                name: a.name.clone(),
+                user: a.user.clone(),
+                password: SecretString::from(a.password.clone()),
+            })
+            .collect(),
+        timeout_secs: 10,
+        connect_timeout_secs: 3,
+        max_retries: 2,
+        max_concurrent: 8,
     }
 }

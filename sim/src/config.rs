@@ -109,3 +109,48 @@ impl Default for SimConfig {
         Self::demo()
     }
 }
+
+impl SimConfig {
+    /// The demo configuration with `properties` per account (when given) and the first
+    /// account's data generated from `seed` (the others from `seed + 1`, ...).
+    pub fn demo_sized(properties: Option<usize>, seed: Option<u64>) -> Self {
+        let mut config = Self::demo();
+        for (i, account) in config.accounts.iter_mut().enumerate() {
+            if let Some(n) = properties {
+                account.properties = n;
+            }
+            if let Some(seed) = seed {
+                account.seed = seed.wrapping_add(i as u64);
+            }
+        }
+        config
+    }
+
+    /// What a person needs to call a simulator listening on `addr`: URLs and credentials.
+    pub fn banner(&self, addr: std::net::SocketAddr) -> String {
+        use crate::auth;
+        let mut out = format!(
+            "Tampuuri simulator\n  API:   http://{addr}/v10/api/\n  admin: http://{addr}/_sim/  (calls, faults, webhooks, accounts/<name>/summary)\n  {}: {}\n  {}: {}\n  {}: any non-empty value\n",
+            auth::API_KEY,
+            self.api_key,
+            auth::CUSTOMER,
+            self.customer_name,
+            auth::SOFTWARE
+        );
+        for a in &self.accounts {
+            out.push_str(&format!(
+                "  account {:<8} {}: {}  {}: {}  {}: {}  ({} properties, seed {})\n",
+                a.name,
+                auth::ACCOUNT,
+                a.name,
+                auth::USER,
+                a.user,
+                auth::PASSWORD,
+                a.password,
+                a.properties,
+                a.seed
+            ));
+        }
+        out
+    }
+}

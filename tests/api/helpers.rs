@@ -4,12 +4,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use rappu_gateway::auth::{TokenRequest, Tokens};
-use rappu_gateway::config::{AccountSettings, TampuuriSettings};
+use rappu_gateway::config::TampuuriSettings;
 use rappu_gateway::state::{AppState, UpstreamMode};
 use rappu_gateway::{Application, Settings};
 use rappu_shared::{Grant, Problem};
 use rappu_sim::{AccountSpec, RunningSim, SimConfig, Simulator};
-use secrecy::SecretString;
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 
@@ -67,25 +66,12 @@ pub async fn spawn_app_against(config: SimConfig, adjust: impl FnOnce(&mut Setti
 
 /// Client settings for `running`, as an operator would write them for real Tampuuri.
 pub fn tampuuri_settings(running: &RunningSim, config: &SimConfig) -> TampuuriSettings {
-    TampuuriSettings {
-        base_url: running.base_url().parse().expect("url"),
-        api_key: SecretString::from(config.api_key.clone()),
-        customer_name: config.customer_name.clone(),
-        software_version: "Rappu-tests/1".into(),
-        accounts: config
-            .accounts
-            .iter()
-            .map(|a| AccountSettings {
-                name: a.name.clone(),
-                user: a.user.clone(),
-                password: SecretString::from(a.password.clone()),
-            })
-            .collect(),
-        timeout_secs: 5,
-        connect_timeout_secs: 2,
-        max_retries: 2,
-        max_concurrent: 16,
-    }
+    let mut settings =
+        rappu_gateway::embedded::client_settings(running.base_url().parse().expect("url"), config);
+    settings.timeout_secs = 5;
+    settings.connect_timeout_secs = 2;
+    settings.max_concurrent = 16;
+    settings
 }
 
 /// A simulator config with one account `acct` of `properties` properties.
