@@ -2,15 +2,21 @@
 // from web/index.html, precompressed .gz and .br siblings, and a size report.
 //
 // usage: node scripts/lib/package-web.mjs --bindgen DIR --web DIR --out DIR [--budget BYTES]
-//   --bindgen  wasm-bindgen's (and wasm-opt's) output: rappu-web.js, rappu-web_bg.wasm
+//   --bindgen  wasm-bindgen's (and wasm-opt's) output, one directory per program:
+//              display/rappu-display.js, display/rappu-display_bg.wasm, portal/rappu-portal...
 //   --web      the web crate: index.html (template) and static/ (app.css, favicon.svg)
 //   --out      the dist directory to replace (built beside it, then swapped in)
-//   --budget   fail when the first load exceeds this many gzip bytes
+//   --budget   fail when a page's first load exceeds this many gzip bytes
 //
 // Layout (the gateway serves /assets/* as immutable and index.html for every other page):
 //   index.html
-//   assets/rappu-web-<hash>.js  assets/rappu-web-<hash>_bg.wasm  assets/boot-<hash>.js
+//   assets/rappu-display-<hash>.js  assets/rappu-display-<hash>_bg.wasm    the stairwell display
+//   assets/rappu-portal-<hash>.js   assets/rappu-portal-<hash>_bg.wasm     landing page, portal
+//   assets/boot-<hash>.js           picks the program for the page's path
 //   assets/app-<hash>.css  assets/favicon-<hash>.svg      (+ .gz and .br when smaller)
+//
+// A page's first load is index.html, the CSS, the favicon, the boot module and one program
+// (its glue and its wasm); the report prints both and checks each against the budget.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -32,9 +38,13 @@ for (const name of ["bindgen", "web", "out"]) {
 const hash = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0, 16);
 const read = (...parts) => fs.readFileSync(path.join(...parts));
 
-if (fs.existsSync(path.join(args.bindgen, "snippets"))) {
-  // Inline JS snippets would be imported by relative, unhashed paths: not handled yet.
-  throw new Error("wasm-bindgen emitted snippets/: teach scripts/lib/package-web.mjs to hash them");
+/** The programs, by the path prefix boot.js loads them for. */
+const PROGRAMS = ["display", "portal"];
+for (const app of PROGRAMS) {
+  if (fs.existsSync(path.join(args.bindgen, app, "snippets"))) {
+    // Inline JS snippets would be imported by relative, unhashed paths: not handled yet.
+    throw new Error("wasm-bindgen emitted snippets/: teach scripts/lib/package-web.mjs to hash them");
+  }
 }
 
 /** name -> bytes, in load order. */
@@ -49,18 +59,31 @@ function addAsset(stem, suffix, bytes) {
 const urls = {};
 urls.css = addAsset("app", ".css", read(args.web, "static", "app.css"));
 urls.favicon = addAsset("favicon", ".svg", read(args.web, "static", "favicon.svg"));
-urls.js = addAsset("rappu-web", ".js", read(args.bindgen, "rappu-web.js"));
-urls.wasm = addAsset("rappu-web", "_bg.wasm", read(args.bindgen, "rappu-web_bg.wasm"));
-// A module, not inline script: the CSP allows scripts from the gateway's origin only.
-const boot = `// Starts Rappu's web app: loads the wasm-bindgen glue, then instantiates the wasm.
-import init from ${JSON.stringify(urls.js)};
-
-init({ module_or_path: ${JSON.stringify(urls.wasm)} }).catch((error) => {
-  const message = document.createElement("p");
-  message.textContent = "Rappu ei käynnistynyt tässä selaimessa. (Rappu could not start in this browser.)";
-  document.body.append(message);
-  throw error;
-});
+/** Per program: the URLs of its glue and its wasm. */
+const programs = {};
+for (const app of PROGRAMS) {
+  const name = `rappu-${app}`;
+  programs[app] = {
+    js: addAsset(name, ".js", read(args.bindgen, app, `${name}.js`)),
+    wasm: addAsset(name, "_bg.wasm", read(args.bindgen, app, `${name}_bg.wasm`)),
+  };
+}
+// A module, not inline script: the CSP allows scripts from the gateway's origin only. The
+// wasm download starts at once, beside the glue's; the glue instantiates it when both are in.
+// The path rule matches the app's Route::bundle (web/src/app.rs).
+const boot = `// Starts Rappu's web app: the stairwell display's program on /display and
+// /display/enroll, the portal's (with the landing page) everywhere else.
+const programs = ${JSON.stringify(programs)};
+const program = /^\\/display(\\/enroll)?\\/?$/.test(location.pathname) ? programs.display : programs.portal;
+const wasm = fetch(program.wasm);
+import(program.js)
+  .then(({ default: init }) => init({ module_or_path: wasm }))
+  .catch((error) => {
+    const message = document.createElement("p");
+    message.textContent = "Rappu ei käynnistynyt tässä selaimessa. (Rappu could not start in this browser.)";
+    document.body.append(message);
+    throw error;
+  });
 `;
 urls.boot = addAsset("boot", ".js", Buffer.from(boot));
 
@@ -107,33 +130,37 @@ if (fs.existsSync(out)) fs.renameSync(out, old);
 fs.renameSync(next, out);
 fs.rmSync(old, { recursive: true, force: true });
 
-// The report: every file of the first load (all of them, today).
-const kind = (name) =>
-  name.endsWith(".wasm") ? "wasm" : name.endsWith(".js") ? "js" : name.endsWith(".css") ? "css"
-    : name.endsWith(".html") ? "html" : "other";
-const totals = { raw: 0, gzip: 0, br: 0 };
-const byKind = new Map();
-for (const [name, size] of sizes) {
-  const k = byKind.get(kind(name)) ?? { raw: 0, gzip: 0, br: 0 };
-  for (const key of ["raw", "gzip", "br"]) {
-    k[key] += size[key];
-    totals[key] += size[key];
-  }
-  byKind.set(kind(name), k);
-}
+// The report: every file, then each page's first load (the common files and one program).
+const common = ["index.html", ...[urls.css, urls.favicon, urls.boot].map((u) => u.slice(1))];
 const row = (label, s) =>
-  `  ${label.padEnd(40)} ${String(s.raw).padStart(9)} ${String(s.gzip).padStart(9)} ${String(s.br).padStart(9)}`;
-const lines = [`web/dist (bytes)${" ".repeat(27)}      raw      gzip    brotli`];
+  `  ${label.padEnd(44)} ${String(s.raw).padStart(9)} ${String(s.gzip).padStart(9)} ${String(s.br).padStart(9)}`;
+const sum = (names) => {
+  const t = { raw: 0, gzip: 0, br: 0 };
+  for (const name of names) {
+    const size = sizes.get(name);
+    if (!size) throw new Error(`no size for ${name}`);
+    for (const key of ["raw", "gzip", "br"]) t[key] += size[key];
+  }
+  return t;
+};
+const lines = [`web/dist (bytes)${" ".repeat(31)}      raw      gzip    brotli`];
 for (const [name, size] of sizes) lines.push(row(name, size));
-lines.push("  by kind:");
-for (const k of ["wasm", "js", "css", "html", "other"]) {
-  if (byKind.has(k)) lines.push(row(`  ${k}`, byKind.get(k)));
-}
-lines.push(row("first load, total", totals));
+lines.push("  first load (index.html, css, favicon, boot.js and one program):");
 const budget = args.budget ? Number(args.budget) : 0;
-if (budget) lines.push(`  budget: ${totals.gzip} of ${budget} gzip bytes (${Math.round((100 * totals.gzip) / budget)} %)`);
+let over = [];
+for (const app of PROGRAMS) {
+  const files = [...common, programs[app].js.slice(1), programs[app].wasm.slice(1)];
+  const total = sum(files);
+  const wasm = sizes.get(programs[app].wasm.slice(1));
+  lines.push(row(`  ${app} page, total`, total));
+  lines.push(row(`    of which wasm`, wasm));
+  if (budget) {
+    lines.push(`    budget: ${total.gzip} of ${budget} gzip bytes (${Math.round((100 * total.gzip) / budget)} %)`);
+    if (total.gzip > budget) over.push(`${app}: ${total.gzip}`);
+  }
+}
 console.log(lines.join("\n"));
-if (budget && totals.gzip > budget) {
-  console.error(`error: the first load is ${totals.gzip} gzip bytes, over the budget of ${budget}`);
+if (over.length) {
+  console.error(`error: over the first-load budget of ${budget} gzip bytes: ${over.join(", ")}`);
   process.exit(1);
 }

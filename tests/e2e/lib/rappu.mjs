@@ -1,7 +1,7 @@
 // Helpers for Rappu's browser tests: start the real gateway on a free port with a fresh data
 // directory, and launch Debian's Chromium through playwright-core.
 //
-//   const rappu = await startRappu();          // { url, ready, stop() }
+//   const rappu = await startRappu();          // { url, ready, stop(), halt(), restart() }
 //   const browser = await launchBrowser();     // a playwright-core Browser; close() cleans up
 //
 // Environment: RAPPU_BIN (default target/debug/rappu), RAPPU_WEB_DIR (default web/dist),
@@ -30,13 +30,18 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts `rappu serve` on 127.0.0.1:0 with a fresh data directory and waits until it writes
  * its ready file (`{"url": "http://127.0.0.1:PORT", ...}`).
  *
+ * The gateway can be stopped and started again on the same port with the same data
+ * directory (its signing keys, sessions and stores survive), as a browser sees a gateway
+ * that goes down and comes back: `await rappu.halt()`, then `await rappu.restart()`.
+ *
  * @param {object} [opts]
  * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else target/debug/rappu)
  * @param {string} [opts.webDir] the built web app (RAPPU_WEB_DIR, else web/dist)
  * @param {string[]} [opts.args] more arguments for `rappu serve`
  * @param {Record<string, string>} [opts.env] more environment variables
  * @param {number} [opts.timeoutMs] how long to wait for the ready file (default 30 s)
- * @returns {Promise<{url: string, ready: object, dataDir: string, stop: () => Promise<void>}>}
+ * @returns {Promise<{url: string, ready: object, dataDir: string, stop: () => Promise<void>,
+ *   halt: () => Promise<void>, restart: () => Promise<object>, output: () => string}>}
  */
 export async function startRappu(opts = {}) {
   const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || "target/debug/rappu");
@@ -49,80 +54,127 @@ export async function startRappu(opts = {}) {
   const dataDir = path.join(tmp, "data");
   const readyFile = path.join(tmp, "ready.json");
   fs.mkdirSync(dataDir);
-  const args = [
-    "serve",
-    "--addr", "127.0.0.1:0",
-    "--data-dir", dataDir,
-    "--web-dir", webDir,
-    "--ready-file", readyFile,
-    ...(opts.args ?? []),
-  ];
   // The gateway reads RAPPU_* variables as configuration and refuses unknown ones: keep the
   // harness's and the build scripts' own variables away from it.
   const env = { ...process.env };
   for (const name of HARNESS_VARIABLES) delete env[name];
-  const child = spawn(bin, args, {
-    cwd: tmp,
-    env: { ...env, ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Keep the gateway's output to explain a failure; print it when asked to.
+
+  // Keep the gateway's output (of every run) to explain a failure; print it when asked to.
   let output = "";
   const keep = (chunk) => {
-    output = (output + chunk).slice(-20_000);
+    output = (output + chunk).slice(-40_000);
     if (process.env.RAPPU_E2E_LOG) process.stderr.write(chunk);
   };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let exited = null;
-  const exit = new Promise((resolve) => {
-    child.on("exit", (code, signal) => {
-      exited = { code, signal };
-      resolve(exited);
-    });
-    child.on("error", (error) => {
-      exited = { error };
-      resolve(exited);
-    });
-  });
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (exited === null) {
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exit;
-      clearTimeout(timer);
+  /** One run of the process; resolves once it is ready. */
+  const launch = async (addr) => {
+    fs.rmSync(readyFile, { force: true });
+    const args = [
+      "serve",
+      "--addr", addr,
+      "--data-dir", dataDir,
+      "--web-dir", webDir,
+      "--ready-file", readyFile,
+      ...(opts.args ?? []),
+    ];
+    const child = spawn(bin, args, {
+      cwd: tmp,
+      env: { ...env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    const run = { child, exited: null };
+    run.exit = new Promise((resolve) => {
+      child.on("exit", (code, signal) => {
+        run.exited = { code, signal };
+        resolve(run.exited);
+      });
+      child.on("error", (error) => {
+        run.exited = { error };
+        resolve(run.exited);
+      });
+    });
+    run.kill = async () => {
+      if (run.exited === null) {
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        await run.exit;
+        clearTimeout(timer);
+      }
+    };
+    // The gateway writes the file once it listens: poll with a deadline, and give up early
+    // if the process dies.
+    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    while (true) {
+      if (run.exited !== null) {
+        throw new Error(`rappu exited before it was ready (${JSON.stringify(run.exited)}):\n${output}`);
+      }
+      if (Date.now() > deadline) {
+        await run.kill();
+        throw new Error(`rappu wrote no ready file within the deadline:\n${output}`);
+      }
+      try {
+        run.ready = JSON.parse(fs.readFileSync(readyFile, "utf8"));
+        break;
+      } catch {
+        await delay(25);
+      }
     }
-    fs.rmSync(tmp, { recursive: true, force: true });
+    if (typeof run.ready.url !== "string") {
+      await run.kill();
+      throw new Error(`ready file has no url: ${JSON.stringify(run.ready)}`);
+    }
+    return run;
   };
 
-  // The gateway writes the file once it listens (written whole, then renamed, or at least
-  // complete JSON): poll with a deadline, and give up early if the process dies.
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let ready = null;
-  while (ready === null) {
-    if (exited !== null) {
-      await stop();
-      throw new Error(`rappu exited before it was ready (${JSON.stringify(exited)}):\n${output}`);
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`rappu wrote no ready file within the deadline:\n${output}`);
-    }
-    try {
-      ready = JSON.parse(fs.readFileSync(readyFile, "utf8"));
-    } catch {
-      await delay(25);
-    }
+  let run;
+  try {
+    run = await launch("127.0.0.1:0");
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw error;
   }
-  if (typeof ready.url !== "string") {
-    await stop();
-    throw new Error(`ready file has no url: ${JSON.stringify(ready)}`);
-  }
-  return { url: ready.url.replace(/\/$/, ""), ready, dataDir, stop, output: () => output };
+  const url = run.ready.url.replace(/\/$/, "");
+  const port = new URL(url).port;
+  let stopped = false;
+  const rappu = {
+    url,
+    ready: run.ready,
+    dataDir,
+    output: () => output,
+    /** Stops the process; the data directory stays for `restart()`. */
+    halt: async () => {
+      await run.kill();
+    },
+    /**
+     * Starts the gateway again on the same address with the same data (stopping it first
+     * if it runs); resolves with the new ready file, also kept as `rappu.ready`.
+     */
+    restart: async () => {
+      await run.kill();
+      // The port was just released; a socket that lingers refuses the bind for a moment.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          run = await launch(`127.0.0.1:${port}`);
+          break;
+        } catch (error) {
+          if (attempt >= 5 || !/address|in use|bind/i.test(String(error))) throw error;
+          await delay(200 * attempt);
+        }
+      }
+      rappu.ready = run.ready;
+      return run.ready;
+    },
+    /** Stops the process and removes its files. */
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await run.kill();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+  return rappu;
 }
 
 /**
@@ -186,4 +238,17 @@ export async function watchPage(page) {
       return [...problems, ...csp.map((v) => `CSP violation: ${v}`)];
     },
   };
+}
+
+/**
+ * Whether a problem from `watchPage` is the expected answer to a browser without a session:
+ * `GET /api/v1/me` (the portal asks who is signed in), the display's feed and event stream
+ * before enrolment, and the console lines Chromium writes for them.
+ */
+export function expected401(problem) {
+  return (
+    /^HTTP 401: .*\/api\/v1\/(me|display\/feed|display\/events)$/.test(problem) ||
+    /^console error: Failed to load resource: the server responded with a status of 401/.test(problem) ||
+    /^console error: EventSource's response has a status 401/.test(problem)
+  );
 }

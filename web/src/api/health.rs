@@ -2,9 +2,9 @@
 
 use rappu_shared::Health;
 
-use super::{ApiError, get_json};
+use super::{ApiError, Call, request};
 
 /// Asks the gateway that served this page whether it is up.
 pub async fn fetch_health() -> Result<Health, ApiError> {
-    get_json("/healthz").await
+    request(Call::get("/healthz")).await
 }

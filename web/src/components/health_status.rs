@@ -6,6 +6,8 @@ use yew::prelude::*;
 use rappu_shared::Health;
 
 use crate::api::{self, ApiError};
+use crate::hooks::use_i18n;
+use crate::i18n::{fill, messages};
 
 /// Where the health request is.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +21,7 @@ enum HealthState {
 /// version), or the reason it could not be reached. `data-state` lets tests wait for it.
 #[component]
 pub fn HealthStatus() -> Html {
+    let t = use_i18n().t;
     let state = use_state(|| HealthState::Loading);
     {
         let state = state.clone();
@@ -32,18 +35,24 @@ pub fn HealthStatus() -> Html {
         });
     }
     let (kind, text) = match &*state {
-        HealthState::Loading => ("loading", "Tarkistetaan palvelun tilaa…".to_owned()),
+        HealthState::Loading => ("loading", t.health_checking.to_owned()),
         HealthState::Ready(health) if health.status == "ok" => {
-            ("ok", format!("Palvelu toimii (versio {}).", health.version))
+            ("ok", fill(t.health_ok, &[("version", &health.version)]))
         }
         HealthState::Ready(health) => (
             "degraded",
-            format!(
-                "Palvelun tila: {} (versio {}).",
-                health.status, health.version
+            fill(
+                t.health_degraded,
+                &[("status", &health.status), ("version", &health.version)],
             ),
         ),
-        HealthState::Failed(error) => ("error", format!("Palveluun ei saada yhteyttä: {error}.")),
+        HealthState::Failed(error) => (
+            "error",
+            fill(
+                t.health_failed,
+                &[("error", &messages::api_error(t, error))],
+            ),
+        ),
     };
     html! {
         <p class={classes!("health", kind)} role="status" aria-live="polite" data-state={kind}>

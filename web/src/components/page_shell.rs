@@ -1,9 +1,11 @@
-//! The frame around every page: header with the home link, the page heading, the content.
+//! The frame around the landing and not-found pages: a skip link, the header with the home
+//! link, the page heading, the content.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::app::Route;
+use crate::hooks::use_i18n;
+use crate::router::Link;
 
 /// Props of [`PageShell`].
 #[derive(Properties, PartialEq)]
@@ -15,10 +17,10 @@ pub struct PageShellProps {
     pub children: Html,
 }
 
-/// Header, `<main>` with an `<h1>`, and the document title kept in step with the heading.
-#[component]
-pub fn PageShell(props: &PageShellProps) -> Html {
-    use_effect_with(props.title.clone(), |title| {
+/// Sets the document title to `title – Rappu` (or `Rappu`).
+#[hook]
+pub fn use_title(title: AttrValue) {
+    use_effect_with(title, |title| {
         if let Some(document) = web_sys::window().and_then(|window| window.document()) {
             let full = if title.as_str() == "Rappu" {
                 title.to_string()
@@ -28,12 +30,20 @@ pub fn PageShell(props: &PageShellProps) -> Html {
             document.set_title(&full);
         }
     });
+}
+
+/// Header, `<main>` with an `<h1>`, and the document title kept in step with the heading.
+#[component]
+pub fn PageShell(props: &PageShellProps) -> Html {
+    let i18n = use_i18n();
+    use_title(props.title.clone());
     html! {
         <>
+            <a class="skip-link" href="#main">{ i18n.t.skip_to_content }</a>
             <header class="site-header">
-                <Link<Route> to={Route::Landing} classes="brand">{ "Rappu" }</Link<Route>>
+                <Link to={Route::Landing} classes="brand">{ "Rappu" }</Link>
             </header>
-            <main id="main" class="page">
+            <main id="main" class="page" tabindex="-1">
                 <h1>{ props.title.clone() }</h1>
                 { props.children.clone() }
             </main>

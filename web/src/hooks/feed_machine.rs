@@ -1,0 +1,552 @@
+//! How a display keeps its feed current, as a pure state machine: [`FeedMachine::handle`]
+//! takes what happened ([`Input`]) and the time, and answers what to do ([`Command`]).
+//! [`super::use_feed`] wires it to the browser (EventSource, fetch, timers, storage); the
+//! tests here drive it by hand.
+//!
+//! - **Live**: the SSE stream (opened once the gateway has answered a first fetch) announces
+//!   each new ETag; a fetch with `If-None-Match` follows unless the display already has that
+//!   version. Announcements during a fetch are coalesced into one more fetch.
+//! - **Polling fallback**: every 60 s while the stream is open (a safety net for a lost
+//!   event), every 10 s while it is not, every 5 s while the gateway is unreachable (so the
+//!   display recovers by itself within seconds). A stream the browser gave up on is
+//!   reopened after 5 s.
+//! - **Offline**: the last feed stays; [`FeedView::offline_since`] is when the failures
+//!   began (or the feed's `data_as_of` when the gateway itself serves stale data).
+//! - **Not enrolled**: 401/403 drops the feed (a revoked display must stop showing names)
+//!   and checks again only once a minute.
+
+use std::rc::Rc;
+
+use rappu_shared::display::DisplayFeed;
+
+use crate::api::{ApiError, FeedFetch};
+
+/// Milliseconds since the epoch (`Date.now()`).
+pub type Millis = f64;
+
+/// Poll interval while the stream is open.
+pub const POLL_WITH_STREAM: Millis = 60_000.0;
+/// Poll interval while the stream is not open.
+pub const POLL_WITHOUT_STREAM: Millis = 10_000.0;
+/// Poll interval while the gateway cannot be reached.
+pub const POLL_WHILE_FAILING: Millis = 5_000.0;
+/// Poll interval while the display is not enrolled (or its building is gone).
+pub const POLL_WHILE_BLOCKED: Millis = 60_000.0;
+/// Wait before reopening a stream the browser closed for good.
+pub const STREAM_RETRY: Millis = 5_000.0;
+/// A stream error triggers a fetch (to learn at once whether the gateway is gone) unless
+/// one ran this recently.
+const ERROR_FETCH_GAP: Millis = 2_000.0;
+
+/// The live-update stream's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// Opening, or the browser is reconnecting by itself.
+    Connecting,
+    /// Receiving events.
+    Open,
+    /// The browser gave up (e.g. an HTTP error): the machine reopens it.
+    Closed,
+}
+
+/// Why the display shows no feed at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// No valid display session (never enrolled, expired or revoked).
+    NotEnrolled,
+    /// The display's building is not in Tampuuri.
+    NoBuilding,
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The page started.
+    Started,
+    /// A second passed.
+    Tick,
+    /// The stream is open.
+    StreamOpened,
+    /// The stream failed; `closed` when the browser will not retry by itself.
+    StreamFailed {
+        /// `EventSource.readyState == CLOSED`.
+        closed: bool,
+    },
+    /// The stream announced a version.
+    Announced {
+        /// Its ETag, with quotes.
+        etag: String,
+    },
+    /// A fetch finished.
+    Fetched(Result<FeedFetch, ApiError>),
+}
+
+/// Something to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `GET /api/v1/display/feed`, conditional when an ETag is given.
+    Fetch {
+        /// `If-None-Match`.
+        if_none_match: Option<String>,
+    },
+    /// Close any stream and open a new one.
+    OpenStream,
+    /// Close the stream.
+    CloseStream,
+    /// Keep this version for a reload while offline.
+    Store,
+    /// Forget the kept version (the display lost its session).
+    ForgetStored,
+}
+
+/// What the page shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FeedView {
+    /// The newest feed the display has.
+    pub feed: Option<Rc<DisplayFeed>>,
+    /// When the display lost touch (or the gateway's data went stale).
+    pub offline_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why there is no feed, when that is known.
+    pub blocked: Option<Blocked>,
+}
+
+/// The display's connection state.
+#[derive(Debug, Clone, Default)]
+pub struct FeedMachine {
+    feed: Option<Rc<DisplayFeed>>,
+    etag: Option<String>,
+    in_flight: bool,
+    /// A version was announced during a fetch: fetch again when it ends.
+    again: bool,
+    last_fetch: Option<Millis>,
+    stream: Option<Stream>,
+    stream_closed_at: Option<Millis>,
+    failing_since: Option<Millis>,
+    blocked: Option<Blocked>,
+}
+
+impl FeedMachine {
+    /// A machine starting from a kept version (shown at once, then revalidated).
+    pub fn new(kept: Option<(DisplayFeed, Option<String>)>) -> Self {
+        let (feed, etag) = match kept {
+            Some((feed, etag)) => (Some(Rc::new(feed)), etag),
+            None => (None, None),
+        };
+        Self {
+            feed,
+            etag,
+            ..Self::default()
+        }
+    }
+
+    /// The feed and its ETag, for keeping.
+    pub fn current(&self) -> Option<(&DisplayFeed, Option<&str>)> {
+        self.feed.as_deref().map(|f| (f, self.etag.as_deref()))
+    }
+
+    /// What the page shows now.
+    pub fn view(&self) -> FeedView {
+        let offline_since = match (self.failing_since, &self.feed) {
+            (Some(since), _) => Some(crate::i18n::utc_from_millis(since)),
+            (None, Some(feed)) if feed.stale => Some(feed.data_as_of),
+            _ => None,
+        };
+        FeedView {
+            feed: self.feed.clone(),
+            offline_since,
+            blocked: self.blocked,
+        }
+    }
+
+    /// Whether the stream is open (for tests and diagnostics).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub fn stream(&self) -> Option<Stream> {
+        self.stream
+    }
+
+    fn poll_interval(&self) -> Millis {
+        if self.blocked.is_some() {
+            POLL_WHILE_BLOCKED
+        } else if self.failing_since.is_some() {
+            POLL_WHILE_FAILING
+        } else if self.stream == Some(Stream::Open) {
+            POLL_WITH_STREAM
+        } else {
+            POLL_WITHOUT_STREAM
+        }
+    }
+
+    /// A fetch now, or after the one in flight.
+    fn fetch(&mut self, now: Millis, out: &mut Vec<Command>) {
+        if self.in_flight {
+            self.again = true;
+            return;
+        }
+        self.in_flight = true;
+        self.last_fetch = Some(now);
+        out.push(Command::Fetch {
+            if_none_match: self.etag.clone(),
+        });
+    }
+
+    fn open_stream(&mut self, out: &mut Vec<Command>) {
+        self.stream = Some(Stream::Connecting);
+        self.stream_closed_at = None;
+        out.push(Command::OpenStream);
+    }
+
+    /// Feeds one input in; returns what to do.
+    pub fn handle(&mut self, input: Input, now: Millis) -> Vec<Command> {
+        let mut out = Vec::new();
+        match input {
+            // The stream opens after the first answer: a display without a session (or
+            // a gateway that is down) has nothing to listen to yet.
+            Input::Started => self.fetch(now, &mut out),
+            Input::Tick => {
+                let due = self
+                    .last_fetch
+                    .is_none_or(|last| now - last >= self.poll_interval());
+                if due && !self.in_flight {
+                    self.fetch(now, &mut out);
+                }
+                let reopen = self.blocked.is_none()
+                    && self.stream == Some(Stream::Closed)
+                    && self
+                        .stream_closed_at
+                        .is_some_and(|at| now - at >= STREAM_RETRY);
+                if reopen {
+                    self.open_stream(&mut out);
+                }
+            }
+            Input::StreamOpened => {
+                self.stream = Some(Stream::Open);
+                // Back from an outage (or never loaded): do not wait for the next poll.
+                if self.failing_since.is_some() || self.feed.is_none() {
+                    self.fetch(now, &mut out);
+                }
+            }
+            Input::StreamFailed { closed } => {
+                if closed {
+                    self.stream = Some(Stream::Closed);
+                    self.stream_closed_at = Some(now);
+                } else {
+                    self.stream = Some(Stream::Connecting);
+                }
+                let recent = self
+                    .last_fetch
+                    .is_some_and(|last| now - last < ERROR_FETCH_GAP);
+                if !recent {
+                    self.fetch(now, &mut out);
+                }
+            }
+            Input::Announced { etag } => {
+                if self.etag.as_deref() != Some(etag.as_str()) || self.failing_since.is_some() {
+                    self.fetch(now, &mut out);
+                }
+            }
+            Input::Fetched(result) => {
+                self.in_flight = false;
+                self.last_fetch = Some(now);
+                let answered = result.is_ok();
+                self.fetched(result, now, &mut out);
+                if answered && self.stream.is_none() {
+                    self.open_stream(&mut out);
+                }
+                if self.again {
+                    self.again = false;
+                    if self.blocked.is_none() {
+                        self.fetch(now, &mut out);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn fetched(
+        &mut self,
+        result: Result<FeedFetch, ApiError>,
+        now: Millis,
+        out: &mut Vec<Command>,
+    ) {
+        match result {
+            Ok(FeedFetch::Modified { feed, etag }) => {
+                self.feed = Some(Rc::new(*feed));
+                self.etag = etag;
+                self.failing_since = None;
+                self.blocked = None;
+                out.push(Command::Store);
+            }
+            Ok(FeedFetch::NotModified) => {
+                self.failing_since = None;
+                self.blocked = None;
+            }
+            Err(ApiError::Unauthorized | ApiError::Forbidden) => {
+                self.lose_feed(Blocked::NotEnrolled, out);
+            }
+            Err(ApiError::NotFound) => self.lose_feed(Blocked::NoBuilding, out),
+            Err(_) => {
+                self.failing_since.get_or_insert(now);
+            }
+        }
+    }
+
+    fn lose_feed(&mut self, why: Blocked, out: &mut Vec<Command>) {
+        self.feed = None;
+        self.etag = None;
+        self.failing_since = None;
+        self.blocked = Some(why);
+        out.push(Command::ForgetStored);
+        if self.stream.take().is_some() {
+            out.push(Command::CloseStream);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rappu_shared::display::{FeedBuilding, FeedContacts};
+    use rappu_shared::property::Address;
+
+    use super::*;
+
+    fn feed(name: &str, stale: bool) -> DisplayFeed {
+        let at = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap_or_default();
+        DisplayFeed {
+            building: FeedBuilding {
+                id: 1,
+                property_name: name.into(),
+                name: "Rakennus 1".into(),
+                address: Address::default(),
+            },
+            staircases: vec![],
+            announcements: vec![],
+            contacts: FeedContacts::default(),
+            ongoing_work: vec![],
+            generated_at: at,
+            data_as_of: at,
+            stale,
+        }
+    }
+
+    fn modified(name: &str, etag: &str) -> Input {
+        Input::Fetched(Ok(FeedFetch::Modified {
+            feed: Box::new(feed(name, false)),
+            etag: Some(etag.into()),
+        }))
+    }
+
+    fn fetch(etag: Option<&str>) -> Command {
+        Command::Fetch {
+            if_none_match: etag.map(str::to_owned),
+        }
+    }
+
+    /// A machine that has loaded version "1" with its stream open, at t = 1000.
+    fn running() -> FeedMachine {
+        let mut m = FeedMachine::new(None);
+        assert_eq!(m.handle(Input::Started, 0.0), [fetch(None)]);
+        assert_eq!(
+            m.handle(modified("A", "\"1\""), 500.0),
+            [Command::Store, Command::OpenStream]
+        );
+        assert_eq!(m.handle(Input::StreamOpened, 1000.0), []);
+        m
+    }
+
+    #[test]
+    fn an_announced_version_is_fetched_once_with_if_none_match() {
+        let mut m = running();
+        assert_eq!(
+            m.handle(
+                Input::Announced {
+                    etag: "\"1\"".into()
+                },
+                2000.0
+            ),
+            [],
+            "the display has this version"
+        );
+        assert_eq!(
+            m.handle(
+                Input::Announced {
+                    etag: "\"2\"".into()
+                },
+                3000.0
+            ),
+            [fetch(Some("\"1\""))]
+        );
+        // Two more announcements while the fetch runs: one more fetch when it ends.
+        assert_eq!(
+            m.handle(
+                Input::Announced {
+                    etag: "\"3\"".into()
+                },
+                3100.0
+            ),
+            []
+        );
+        assert_eq!(
+            m.handle(
+                Input::Announced {
+                    etag: "\"4\"".into()
+                },
+                3200.0
+            ),
+            []
+        );
+        assert_eq!(
+            m.handle(modified("B", "\"3\""), 3300.0),
+            [Command::Store, fetch(Some("\"3\""))]
+        );
+        assert_eq!(m.handle(modified("C", "\"4\""), 3400.0), [Command::Store]);
+        let view = m.view();
+        assert_eq!(
+            view.feed.map(|f| f.building.property_name.clone()),
+            Some("C".into())
+        );
+        assert_eq!(view.offline_since, None);
+    }
+
+    #[test]
+    fn polls_slowly_with_a_stream_and_faster_without() {
+        let mut m = running();
+        assert_eq!(m.handle(Input::Tick, 500.0 + POLL_WITH_STREAM - 1.0), []);
+        assert_eq!(
+            m.handle(Input::Tick, 500.0 + POLL_WITH_STREAM),
+            [fetch(Some("\"1\""))]
+        );
+        let t = 500.0 + POLL_WITH_STREAM;
+        assert_eq!(m.handle(Input::Fetched(Ok(FeedFetch::NotModified)), t), []);
+        // The browser gives up on the stream: reopen after a pause, poll every 10 s.
+        assert_eq!(
+            m.handle(Input::StreamFailed { closed: true }, t + 100.0),
+            []
+        );
+        assert_eq!(m.stream(), Some(Stream::Closed));
+        assert_eq!(
+            m.handle(Input::Tick, t + 100.0 + STREAM_RETRY),
+            [Command::OpenStream]
+        );
+        assert_eq!(
+            m.handle(Input::Tick, t + POLL_WITHOUT_STREAM),
+            [fetch(Some("\"1\""))]
+        );
+    }
+
+    #[test]
+    fn offline_keeps_the_feed_marks_the_time_and_recovers_by_itself() {
+        let mut m = running();
+        // The gateway stops: the stream drops (the browser retries), a fetch confirms.
+        assert_eq!(
+            m.handle(Input::StreamFailed { closed: false }, 10_000.0),
+            [fetch(Some("\"1\""))]
+        );
+        let down = Input::Fetched(Err(ApiError::Network("refused".into())));
+        assert_eq!(m.handle(down.clone(), 10_050.0), []);
+        let view = m.view();
+        assert!(view.feed.is_some(), "the last feed stays");
+        assert_eq!(
+            view.offline_since,
+            Some(crate::i18n::utc_from_millis(10_050.0))
+        );
+        // Retries every 5 s; the mark keeps its first time.
+        assert_eq!(m.handle(Input::Tick, 12_000.0), []);
+        assert_eq!(
+            m.handle(Input::Tick, 10_050.0 + POLL_WHILE_FAILING),
+            [fetch(Some("\"1\""))]
+        );
+        assert_eq!(m.handle(down, 15_100.0), []);
+        assert_eq!(
+            m.view().offline_since,
+            Some(crate::i18n::utc_from_millis(10_050.0))
+        );
+        // The gateway is back: the reopened stream triggers a fetch at once.
+        assert_eq!(
+            m.handle(Input::StreamOpened, 16_000.0),
+            [fetch(Some("\"1\""))]
+        );
+        assert_eq!(
+            m.handle(Input::Fetched(Ok(FeedFetch::NotModified)), 16_010.0),
+            []
+        );
+        assert_eq!(m.view().offline_since, None);
+        assert!(m.view().feed.is_some());
+    }
+
+    #[test]
+    fn a_stale_feed_is_marked_from_its_data_time() {
+        let mut m = FeedMachine::new(None);
+        m.handle(Input::Started, 0.0);
+        let stale = feed("A", true);
+        let as_of = stale.data_as_of;
+        m.handle(
+            Input::Fetched(Ok(FeedFetch::Modified {
+                feed: Box::new(stale),
+                etag: None,
+            })),
+            10.0,
+        );
+        assert_eq!(m.view().offline_since, Some(as_of));
+    }
+
+    #[test]
+    fn a_lost_session_drops_the_feed_and_stops_the_stream() {
+        let mut m = running();
+        m.handle(
+            Input::Announced {
+                etag: "\"2\"".into(),
+            },
+            2000.0,
+        );
+        assert_eq!(
+            m.handle(Input::Fetched(Err(ApiError::Unauthorized)), 2100.0),
+            [Command::ForgetStored, Command::CloseStream]
+        );
+        let view = m.view();
+        assert_eq!(view.feed, None);
+        assert_eq!(view.blocked, Some(Blocked::NotEnrolled));
+        assert_eq!(view.offline_since, None);
+        // No stream comes back; a slow check remains.
+        assert_eq!(m.handle(Input::Tick, 2200.0 + STREAM_RETRY), []);
+        assert_eq!(
+            m.handle(Input::Tick, 2100.0 + POLL_WHILE_BLOCKED),
+            [fetch(None)]
+        );
+    }
+
+    #[test]
+    fn a_kept_feed_shows_at_once_and_is_revalidated() {
+        let mut m = FeedMachine::new(Some((feed("Kept", false), Some("\"9\"".into()))));
+        assert!(m.view().feed.is_some());
+        assert_eq!(m.handle(Input::Started, 0.0), [fetch(Some("\"9\""))]);
+        assert_eq!(
+            m.handle(Input::Fetched(Ok(FeedFetch::NotModified)), 50.0),
+            [Command::OpenStream]
+        );
+    }
+
+    #[test]
+    fn no_stream_without_a_session_or_while_the_gateway_is_down() {
+        let mut m = FeedMachine::new(None);
+        m.handle(Input::Started, 0.0);
+        assert_eq!(
+            m.handle(Input::Fetched(Err(ApiError::Unauthorized)), 10.0),
+            [Command::ForgetStored]
+        );
+        let mut m = FeedMachine::new(None);
+        m.handle(Input::Started, 0.0);
+        assert_eq!(
+            m.handle(Input::Fetched(Err(ApiError::Network("down".into()))), 10.0),
+            []
+        );
+        assert_eq!(
+            m.handle(Input::Tick, 10.0 + POLL_WHILE_FAILING),
+            [fetch(None)]
+        );
+        assert_eq!(
+            m.handle(modified("A", "\"1\""), 5100.0),
+            [Command::Store, Command::OpenStream]
+        );
+    }
+}

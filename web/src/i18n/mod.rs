@@ -1,0 +1,253 @@
+//! The app's words in Finnish (first) and English.
+//!
+//! Every text is a field of [`Texts`]; [`fi::TEXTS`] and [`en::TEXTS`] fill them all, so a
+//! missing translation does not compile. Texts with values carry `{name}` placeholders that
+//! [`fill`] replaces; a test checks both languages use the same placeholders. Messages the
+//! gateway and the shared validation rules produce in English are translated in
+//! [`messages`].
+
+mod en;
+mod fi;
+pub mod messages;
+
+use rappu_shared::finnish_time;
+
+/// Declares [`Texts`] and [`Texts::entries`] from one list of field names, so the list the
+/// tests walk is the struct itself.
+macro_rules! texts {
+    ($($name:ident),* $(,)?) => {
+        /// All user-visible text of the app in one language.
+        pub struct Texts {
+            $(#[allow(missing_docs)] pub $name: &'static str,)*
+        }
+
+        impl Texts {
+            /// Every text with its field name, in declaration order (for tests).
+            #[cfg_attr(not(test), allow(dead_code))]
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name)),*]
+            }
+        }
+    };
+}
+
+texts! {
+    // Common
+    skip_to_content, loading, retry, back_home, yes, no, close,
+    language, error_network, error_unavailable, error_rate_limited, error_generic,
+    error_session_expired, not_found_title, not_found_text, date_time, time,
+    // Landing page
+    landing_lead, landing_display_title, landing_display_text, landing_portal_title,
+    landing_portal_text, health_checking, health_ok, health_degraded, health_failed,
+    // Display
+    display_title, display_floor, display_staircase, display_staircase_continued,
+    display_announcements, display_ongoing_work, display_contacts, display_maintenance,
+    display_manager, display_board_chair, display_qr_caption, display_qr_alt, display_updated,
+    display_offline_since, display_page, display_connecting, display_not_enrolled_title,
+    display_not_enrolled_text, display_no_building, display_no_residents_name,
+    work_open, work_received, work_waiting,
+    enroll_title, enroll_working, enroll_invalid, enroll_no_code, enroll_retrying,
+    // Portal frame and sign-in
+    portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,
+    signin_demo_intro, signin_demo_list, signin_link_intro, signin_link_note, login_title,
+    login_working, login_invalid, login_no_code, signed_out,
+    // Report form
+    form_title, form_intro, field_topic, topic_apartment, topic_common_areas, topic_outdoors,
+    field_title, hint_title, field_description, hint_description, field_location,
+    hint_location, field_master_key, hint_master_key, field_pets, hint_pets, field_phone,
+    hint_phone, field_photos, hint_photos, photo_add, photo_remove, photo_reading, photo_list,
+    char_count, required, submit, sending, form_has_errors, key_reused, sent_notice,
+    // Field errors
+    err_required, err_min_chars, err_max_chars, err_control_chars, err_phone_chars,
+    err_phone_digits, err_photos_count, err_photo_size, err_photo_name, err_photo_empty,
+    err_photo_type, err_photo_read,
+    // My reports and a report
+    reports_title, reports_intro, reports_empty, reports_total, report_filed, report_number,
+    report_photos, load_more, detail_status, detail_topic, detail_location, detail_master_key,
+    detail_pets, detail_phone, detail_description, detail_timeline, detail_details,
+    back_to_list, report_not_found, auto_refresh,
+    status_pending, status_open, status_received, status_waiting, status_done,
+    status_completed, status_handled, status_failed,
+}
+
+/// A language of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Finnish, the default.
+    #[default]
+    Fi,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Both languages, Finnish first.
+    pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
+
+    /// The BCP 47 tag, for `lang` attributes and storage.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fi => "fi",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language from its tag (`fi`, `en`, `en-GB`, ...).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "fi" => Some(Lang::Fi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language's own name, as a switch shows it (always in that language).
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::Fi => "Suomeksi",
+            Lang::En => "In English",
+        }
+    }
+
+    /// The texts of this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Fi => &fi::TEXTS,
+            Lang::En => &en::TEXTS,
+        }
+    }
+}
+
+/// Replaces each `{name}` in `template` with its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The `{name}` placeholders of a template, in order.
+#[cfg_attr(not(test), allow(dead_code))]
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(&rest[start + 1..start + len]);
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// Milliseconds since the epoch as a UTC time (what `Date.now()` returns).
+pub fn utc_from_millis(millis: f64) -> chrono::DateTime<chrono::Utc> {
+    // An f64 of milliseconds since 1970 fits an i64 for any date a browser shows.
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = millis as i64;
+    chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default()
+}
+
+/// `hh:mm` (or `hh.mm`, as the language writes it) in Finnish time.
+pub fn time_of_day(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    let local = finnish_time::to_local(at);
+    fill(
+        t.time,
+        &[
+            ("h", &format!("{:02}", local.hour())),
+            ("m", &format!("{:02}", local.minute())),
+        ],
+    )
+}
+
+/// Date and time in Finnish time, as the language writes it.
+pub fn date_time(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let local = finnish_time::to_local(at);
+    fill(
+        t.date_time,
+        &[
+            ("d", &local.day().to_string()),
+            ("mo", &local.month().to_string()),
+            ("y", &local.year().to_string()),
+            ("h", &format!("{:02}", local.hour())),
+            ("m", &format!("{:02}", local.minute())),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_exists_in_both_languages_with_the_same_placeholders() {
+        let fi = Lang::Fi.texts().entries();
+        let en = Lang::En.texts().entries();
+        assert_eq!(fi.len(), en.len());
+        for ((key, fi_text), (en_key, en_text)) in fi.iter().zip(&en) {
+            assert_eq!(key, en_key);
+            assert!(!fi_text.trim().is_empty(), "fi.{key} is empty");
+            assert!(!en_text.trim().is_empty(), "en.{key} is empty");
+            let mut a = placeholders(fi_text);
+            let mut b = placeholders(en_text);
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "{key}: placeholders differ between fi and en");
+        }
+    }
+
+    #[test]
+    fn the_languages_are_translated_not_copied() {
+        let en = Lang::En.texts().entries();
+        let same: Vec<_> = Lang::Fi
+            .texts()
+            .entries()
+            .into_iter()
+            .zip(en)
+            .filter(|((_, fi), (_, en))| fi == en)
+            .map(|((key, _), _)| key)
+            .collect();
+        // Only texts that are the same in both (numbers, symbols) may match.
+        assert!(
+            same.iter()
+                .all(|k| ["required", "char_count", "display_page", "time"].contains(k)),
+            "untranslated: {same:?}"
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(fill("{n}. krs", &[("n", "3")]), "3. krs");
+        assert_eq!(placeholders("a {x} b {y}"), ["x", "y"]);
+        assert_eq!(placeholders("none"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn language_tags_are_read_leniently() {
+        assert_eq!(Lang::from_code("fi-FI"), Some(Lang::Fi));
+        assert_eq!(Lang::from_code("EN_gb"), Some(Lang::En));
+        assert_eq!(Lang::from_code("sv"), None);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn times_are_finnish_time() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-23T14:05:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        assert_eq!(time_of_day(Lang::Fi.texts(), at), "16.05");
+        assert_eq!(time_of_day(Lang::En.texts(), at), "16:05");
+        assert_eq!(date_time(Lang::Fi.texts(), at), "23.11.2026 klo 16.05");
+        assert_eq!(
+            utc_from_millis(1_795_442_700_000.0).to_rfc3339(),
+            "2026-11-23T14:05:00+00:00"
+        );
+    }
+}
