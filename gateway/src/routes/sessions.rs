@@ -128,10 +128,11 @@ fn embedded(state: &AppState) -> ApiResult<&rappu_sim::Simulator> {
     }
 }
 
-/// The simulated residents one can sign in as, with the account they belong to.
+/// The simulated residents one can sign in as, with the account they belong to: those of
+/// the first account only, since ids repeat across the simulator's accounts.
 fn demo_list(sim: &rappu_sim::Simulator) -> Vec<(String, DemoResident)> {
     let mut out = Vec::new();
-    for account in sim.account_names() {
+    for account in sim.account_names().into_iter().take(1) {
         let (Some(summary), Some(snapshot)) = (sim.summary(&account), sim.snapshot(&account))
         else {
             continue;

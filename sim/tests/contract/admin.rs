@@ -175,3 +175,18 @@ async fn summary_lists_the_interesting_cases() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_party_can_be_read_through_the_admin_api_without_being_counted() {
+    let t = spawn().await;
+    let party = t.sim().summary("demo").unwrap().residents.turvakielto[0].party_id;
+    let (status, body) = t
+        .admin(Method::GET, &format!("accounts/demo/parties/{party}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["Id"], party);
+    assert_eq!(body["Turvakielto"], true);
+    let (status, _) = t.admin(Method::GET, "accounts/demo/parties/1", None).await;
+    assert_eq!(status, 404);
+    assert_eq!(t.sim().calls().total(), 0);
+}
