@@ -1,0 +1,165 @@
+//! `rappu-bench`: Rappu's benchmark, run by `scripts/bench`.
+//!
+//! It starts the Tampuuri simulator (`rappu sim`) and the gateway (`rappu serve`, pointed at
+//! the simulator as if it were the real Tampuuri) as separate release-mode processes, so the
+//! gateway's CPU time and memory are its own, and prints in one run:
+//!
+//! 1. cached-feed requests/s, p50/p99 latency and server CPU per request at 64 and 512
+//!    connections next to nginx serving the same bytes as a static file ([`part1`]);
+//! 2. upstream calls while 1,000 simulated displays poll, with webhook invalidation and with
+//!    the polling fallback, next to what direct polling of Tampuuri would cost ([`part2`]);
+//! 3. the gateway's resident memory with 10,000 buildings' feeds cached ([`part3`]).
+//!
+//! Module map: [`plan`] (run lengths, `--quick`), [`machine`] (facts and `/proc` readings),
+//! [`procs`] (child processes killed on every exit path), [`stack`] (simulator + gateway,
+//! display tokens), [`nginx`], [`wrk`], [`cost`] (Tampuuri's prices), [`report`] (tables,
+//! the closing summary).
+
+mod cost;
+mod machine;
+mod nginx;
+mod part1;
+mod part2;
+mod part3;
+mod plan;
+mod procs;
+mod report;
+mod stack;
+mod wrk;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+
+use crate::plan::Plan;
+use crate::report::Summary;
+
+/// Rappu's benchmark: cached-feed throughput and latency next to nginx, upstream calls with
+/// 1,000 polling displays, and memory with 10,000 cached feeds.
+///
+/// Exit status: 0 when every check passed (targets met or not: the summary says which),
+/// 1 when a check failed (errors, 429/5xx answers, wrong bytes), 2 when the run could not
+/// be made (a tool missing, a process that would not start).
+#[derive(Debug, Parser)]
+#[command(name = "rappu-bench", version)]
+struct Args {
+    /// Short runs for a smoke check: 1 s warm-up, 3 s runs, 20 s of polling in part 2,
+    /// 1,000 buildings in part 3.
+    #[arg(long)]
+    quick: bool,
+    /// Which parts to run, e.g. `1,3`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1,2,3",
+        value_name = "LIST"
+    )]
+    parts: Vec<u8>,
+    /// The `rappu` binary. Default: `rappu` next to this program (target/release).
+    #[arg(long, value_name = "FILE")]
+    rappu_bin: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    // reqwest is built without a default TLS provider; the bench only speaks plain HTTP on
+    // loopback, but building a client needs one installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = run(args) => result,
+            signal = interrupted() => Err(anyhow::anyhow!("interrupted by {signal}; stopping the child processes")),
+        }
+    });
+    // Leaving block_on dropped every process guard: children are gone by now.
+    match outcome {
+        Ok(summary) if summary.failed() => ExitCode::from(1),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nerror: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM, so the run future is dropped and its guards kill the
+/// simulator, the gateway and nginx.
+async fn interrupted() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<Summary> {
+    let mut parts = args.parts.clone();
+    parts.sort_unstable();
+    parts.dedup();
+    if parts.is_empty() || parts.iter().any(|p| !(1..=3).contains(p)) {
+        bail!("--parts takes a list of 1, 2 and 3 (got {:?})", args.parts);
+    }
+    let plan = Plan::new(args.quick, parts);
+    let rappu = match &args.rappu_bin {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()
+            .context("cannot find this program's path")?
+            .with_file_name("rappu"),
+    };
+    if !rappu.is_file() {
+        bail!(
+            "{} not found: build it with `cargo build --release --bin rappu` (scripts/bench does)",
+            rappu.display()
+        );
+    }
+    // The children run in their own directories: the path must not be relative.
+    let rappu = rappu
+        .canonicalize()
+        .with_context(|| format!("resolving {}", rappu.display()))?;
+    let tools = machine::Tools::find(plan.parts.contains(&1))?;
+    machine::print_header(&plan, &rappu, &tools);
+
+    let work = tempfile::Builder::new()
+        .prefix("rappu-bench-")
+        .tempdir()
+        .context("cannot create a temporary directory")?;
+    let env = stack::Env::new(rappu, work.path().to_owned())?;
+    let mut summary = Summary::default();
+    for &part in &plan.parts {
+        let result = match part {
+            1 => part1::run(&env, &plan, &tools, &mut summary).await,
+            2 => part2::run(&env, &plan, &mut summary).await,
+            _ => part3::run(&env, &plan, &mut summary).await,
+        };
+        // A part that cannot finish is a failed check; the other parts still run.
+        if let Err(e) = result {
+            println!(
+                "
+PART {part} FAILED: {e:#}"
+            );
+            summary.check(
+                false,
+                format!("part {part} ran to the end"),
+                format!("{e:#}"),
+            );
+        }
+    }
+    summary.print(&plan);
+    Ok(summary)
+}

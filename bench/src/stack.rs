@@ -1,0 +1,385 @@
+//! The system under test: `rappu sim` as "real Tampuuri" and `rappu serve` configured by
+//! `RAPPU_*` variables to use it, each a separate process; display tokens minted here with
+//! the gateway's own library and the key the gateway loads.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use rappu_gateway::auth::{KeyRing, RevocationList, TokenRequest, Tokens};
+use rappu_gateway::config::Settings;
+use rappu_shared::Grant;
+use rappu_sim::{AccountSummary, CallCounts, SimConfig};
+use serde_json::{Value, json};
+
+use crate::procs::Proc;
+
+/// The account every part uses (`SimConfig::demo()`'s first).
+pub const ACCOUNT: &str = "demo";
+
+/// Where the binaries and scratch files are.
+#[derive(Debug)]
+pub struct Env {
+    /// The `rappu` binary.
+    pub rappu: PathBuf,
+    /// The temporary directory (removed at the end).
+    pub work: PathBuf,
+    next: AtomicUsize,
+    /// A client for setup and checks (not the load).
+    pub http: reqwest::Client,
+}
+
+impl Env {
+    /// The environment for one bench run.
+    pub fn new(rappu: PathBuf, work: PathBuf) -> anyhow::Result<Self> {
+        Ok(Self {
+            rappu,
+            work,
+            next: AtomicUsize::new(0),
+            http: client(Duration::from_secs(30), 64)?,
+        })
+    }
+
+    /// A fresh scratch directory `<work>/<n>-<name>`.
+    pub fn scratch(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let dir = self.work.join(format!("{n:02}-{name}"));
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(dir)
+    }
+
+    /// A `rappu` command with a clean environment: no inherited `RAPPU_*` or `RUST_LOG`, and
+    /// `dir` as the working directory so no stray `rappu.toml` is read.
+    fn rappu_command(&self, dir: &Path) -> Command {
+        let mut command = Command::new(&self.rappu);
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("RAPPU_") || key == "RUST_LOG" {
+                command.env_remove(key.as_ref());
+            }
+        }
+        command.current_dir(dir);
+        command
+    }
+}
+
+/// An HTTP client for loopback: no proxy, bounded time, a pool as large as the load needs.
+pub fn client(timeout: Duration, pool: usize) -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(pool)
+        .build()
+        .context("building an HTTP client")
+}
+
+/// The simulator configuration `rappu sim --properties n` runs (deterministic data).
+pub fn sim_config(properties: usize) -> SimConfig {
+    SimConfig::demo_sized(Some(properties), None)
+}
+
+/// A free loopback port (bound, read, released: another process could take it in between,
+/// which on a bench machine does not happen in practice).
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// `rappu sim` in its own process.
+#[derive(Debug)]
+pub struct Sim {
+    /// The process.
+    pub proc: Proc,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Sim {
+    /// Starts the simulator with `properties` per account on a free loopback port (chosen
+    /// here, so nothing depends on the wording of its banner) and waits until it answers.
+    pub async fn start(env: &Env, properties: usize) -> anyhow::Result<Self> {
+        let dir = env.scratch(&format!("sim-{properties}"))?;
+        let port = free_port()?;
+        let mut command = env.rappu_command(&dir);
+        command.args([
+            "sim",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--properties",
+            &properties.to_string(),
+        ]);
+        let mut proc = Proc::spawn("the simulator (rappu sim)", command, &dir.join("sim.log"))?;
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            proc.ensure_running()?;
+            if let Ok(r) = env.http.get(format!("{url}/_sim/calls")).send().await
+                && r.status().is_success()
+            {
+                return Ok(Self { proc, url });
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the simulator did not answer on {url} within 180 s; its output:\n{}",
+                    proc.log_tail(25)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The base URL the gateway is given as Tampuuri's.
+    pub fn api_url(&self) -> String {
+        format!("{}/v10/api/", self.url)
+    }
+
+    /// `GET /_sim/accounts/demo/summary`.
+    pub async fn summary(&self, env: &Env) -> anyhow::Result<AccountSummary> {
+        let value = self
+            .admin(
+                env,
+                reqwest::Method::GET,
+                &format!("accounts/{ACCOUNT}/summary"),
+                None,
+            )
+            .await?;
+        serde_json::from_value(value).context("reading the simulator's summary")
+    }
+
+    /// `GET /_sim/calls`.
+    pub async fn calls(&self, env: &Env) -> anyhow::Result<CallCounts> {
+        let value = self.admin(env, reqwest::Method::GET, "calls", None).await?;
+        serde_json::from_value(value).context("reading the simulator's call counts")
+    }
+
+    /// `DELETE /_sim/calls`.
+    pub async fn reset_calls(&self, env: &Env) -> anyhow::Result<()> {
+        self.admin(env, reqwest::Method::DELETE, "calls", None)
+            .await
+            .map(drop)
+    }
+
+    /// An admin call; an error unless it answers 2xx. Returns the JSON body (`null` if none).
+    pub async fn admin(
+        &self,
+        env: &Env,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}/_sim/{path}", self.url);
+        let mut request = env.http.request(method.clone(), &url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .with_context(|| format!("{method} {url}"))?;
+        if !status.is_success() {
+            bail!(
+                "{method} {url}: {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).with_context(|| format!("{method} {url}: not JSON"))
+    }
+}
+
+/// `rappu serve` against a [`Sim`].
+#[derive(Debug)]
+pub struct Gateway {
+    /// The process.
+    pub proc: Proc,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Mints display tokens with the key the gateway verifies with.
+    pub tokens: Tokens,
+    /// The `RAPPU_*` settings it was started with (secrets shown as `<random>`).
+    pub settings: Vec<(String, String)>,
+}
+
+impl Gateway {
+    /// Starts the gateway with `extra` `RAPPU_*` settings on top of the Tampuuri ones, after
+    /// generating its signing key in a fresh data directory.
+    pub async fn start(env: &Env, sim: &Sim, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        let dir = env.scratch("gateway")?;
+        let data = dir.join("data");
+        let defaults = Settings::default();
+        // The key first, so the tokens minted here and the gateway use the same one.
+        let keys = KeyRing::load_or_generate(&data.join("keys"), None)
+            .context("generating the token signing key")?;
+        let tokens = Tokens::new(
+            &defaults.auth,
+            keys,
+            vec![ACCOUNT.to_owned()],
+            RevocationList::default(),
+        );
+        let demo = SimConfig::demo();
+        let account = demo.account(ACCOUNT).context("the demo account")?;
+        let mut env_vars: Vec<(String, String)> = vec![
+            ("RAPPU_TAMPUURI__BASE_URL".into(), sim.api_url()),
+            ("RAPPU_TAMPUURI__API_KEY".into(), demo.api_key.clone()),
+            (
+                "RAPPU_TAMPUURI__CUSTOMER_NAME".into(),
+                demo.customer_name.clone(),
+            ),
+            (
+                "RAPPU_TAMPUURI__ACCOUNTS".into(),
+                format!(
+                    "[{{name=\"{}\", user=\"{}\", password=\"{}\"}}]",
+                    account.name, account.user, account.password
+                ),
+            ),
+        ];
+        env_vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        let ready_file = dir.join("ready.json");
+        let mut command = env.rappu_command(&dir);
+        command
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(&data)
+            .arg("--ready-file")
+            .arg(&ready_file)
+            .envs(env_vars.iter().map(|(k, v)| (k, v)));
+        let mut proc = Proc::spawn(
+            "the gateway (rappu serve)",
+            command,
+            &dir.join("gateway.log"),
+        )?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let url = loop {
+            proc.ensure_running()?;
+            if let Ok(text) = std::fs::read_to_string(&ready_file) {
+                let info: Value = serde_json::from_str(&text).context("reading the ready file")?;
+                break info
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .context("the ready file has no url")?
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the gateway was not ready within 60 s:\n{}",
+                    proc.log_tail(25)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let settings = env_vars
+            .into_iter()
+            .map(|(k, v)| {
+                let shown =
+                    if k.contains("SECRET") || k.contains("API_KEY") || k.contains("ACCOUNTS") {
+                        "<set>".to_owned()
+                    } else {
+                        v
+                    };
+                (k, shown)
+            })
+            .collect();
+        Ok(Self {
+            proc,
+            url,
+            tokens,
+            settings,
+        })
+    }
+
+    /// A display token for `building` (EdDSA, the default algorithm), valid for a day.
+    pub fn display_token(&self, building: i64, subject: &str) -> anyhow::Result<String> {
+        let building = u64::try_from(building).context("negative building id")?;
+        let minted = self
+            .tokens
+            .mint(TokenRequest {
+                subject: subject.to_owned(),
+                account: ACCOUNT.to_owned(),
+                grant: Grant::Display {
+                    building,
+                    staircase: None,
+                },
+                ttl: Duration::from_secs(86_400),
+            })
+            .context("minting a display token")?;
+        Ok(minted.token)
+    }
+
+    /// The feed URL.
+    pub fn feed_url(&self) -> String {
+        format!("{}/api/v1/display/feed", self.url)
+    }
+
+    /// Prints the settings it runs with.
+    pub fn print_settings(&self, indent: &str) {
+        for (k, v) in &self.settings {
+            println!("{indent}{k}={v}");
+        }
+    }
+}
+
+/// Registers `gateway` as the simulator's webhook listener for the demo account.
+pub async fn subscribe_webhooks(
+    env: &Env,
+    sim: &Sim,
+    gateway: &Gateway,
+    secret: &str,
+) -> anyhow::Result<()> {
+    let body = json!({
+        "url": format!("{}/api/v1/webhooks/tampuuri/{ACCOUNT}", gateway.url),
+        "events": ["*"],
+        "header": {"name": "X-Rappu-Webhook-Secret", "value": secret},
+        "account": ACCOUNT,
+    });
+    sim.admin(env, reqwest::Method::POST, "webhooks", Some(body))
+        .await
+        .map(drop)
+}
+
+/// A random secret for `RAPPU_WEBHOOKS__SECRET` (at least 16 characters).
+pub fn random_secret() -> String {
+    format!(
+        "{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    )
+}
+
+/// Every building id of a summary, in order.
+pub fn building_ids(summary: &AccountSummary) -> Vec<i64> {
+    summary
+        .properties
+        .iter()
+        .flat_map(|p| p.buildings.iter().map(|b| b.id))
+        .collect()
+}
+
+/// Calls per route of one account, largest first, and the total.
+pub fn route_calls(calls: &CallCounts) -> (Vec<(String, u64)>, u64) {
+    let mut routes: Vec<(String, u64)> = calls
+        .accounts
+        .iter()
+        .flat_map(|(account, r)| {
+            r.iter().map(move |(route, n)| {
+                let name = if account == ACCOUNT {
+                    route.clone()
+                } else {
+                    format!("{account}: {route}")
+                };
+                (name, *n)
+            })
+        })
+        .collect();
+    routes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (routes, calls.total)
+}
