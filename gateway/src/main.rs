@@ -3,6 +3,11 @@
 use clap::Parser;
 use rappu_gateway::cli::Cli;
 
+/// mimalloc: under a many-threaded server load glibc's malloc and free cost about a tenth
+/// of the gateway's CPU per cached response (measured with `perf`); mimalloc far less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use axum::http::HeaderValue;
+use axum::serve::ListenerExt;
 
 use crate::auth::{KeyRing, RevocationList, Tokens};
 use crate::config::Settings;
@@ -198,6 +199,12 @@ impl Application {
         });
         let app = http::router(state.clone());
         let stopped = shutdown.clone();
+        // Responses leave in one write and SSE events must not wait for an ACK: no Nagle.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         let server = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

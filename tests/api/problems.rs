@@ -229,6 +229,18 @@ async fn security_headers_are_set() {
             .unwrap()
             .contains("default-src 'none'")
     );
+    // Error documents carry them too, and a page that sets its own policy keeps it.
+    let missing = app.get("/api/v1/no-such-route", None).await;
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(missing.headers()["x-frame-options"], "DENY");
+    let docs = app.get("/docs/", None).await;
+    let csp = docs.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'"),
+        "docs keep their own policy: {csp}"
+    );
+    assert_eq!(docs.headers()["x-frame-options"], "DENY");
     app.stop().await;
 }
 

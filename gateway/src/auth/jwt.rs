@@ -138,7 +138,9 @@ pub struct Tokens {
     validation: Validation,
     accounts: Vec<String>,
     revoked: RevocationList,
-    verified: moka::sync::Cache<Arc<str>, Arc<Principal>>,
+    /// Keyed by the whole token: each poll hashes a few hundred bytes, so a fast hasher
+    /// (seeded per process; only tokens that verified are ever inserted).
+    verified: moka::sync::Cache<Arc<str>, Arc<Principal>, foldhash::fast::RandomState>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -192,7 +194,7 @@ impl Tokens {
             verified: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .expire_after(UntilExpiry)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         }
     }
 

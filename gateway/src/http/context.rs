@@ -1,12 +1,12 @@
-//! Per-request context for error documents, and the safety net that turns every error
-//! response into problem+json.
+//! Per-request context for error documents, the safety net that turns every error
+//! response into problem+json, and the security headers every response carries.
 //!
 //! Errors are built deep inside handlers and extractors that do not see the request; the
 //! request id and path travel to them in a task-local set by [`problem_context`].
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rappu_shared::Problem;
@@ -48,15 +48,39 @@ pub fn request_id() -> Option<String> {
     CONTEXT.try_with(RequestContext::request_id).ok().flatten()
 }
 
-/// Middleware: runs the request inside its context, then converts any error response that
-/// is not already problem+json (a 404 from routing, a 405, a 413 from the body limit, a
-/// timeout, a panic) into one, keeping its status and headers.
+/// Security headers for every response that does not set its own (the web app and the API
+/// docs set a wider Content-Security-Policy). JSON is never framed, sniffed or referred.
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+    ),
+    (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    (
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ),
+    (
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ),
+];
+
+/// Middleware: runs the request inside its context, adds the [`SECURITY_HEADERS`] a
+/// response lacks, and converts any error response that is not already problem+json (a
+/// 404 from routing, a 405, a 413 from the body limit, a timeout, a panic) into one,
+/// keeping its status and headers. One layer instead of one per header: this runs on
+/// every display poll.
 pub async fn problem_context(request: Request, next: Next) -> Response {
     let context = RequestContext {
         request_id: request.headers().get("x-request-id").cloned(),
         uri: request.uri().clone(),
     };
-    let response = CONTEXT.scope(context.clone(), next.run(request)).await;
+    let mut response = CONTEXT.scope(context.clone(), next.run(request)).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.entry(name).or_insert(value);
+    }
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -128,11 +128,13 @@ fn respond(feed: &RenderedFeed, request: &HeaderMap, cache_control: &HeaderValue
 async fn feed(
     State(state): State<AppState>,
     caller: DisplayCaller,
-    headers: HeaderMap,
+    // The request itself rather than a `HeaderMap`: that extractor copies every header, on
+    // every poll of every display.
+    request: Request,
 ) -> ApiResult<Response> {
     let key = key_of(&state, &caller)?;
     let feed = state.feeds.get(key).await?;
-    Ok(respond(&feed, &headers, &state.feed_cache_control))
+    Ok(respond(&feed, request.headers(), &state.feed_cache_control))
 }
 
 /// Live updates: a `feed` event carrying the new ETag whenever the display's feed changes
