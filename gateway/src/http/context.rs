@@ -48,6 +48,8 @@ pub fn request_id() -> Option<String> {
     CONTEXT.try_with(RequestContext::request_id).ok().flatten()
 }
 
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
 /// Security headers for every response that does not set its own (the web app and the API
 /// docs set a wider Content-Security-Policy). JSON is never framed, sniffed or referred.
 const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
@@ -66,18 +68,22 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
     ),
 ];
 
-/// Middleware: runs the request inside its context, adds the [`SECURITY_HEADERS`] a
-/// response lacks, and converts any error response that is not already problem+json (a
+/// Middleware: runs the request inside its context, returns the request id and adds the
+/// [`SECURITY_HEADERS`] a response lacks, and converts any error response that is not already problem+json (a
 /// 404 from routing, a 405, a 413 from the body limit, a timeout, a panic) into one,
 /// keeping its status and headers. One layer instead of one per header: this runs on
 /// every display poll.
 pub async fn problem_context(request: Request, next: Next) -> Response {
     let context = RequestContext {
-        request_id: request.headers().get("x-request-id").cloned(),
+        request_id: request.headers().get(X_REQUEST_ID).cloned(),
         uri: request.uri().clone(),
     };
     let mut response = CONTEXT.scope(context.clone(), next.run(request)).await;
     let headers = response.headers_mut();
+    // The caller's (or the generated) request id goes back on every response.
+    if let Some(id) = &context.request_id {
+        headers.entry(X_REQUEST_ID).or_insert_with(|| id.clone());
+    }
     for (name, value) in SECURITY_HEADERS {
         headers.entry(name).or_insert(value);
     }

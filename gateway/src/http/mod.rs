@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -69,7 +69,7 @@ pub fn router(state: AppState) -> Router {
     }
     let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 // The path only: query strings may carry one-time codes. DEBUG level: at the
@@ -83,7 +83,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
             }),
         )
-        .layer(PropagateRequestIdLayer::new(x_request_id))
+        // The problem layer below returns the request id on every response.
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a handler panicked");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
