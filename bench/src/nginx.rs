@@ -33,7 +33,7 @@ fn running_as_root() -> bool {
 /// Writes `body` to a file and serves it with nginx.
 pub async fn start(env: &Env, nginx: &Path, body: &[u8]) -> anyhow::Result<Nginx> {
     let prefix = env.scratch("nginx")?;
-    for dir in ["html", "tmp", "logs"] {
+    for dir in ["html", "scratch", "logs"] {
         std::fs::create_dir_all(prefix.join(dir))?;
     }
     let file = prefix.join("html/feed.json");
@@ -58,11 +58,11 @@ http {{
     tcp_nodelay on;
     keepalive_timeout 65;
     keepalive_requests 1000000;
-    client_body_temp_path {p}/tmp/client_body;
-    proxy_temp_path {p}/tmp/proxy;
-    fastcgi_temp_path {p}/tmp/fastcgi;
-    uwsgi_temp_path {p}/tmp/uwsgi;
-    scgi_temp_path {p}/tmp/scgi;
+    client_body_temp_path {p}/scratch/client_body;
+    proxy_temp_path {p}/scratch/proxy;
+    fastcgi_temp_path {p}/scratch/fastcgi;
+    uwsgi_temp_path {p}/scratch/uwsgi;
+    scgi_temp_path {p}/scratch/scgi;
     types {{ }}
     default_type application/json;
     server {{

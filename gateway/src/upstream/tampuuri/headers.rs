@@ -6,7 +6,7 @@
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-/// API key (`XXXXXXXX-XXXX-XXXX`).
+/// API key (the vendor issues it as three dash-separated groups of 8, 4 and 4 characters).
 pub const API_KEY: &str = "X-TampuuriAvain";
 /// Customer (company) name.
 pub const CUSTOMER: &str = "X-AsiakasNimi";
