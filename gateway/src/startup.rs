@@ -197,7 +197,7 @@ impl Application {
                 () = trigger.cancelled() => {}
             }
         });
-        let app = http::router(state.clone());
+        let app = http::app(state.clone());
         let stopped = shutdown.clone();
         // Responses leave in one write and SSE events must not wait for an ACK: no Nagle.
         let listener = listener.tap_io(|tcp| {
@@ -207,7 +207,9 @@ impl Application {
         });
         let server = axum::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+                SocketAddr,
+            >(app),
         )
         .with_graceful_shutdown(async move { stopped.cancelled().await });
         let mut server = std::pin::pin!(server.into_future());

@@ -225,6 +225,116 @@ async fn an_unchanged_feed_answers_304_and_gzip_is_served_when_asked() {
     app.stop().await;
 }
 
+/// The feed is answered by its own lane in front of the router (gateway/src/http/lane.rs):
+/// the same request id, headers, errors and timeout as every other route.
+#[tokio::test]
+async fn the_feed_lane_answers_as_the_router_would() {
+    let app = spawn_app_against(one_account(1), |s| s.server.request_timeout_secs = 1).await;
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    let token = display(&app, building);
+    let url = format!("{}/api/v1/display/feed", app.url);
+
+    // Fetching the feed the first time waits for Tampuuri, but not past the request
+    // timeout: 503 problem+json, as the router's timeout layer answers.
+    app.sim.set_faults(Faults {
+        latency_ms: 2_500,
+        ..Default::default()
+    });
+    let slow = app.get("/api/v1/display/feed", Some(&token)).await;
+    let problem = expect_problem(slow, 503).await;
+    assert_eq!(problem.slug(), "unavailable");
+    assert_eq!(problem.instance.as_deref(), Some("/api/v1/display/feed"));
+    app.sim.set_faults(Faults::default());
+
+    // 200: a generated request id and the security headers.
+    let first = eventually(10, "the feed once Tampuuri answers", || async {
+        let response = app.get("/api/v1/display/feed", Some(&token)).await;
+        (response.status() == 200).then_some(response)
+    })
+    .await;
+    let h = first.headers().clone();
+    let issued = h["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(issued).is_ok(), "{issued}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["content-type"], "application/json");
+    let etag = h["etag"].to_str().unwrap().to_owned();
+    let body = first.bytes().await.unwrap();
+
+    // HEAD goes through the router: the same status and validators.
+    let head = app
+        .http
+        .head(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["etag"], etag.as_str());
+    assert_eq!(head.headers()["cache-control"], h["cache-control"]);
+    assert_eq!(head.headers()["x-frame-options"], "DENY");
+
+    // A query string does not change the answer; the caller's request id comes back.
+    let queried = app
+        .http
+        .get(format!("{url}?screen=7"))
+        .bearer_auth(&token)
+        .header("x-request-id", "display-7-poll-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queried.status(), 200);
+    assert_eq!(queried.headers()["x-request-id"], "display-7-poll-42");
+    assert_eq!(queried.bytes().await.unwrap(), body);
+
+    // 304: validators and caching headers, no content and no content headers.
+    let not_modified = app
+        .http
+        .get(&url)
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+    let h304 = not_modified.headers();
+    assert_eq!(h304["etag"], etag.as_str());
+    assert_eq!(h304["cache-control"], h["cache-control"]);
+    assert_eq!(h304["vary"], "Accept-Encoding");
+    assert!(h304.contains_key("x-request-id") && h304.contains_key("date"));
+    for absent in ["content-type", "last-modified", "x-frame-options"] {
+        assert!(!h304.contains_key(absent), "{absent} on a 304");
+    }
+
+    // Errors are problem documents naming the request.
+    let anonymous = app.http.get(&url).send().await.unwrap();
+    let id = anonymous.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(anonymous.headers()["x-frame-options"], "DENY");
+    let problem = expect_problem(anonymous, 401).await;
+    assert_eq!(problem.request_id.as_deref(), Some(id.as_str()));
+    assert_eq!(problem.instance.as_deref(), Some("/api/v1/display/feed"));
+    expect_problem(
+        app.get("/api/v1/display/feed", Some("not-a-token")).await,
+        401,
+    )
+    .await;
+    let admin = app.token(Grant::Admin);
+    expect_problem(app.get("/api/v1/display/feed", Some(&admin)).await, 403).await;
+    let post = app
+        .http
+        .post(&url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(post, 405).await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn stale_while_revalidate_then_stale_if_error_then_gone() {
     let app = spawn_app_against(one_account(1), |s| {

@@ -6,7 +6,7 @@
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use rappu_shared::Problem;
@@ -21,17 +21,107 @@ tokio::task_local! {
 /// What an error document says about the request it answers. Cheap to make for every
 /// request (reference-counted clones); turned into text only when an error needs it.
 #[derive(Debug, Clone)]
-struct RequestContext {
+pub struct RequestContext {
     request_id: Option<HeaderValue>,
     uri: Uri,
 }
 
 impl RequestContext {
+    /// The context of a request with this id and URI.
+    pub fn new(request_id: Option<HeaderValue>, uri: Uri) -> Self {
+        Self { request_id, uri }
+    }
+
     fn request_id(&self) -> Option<String> {
         self.request_id
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
+    }
+
+    /// Runs `f` (the request's handling) inside this context, so errors built anywhere in it
+    /// carry the request id and path.
+    pub async fn scope<F: Future>(&self, f: F) -> F::Output {
+        CONTEXT.scope(self.clone(), f).await
+    }
+
+    /// Returns the request id and adds the [`SECURITY_HEADERS`] `response` lacks (unless it
+    /// is a 304), and
+    /// converts an error response that is not already problem+json (a 404 from routing, a
+    /// 405, a 413 from the body limit, a timeout, a panic) into one, keeping its status and
+    /// headers.
+    pub async fn finish(&self, mut response: Response) -> Response {
+        let status = response.status();
+        let headers = response.headers_mut();
+        // The caller's (or the generated) request id goes back on every response.
+        if let Some(id) = &self.request_id {
+            headers.entry(X_REQUEST_ID).or_insert_with(|| id.clone());
+        }
+        // A 304 carries no content: the browser keeps the headers of the response it
+        // revalidates and updates only those the 304 sends (RFC 9111 §4.3.4), so the
+        // security headers of that 200 stay in force. Display polls are mostly 304s.
+        if status != StatusCode::NOT_MODIFIED {
+            for (name, value) in SECURITY_HEADERS {
+                headers.entry(name).or_insert(value);
+            }
+        }
+        if !(status.is_client_error() || status.is_server_error()) {
+            return response;
+        }
+        let is_problem = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        if is_problem {
+            return response;
+        }
+        self.to_problem(response).await
+    }
+
+    async fn to_problem(&self, response: Response) -> Response {
+        let status = response.status();
+        let (mut parts, body) = response.into_parts();
+        // A short plain-text reason from axum's own rejections is worth passing on for 4xx;
+        // a server error's body is never shown.
+        let is_text = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+        let detail = if status.is_client_error() && is_text {
+            to_bytes(body, 2048)
+                .await
+                .ok()
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+                .filter(|s| !s.trim().is_empty())
+        } else {
+            None
+        };
+        let (slug, title) = match status.as_u16() {
+            400 => ("bad-request", "Malformed request"),
+            403 => ("forbidden", "Forbidden"),
+            404 => ("not-found", "Not found"),
+            405 => ("method-not-allowed", "Method not allowed"),
+            408 => ("timeout", "Request timed out"),
+            413 => ("payload-too-large", "Request body too large"),
+            415 => ("unsupported-media-type", "Unsupported media type"),
+            422 => ("validation", "The request has invalid fields"),
+            429 => ("rate-limited", "Too many requests"),
+            503 => ("unavailable", "Temporarily unavailable"),
+            s if s >= 500 => ("internal", "Internal error"),
+            _ => ("client-error", "The request cannot be served"),
+        };
+        let mut problem = Problem::new(slug, title, status.as_u16());
+        problem.detail = detail;
+        problem.request_id = self.request_id();
+        problem.instance = Some(self.uri.path().to_owned());
+        let fresh = problem_response(&problem);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.remove(header::CONTENT_ENCODING);
+        for (name, value) in fresh.headers() {
+            parts.headers.insert(name.clone(), value.clone());
+        }
+        let (_, body) = fresh.into_parts();
+        Response::from_parts(parts, Body::new(body))
     }
 }
 
@@ -48,7 +138,8 @@ pub fn request_id() -> Option<String> {
     CONTEXT.try_with(RequestContext::request_id).ok().flatten()
 }
 
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The request id header, set by the outermost layer and returned on every response.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Security headers for every response that does not set its own (the web app and the API
 /// docs set a wider Content-Security-Policy). JSON is never framed, sniffed or referred.
@@ -68,76 +159,14 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
     ),
 ];
 
-/// Middleware: runs the request inside its context, returns the request id and adds the
-/// [`SECURITY_HEADERS`] a response lacks, and converts any error response that is not already problem+json (a
-/// 404 from routing, a 405, a 413 from the body limit, a timeout, a panic) into one,
-/// keeping its status and headers. One layer instead of one per header: this runs on
-/// every display poll.
+/// Middleware: runs the request inside its [`RequestContext`] and
+/// [finishes](RequestContext::finish) its response. One layer instead of one per header:
+/// this runs on every request.
 pub async fn problem_context(request: Request, next: Next) -> Response {
-    let context = RequestContext {
-        request_id: request.headers().get(X_REQUEST_ID).cloned(),
-        uri: request.uri().clone(),
-    };
-    let mut response = CONTEXT.scope(context.clone(), next.run(request)).await;
-    let headers = response.headers_mut();
-    // The caller's (or the generated) request id goes back on every response.
-    if let Some(id) = &context.request_id {
-        headers.entry(X_REQUEST_ID).or_insert_with(|| id.clone());
-    }
-    for (name, value) in SECURITY_HEADERS {
-        headers.entry(name).or_insert(value);
-    }
-    let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return response;
-    }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
-        return response;
-    }
-    let (mut parts, body) = response.into_parts();
-    // A short plain-text reason from axum's own rejections is worth passing on for 4xx;
-    // a server error's body is never shown.
-    let is_text = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
-    let detail = if status.is_client_error() && is_text {
-        to_bytes(body, 2048)
-            .await
-            .ok()
-            .and_then(|b| String::from_utf8(b.to_vec()).ok())
-            .filter(|s| !s.trim().is_empty())
-    } else {
-        None
-    };
-    let (slug, title) = match status.as_u16() {
-        400 => ("bad-request", "Malformed request"),
-        403 => ("forbidden", "Forbidden"),
-        404 => ("not-found", "Not found"),
-        405 => ("method-not-allowed", "Method not allowed"),
-        408 => ("timeout", "Request timed out"),
-        413 => ("payload-too-large", "Request body too large"),
-        415 => ("unsupported-media-type", "Unsupported media type"),
-        422 => ("validation", "The request has invalid fields"),
-        429 => ("rate-limited", "Too many requests"),
-        503 => ("unavailable", "Temporarily unavailable"),
-        s if s >= 500 => ("internal", "Internal error"),
-        _ => ("client-error", "The request cannot be served"),
-    };
-    let mut problem = Problem::new(slug, title, status.as_u16());
-    problem.detail = detail;
-    problem.request_id = context.request_id();
-    problem.instance = Some(context.uri.path().to_owned());
-    let fresh = problem_response(&problem);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.remove(header::CONTENT_ENCODING);
-    for (name, value) in fresh.headers() {
-        parts.headers.insert(name.clone(), value.clone());
-    }
-    let (_, body) = fresh.into_parts();
-    Response::from_parts(parts, Body::new(body))
+    let context = RequestContext::new(
+        request.headers().get(X_REQUEST_ID).cloned(),
+        request.uri().clone(),
+    );
+    let response = context.scope(next.run(request)).await;
+    context.finish(response).await
 }

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod json;
+pub mod lane;
 pub mod openapi;
 pub mod ratelimit;
 pub mod web;
@@ -44,6 +45,12 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// The OpenAPI document of this build.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     api().into_openapi()
+}
+
+/// The whole application as the server runs it: the display feed's [`lane::App`] in front
+/// of the [`router`].
+pub fn app(state: AppState) -> lane::App {
+    lane::App::new(state.clone(), router(state))
 }
 
 /// The whole application: API, docs, web app, middleware.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -42,16 +43,32 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
         }
     }
 
-    /// `Ok` or how long to wait.
-    fn check(&self, key: &K) -> Result<(), Duration> {
-        self.limiter
-            .check_key(key)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    /// `Ok`, or the refusal saying how long to wait.
+    fn check(&self, key: &K) -> Result<(), Refused> {
+        self.limiter.check_key(key).map_err(|not_until| Refused {
+            name: self.name,
+            per_minute: self.per_minute,
+            wait: not_until.wait_time_from(DefaultClock::default().now()),
+        })
     }
+}
 
-    fn refused(&self, wait: Duration) -> Response {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        let mut response = ApiError::RateLimited { retry_after: wait }.into_response();
+/// A request over its quota: answered `429` problem+json with `Retry-After` and the IETF
+/// draft `RateLimit-Policy` / `RateLimit` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused {
+    name: &'static str,
+    per_minute: u32,
+    wait: Duration,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let secs = self.wait.as_secs() + u64::from(self.wait.subsec_nanos() > 0);
+        let mut response = ApiError::RateLimited {
+            retry_after: self.wait,
+        }
+        .into_response();
         let headers = response.headers_mut();
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         if let Ok(v) =
@@ -94,18 +111,30 @@ impl RateLimits {
     }
 }
 
-/// Middleware: verifies the token if there is one (keeping the result for the handler) and
-/// applies the caller's quota. An invalid token is limited by IP and refused by the route.
+/// Middleware: [`admit`] for every request but health checks.
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limits = &state.limits;
     // Health checks come from load balancers and orchestrators: never limited.
     let path = request.uri().path();
-    if !limits.enabled || path == "/healthz" || path == "/readyz" {
+    if !state.limits.enabled || path == "/healthz" || path == "/readyz" {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    let verified = if has_credentials(&parts) {
-        authenticate(&mut parts, &state).ok()
+    match admit(&state, &mut parts) {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// Verifies the token if there is one (keeping the result in `parts` for the handler) and
+/// applies the caller's quota; `Err` says why the request is refused. An invalid token is limited by
+/// IP and refused by the route.
+pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
+    let limits = &state.limits;
+    if !limits.enabled {
+        return Ok(());
+    }
+    let verified = if has_credentials(parts) {
+        authenticate(parts, state).ok()
     } else {
         None
     };
@@ -116,23 +145,18 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
             } else {
                 &limits.token
             };
-            limit
-                .check(&principal.token_id)
-                .map_err(|wait| limit.refused(wait))
+            limit.check(&principal.token_id)
         }
         None => {
             let ip = parts
                 .extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-            limits.ip.check(&ip).map_err(|wait| limits.ip.refused(wait))
+            limits.ip.check(&ip)
         }
     };
-    match outcome {
-        Ok(()) => next.run(Request::from_parts(parts, body)).await,
-        Err(refused) => {
-            tracing::info!(path = %parts.uri.path(), "rate limited");
-            refused
-        }
+    if outcome.is_err() {
+        tracing::info!(path = %parts.uri.path(), "rate limited");
     }
+    outcome
 }

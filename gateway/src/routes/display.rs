@@ -132,9 +132,19 @@ async fn feed(
     // every poll of every display.
     request: Request,
 ) -> ApiResult<Response> {
-    let key = key_of(&state, &caller)?;
+    feed_response(&state, &caller, request.headers()).await
+}
+
+/// The feed for `caller`, answering the request with `headers`. Also served, with the same
+/// result, by the feed lane in front of the router ([`crate::http::lane`]).
+pub(crate) async fn feed_response(
+    state: &AppState,
+    caller: &DisplayCaller,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
+    let key = key_of(state, caller)?;
     let feed = state.feeds.get(key).await?;
-    Ok(respond(&feed, request.headers(), &state.feed_cache_control))
+    Ok(respond(&feed, headers, &state.feed_cache_control))
 }
 
 /// Live updates: a `feed` event carrying the new ETag whenever the display's feed changes

@@ -1,0 +1,146 @@
+//! The display feed's own lane in front of the router.
+//!
+//! Stairwell displays poll `GET /api/v1/display/feed` all day, and almost every poll is a
+//! cache hit or a `304`: the response costs a few microseconds, so the generic middleware
+//! stack (a boxed service clone per `from_fn` layer, routing, extension inserts, the
+//! TraceLayer's future) is a large share of it. This lane answers that one request with
+//! the same building blocks and the same result, in one function:
+//!
+//! | the router's stack             | the lane                                            |
+//! |--------------------------------|-----------------------------------------------------|
+//! | SetRequestId (UUID)            | the caller's `x-request-id`, else a new UUID        |
+//! | TraceLayer (DEBUG span)        | the same DEBUG span and "finished" event            |
+//! | CatchPanic → 500               | the same                                            |
+//! | problem context + headers      | the same [`RequestContext`]                          |
+//! | CSRF                           | nothing to check: a GET changes nothing             |
+//! | timeout → 503                  | the same, only armed when the feed must be fetched  |
+//! | body limit                     | a GET's body is never read                          |
+//! | rate limit ([`ratelimit::admit`]) | the same function                                |
+//! | `DisplayCaller` + handler      | the same extractor and [`feed_response`]             |
+//!
+//! Every other request, `HEAD` of the feed included, goes to the router unchanged. The
+//! route stays in the router too, for the OpenAPI document and as the path of last resort.
+
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{FromRequestParts as _, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse as _, Response};
+use futures::FutureExt as _;
+use futures::future::{BoxFuture, Either};
+use tower::Service;
+use tracing::Instrument as _;
+
+use super::context::{RequestContext, X_REQUEST_ID};
+use super::ratelimit;
+use crate::auth::DisplayCaller;
+use crate::routes::display::feed_response;
+use crate::state::AppState;
+
+/// The path the lane serves.
+pub const FEED_PATH: &str = "/api/v1/display/feed";
+
+/// The whole application as one service: the feed lane, then the router.
+#[derive(Clone)]
+pub struct App {
+    state: AppState,
+    router: Router,
+}
+
+impl App {
+    /// The lane in front of `router` (the application [`super::router`] builds).
+    pub fn new(state: AppState, router: Router) -> Self {
+        Self { state, router }
+    }
+}
+
+impl Service<Request> for App {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<
+        BoxFuture<'static, Result<Response, Infallible>>,
+        <Router as Service<Request>>::Future,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        <Router as Service<Request>>::poll_ready(&mut self.router, cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if request.method() == Method::GET && request.uri().path() == FEED_PATH {
+            Either::Left(Box::pin(serve_feed(self.state.clone(), request).map(Ok)))
+        } else {
+            Either::Right(self.router.call(request))
+        }
+    }
+}
+
+/// A request id: the caller's, else a new UUID (as the router's `SetRequestIdLayer`).
+fn request_id(parts: &Parts) -> Option<HeaderValue> {
+    parts
+        .headers
+        .get(X_REQUEST_ID)
+        .cloned()
+        .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().hyphenated().to_string()).ok())
+}
+
+async fn serve_feed(state: AppState, request: Request) -> Response {
+    // The body of a GET is never read; dropping it here is what the router's handler does.
+    let (mut parts, _body) = request.into_parts();
+    let id = request_id(&parts);
+    let debug = tracing::enabled!(tracing::Level::DEBUG);
+    let start = debug.then(Instant::now);
+    let span = tracing::debug_span!(
+        "request",
+        method = %parts.method,
+        path = %parts.uri.path(),
+        request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+    );
+    let context = RequestContext::new(id, parts.uri.clone());
+    let handled = AssertUnwindSafe(context.scope(handle(&state, &mut parts)))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
+    let response = handled.unwrap_or_else(|_| {
+        tracing::error!(parent: &span, "a handler panicked");
+        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    });
+    let response = context.finish(response).await;
+    if let Some(start) = start {
+        tracing::debug!(
+            parent: &span,
+            status = response.status().as_u16(),
+            latency_ms = start.elapsed().as_secs_f64() * 1e3,
+            "finished processing request"
+        );
+    }
+    response
+}
+
+async fn handle(state: &AppState, parts: &mut Parts) -> Response {
+    if let Err(refused) = ratelimit::admit(state, parts) {
+        return refused.into_response();
+    }
+    let caller = match DisplayCaller::from_request_parts(parts, state).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
+    };
+    // A cache hit is ready at the first poll, so the timer is armed only for a fetch.
+    let timeout = state.settings.request_timeout();
+    match tokio::time::timeout(timeout, feed_response(state, &caller, &parts.headers)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(e)) => e.into_response(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
