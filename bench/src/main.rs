@@ -57,6 +57,10 @@ struct Args {
         value_name = "LIST"
     )]
     parts: Vec<u8>,
+    /// Part 1: rounds per comparison (nginx and Rappu measured in turn, the order swapped
+    /// every round; ratios are medians over the rounds). Default 3, 1 with `--quick`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=15))]
+    rounds: Option<u32>,
     /// The `rappu` binary. Default: `rappu` next to this program (target/release).
     #[arg(long, value_name = "FILE")]
     rappu_bin: Option<PathBuf>,
@@ -115,7 +119,10 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
     if parts.is_empty() || parts.iter().any(|p| !(1..=3).contains(p)) {
         bail!("--parts takes a list of 1, 2 and 3 (got {:?})", args.parts);
     }
-    let plan = Plan::new(args.quick, parts);
+    let mut plan = Plan::new(args.quick, parts);
+    if let Some(rounds) = args.rounds {
+        plan.rounds = rounds as usize;
+    }
     let rappu = match &args.rappu_bin {
         Some(path) => path.clone(),
         None => std::env::current_exe()

@@ -2,7 +2,9 @@
 //! file on the same machine. 1,000 display tokens (EdDSA) for one building, rate limiting
 //! on; wrk -t1 at 64 and 512 connections, 2 s warm-up then 10 s measured (BASELINES'
 //! method); the 200 path and the 304 path (`If-None-Match`); server CPU per request from
-//! `/proc/<pid>/stat` (all threads; nginx: master and worker).
+//! `/proc/<pid>/stat` (all threads; nginx: master and worker). Each comparison runs in
+//! rounds (3 by default), nginx and Rappu in turn with the order swapped every round; the
+//! targets are judged on the median of the per-round ratios, with the range shown.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -47,16 +49,28 @@ impl Setup {
         }
     }
 
+    fn path(self) -> &'static str {
+        if self.is_304() { "304" } else { "200 (feed)" }
+    }
+
     fn is_304(self) -> bool {
         matches!(self, Setup::Nginx304 | Setup::Rappu304)
     }
 }
+
+/// The comparisons: nginx and Rappu on the same path.
+const PAIRS: [(Setup, Setup); 2] = [
+    (Setup::Nginx200, Setup::Rappu200),
+    (Setup::Nginx304, Setup::Rappu304),
+];
 
 /// A measured run and the CPU spent around it.
 #[derive(Debug, Clone)]
 struct Measured {
     setup: Setup,
     connections: u32,
+    /// Which round of its comparison (from 1).
+    round: usize,
     wrk: WrkResult,
     server_us: f64,
     wrk_us: f64,
@@ -193,9 +207,10 @@ pub async fn run(
         "  columns: server µs/req = server CPU ÷ requests; wrk µs/req = the load generator's; other = CPU share (of the whole machine) used by anything else during the run\n"
     );
     println!(
-        "  {:<10} {:>5} {:>10} {:>8} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>6}",
+        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>6}",
         "setup",
         "conns",
+        "round",
         "req/s",
         "p50 ms",
         "p99 ms",
@@ -210,14 +225,25 @@ pub async fn run(
     let mut results = Vec::new();
     let mut quiet_budget = plan.quiet_wait_total;
     for &c in &plan.connections {
-        for setup in Setup::ALL {
-            let waited = wait_for_quiet(plan.quiet_wait_run, &mut quiet_budget).await?;
-            let m = measure(plan, wrk_bin, &targets, setup, c, clk).await?;
-            print_row(&m);
-            if let Some(note) = waited {
-                println!("  {:<10} ({note})", "");
+        for (nginx_setup, rappu_setup) in PAIRS {
+            for round in 1..=plan.rounds {
+                // Alternate who goes first, so a drift in the machine's speed over the
+                // minutes of a comparison favours neither.
+                let order = if round % 2 == 1 {
+                    [nginx_setup, rappu_setup]
+                } else {
+                    [rappu_setup, nginx_setup]
+                };
+                for setup in order {
+                    let waited = wait_for_quiet(plan.quiet_wait_run, &mut quiet_budget).await?;
+                    let m = measure(plan, wrk_bin, &targets, setup, c, round, clk).await?;
+                    print_row(&m);
+                    if let Some(note) = waited {
+                        println!("  {:<10} ({note})", "");
+                    }
+                    results.push(m);
+                }
             }
-            results.push(m);
         }
     }
     // The bytes must not have changed under the load.
@@ -354,6 +380,7 @@ async fn measure(
     t: &Targets<'_>,
     setup: Setup,
     c: u32,
+    round: usize,
     clk: f64,
 ) -> anyhow::Result<Measured> {
     let url = t.url(setup);
@@ -389,6 +416,7 @@ async fn measure(
     Ok(Measured {
         setup,
         connections: c,
+        round,
         server_us: per_request(server_ticks),
         wrk_us: per_request(wrk_ticks),
         other_share: if total == 0 {
@@ -402,9 +430,10 @@ async fn measure(
 
 fn print_row(m: &Measured) {
     println!(
-        "  {:<10} {:>5} {:>10} {:>8} {:>8} {:>10.1} {:>8.1} {:>7} {:>11} {:>9} {:>5.0}%",
+        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>10.1} {:>8.1} {:>7} {:>11} {:>9} {:>5.0}%",
         m.setup.label(),
         m.connections,
+        m.round,
         thousands_f(m.wrk.rps()),
         ms(m.wrk.p50_us),
         ms(m.wrk.p99_us),
@@ -446,71 +475,144 @@ fn judge(results: &[Measured], body_len: usize, summary: &mut Summary) {
             format!("{size:.0} bytes per response (body {body_len})"),
         );
     }
-    println!("\n  Rappu ÷ nginx (same path, same connections; target: req/s ≥ 1.0×, p99 ≤ 1.5×)");
     println!(
-        "  {:<14} {:>5} {:>12} {:>10} {:>14}",
-        "path", "conns", "req/s ratio", "p99 ratio", "µs/req ratio"
+        "\n  Rappu ÷ nginx, same path and connections, paired within each round; the median over {} round(s) is judged (target: req/s ≥ 1.0×, p99 ≤ 1.5×), lowest–highest round in brackets",
+        results.iter().map(|m| m.round).max().unwrap_or(1)
     );
-    for (rappu, nginx, path) in [
-        (Setup::Rappu200, Setup::Nginx200, "200 (feed)"),
-        (Setup::Rappu304, Setup::Nginx304, "304"),
-    ] {
-        for r in results.iter().filter(|m| m.setup == rappu) {
-            let Some(n) = results
+    println!(
+        "  {:<14} {:>5} {:>24} {:>24} {:>24}",
+        "path", "conns", "req/s ratio", "p99 ratio", "server µs/req ratio"
+    );
+    for (nginx, rappu) in PAIRS {
+        let path = rappu.path();
+        let mut connections: Vec<u32> = results.iter().map(|m| m.connections).collect();
+        connections.dedup();
+        for c in connections {
+            let pairs: Vec<(&Measured, &Measured)> = results
                 .iter()
-                .find(|m| m.setup == nginx && m.connections == r.connections)
-            else {
+                .filter(|r| r.setup == rappu && r.connections == c)
+                .filter_map(|r| {
+                    results
+                        .iter()
+                        .find(|n| n.setup == nginx && n.connections == c && n.round == r.round)
+                        .map(|n| (r, n))
+                })
+                .collect();
+            if pairs.is_empty() {
                 continue;
+            }
+            let ratios = |f: &dyn Fn(&Measured) -> f64| -> Spread {
+                Spread::of(pairs.iter().map(|(r, n)| f(r) / f(n).max(1e-9)).collect())
             };
-            let rps = r.wrk.rps() / n.wrk.rps().max(1.0);
-            let p99 = r.wrk.p99_us / n.wrk.p99_us.max(1.0);
-            let cpu = r.server_us / n.server_us.max(0.001);
-            let disturbed = if r.other_share.max(n.other_share) > 0.10 {
+            let rps = ratios(&|m| m.wrk.rps());
+            let p99 = ratios(&|m| m.wrk.p99_us);
+            let cpu = ratios(&|m| m.server_us);
+            let disturbed = pairs
+                .iter()
+                .map(|(r, n)| r.other_share.max(n.other_share))
+                .fold(0.0, f64::max);
+            let disturbed = if disturbed > 0.10 {
                 format!(
-                    " — DISTURBED: other processes used {:.0} % / {:.0} % of the machine during these runs",
-                    r.other_share * 100.0,
-                    n.other_share * 100.0
+                    " — DISTURBED: other processes used up to {:.0} % of the machine during these runs",
+                    disturbed * 100.0
                 )
             } else {
                 String::new()
             };
             println!(
-                "  {path:<14} {:>5} {rps:>11.2}× {p99:>9.2}× {cpu:>13.2}×",
-                r.connections
+                "  {path:<14} {c:>5} {:>24} {:>24} {:>24}",
+                rps.show(),
+                p99.show(),
+                cpu.show()
+            );
+            let median = |f: &dyn Fn(&Measured) -> f64, who: Setup| {
+                let mut v: Vec<f64> = results
+                    .iter()
+                    .filter(|m| m.setup == who && m.connections == c)
+                    .map(f)
+                    .collect();
+                median_of(&mut v)
+            };
+            let (r_rps, n_rps) = (
+                median(&|m| m.wrk.rps(), rappu),
+                median(&|m| m.wrk.rps(), nginx),
+            );
+            let (r_p99, n_p99) = (
+                median(&|m| m.wrk.p99_us, rappu),
+                median(&|m| m.wrk.p99_us, nginx),
             );
             summary.target(
-                rps >= 1.0,
+                rps.median >= 1.0,
+                format!("{path} at {c} connections: req/s ≥ 1.0× nginx"),
                 format!(
-                    "{path} at {} connections: req/s ≥ 1.0× nginx",
-                    r.connections
-                ),
-                format!(
-                    "{rps:.2}× ({} vs {} req/s){disturbed}",
-                    thousands_f(r.wrk.rps()),
-                    thousands_f(n.wrk.rps())
+                    "{} (median {} vs {} req/s){disturbed}",
+                    rps.show(),
+                    thousands_f(r_rps),
+                    thousands_f(n_rps)
                 ),
             );
             summary.target(
-                p99 <= 1.5,
-                format!("{path} at {} connections: p99 ≤ 1.5× nginx", r.connections),
+                p99.median <= 1.5,
+                format!("{path} at {c} connections: p99 ≤ 1.5× nginx"),
                 format!(
-                    "{p99:.2}× ({} vs {} ms){disturbed}",
-                    ms(r.wrk.p99_us),
-                    ms(n.wrk.p99_us)
+                    "{} (median {} vs {} ms){disturbed}",
+                    p99.show(),
+                    ms(r_p99),
+                    ms(n_p99)
                 ),
             );
-            if path.starts_with("200") {
+            if !rappu.is_304() {
+                let (r_us, n_us) = (
+                    median(&|m| m.server_us, rappu),
+                    median(&|m| m.server_us, nginx),
+                );
                 summary.figure(format!(
-                    "cached feed, c={}: Rappu {} req/s, p99 {} ms, {:.1} µs CPU/req; nginx {} req/s, p99 {} ms, {:.1} µs/req",
-                    r.connections,
-                    thousands_f(r.wrk.rps()),
-                    ms(r.wrk.p99_us),
-                    r.server_us,
-                    thousands_f(n.wrk.rps()),
-                    ms(n.wrk.p99_us),
-                    n.server_us
+                    "cached feed, c={c}: Rappu {} req/s, p99 {} ms, {r_us:.1} µs CPU/req; nginx {} req/s, p99 {} ms, {n_us:.1} µs/req (medians of {} rounds)",
+                    thousands_f(r_rps),
+                    ms(r_p99),
+                    thousands_f(n_rps),
+                    ms(n_p99),
+                    pairs.len()
                 ));
             }
+        }
+    }
+}
+
+/// The median of `values` (sorted in place); 0 when empty.
+fn median_of(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Per-round ratios: their median and range.
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+    rounds: usize,
+}
+
+impl Spread {
+    fn of(mut ratios: Vec<f64>) -> Self {
+        let median = median_of(&mut ratios);
+        Self {
+            median,
+            low: ratios.first().copied().unwrap_or(0.0),
+            high: ratios.last().copied().unwrap_or(0.0),
+            rounds: ratios.len(),
+        }
+    }
+
+    fn show(&self) -> String {
+        if self.rounds > 1 {
+            format!("{:.2}× [{:.2}–{:.2}]", self.median, self.low, self.high)
+        } else {
+            format!("{:.2}×", self.median)
         }
     }
 }

@@ -17,6 +17,10 @@ pub struct Plan {
     pub quiet_wait_run: Duration,
     /// Part 1: longest wait for quiet over all runs.
     pub quiet_wait_total: Duration,
+    /// Part 1: rounds per comparison. One run of each server is at the mercy of whatever
+    /// else the (virtual) machine does in those seconds; rounds in alternating order, and
+    /// the median of the per-round ratios, are not.
+    pub rounds: usize,
     /// Part 1: connection counts.
     pub connections: Vec<u32>,
     /// Part 1: distinct display tokens, all for one building.
@@ -60,6 +64,7 @@ impl Plan {
             measure: secs(if quick { 3 } else { 10 }),
             quiet_wait_run: secs(if quick { 5 } else { 20 }),
             quiet_wait_total: secs(if quick { 15 } else { 60 }),
+            rounds: if quick { 1 } else { 3 },
             connections: vec![64, 512],
             part1_tokens: 1_000,
             displays: 1_000,
