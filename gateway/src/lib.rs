@@ -7,7 +7,8 @@
 //! - [`config`]: layered, validated settings; secrets wrapped.
 //! - [`startup`]: building the application and running it with graceful shutdown.
 //! - [`state`]: what handlers share.
-//! - [`http`]: routing, middleware, problem+json, OpenAPI, the web app; handlers in [`routes`].
+//! - [`http`]: routing, middleware, problem+json, OpenAPI, the web app, the display feed's
+//!   own lane in front of the router ([`http::lane`]); handlers in [`routes`].
 //! - [`auth`]: keys, tokens, revocation, extractors per role.
 //! - [`upstream`]: the typed Tampuuri client (headers, paging, retries, counting).
 //! - [`property`]: properties and buildings shaped for Rappu's API.

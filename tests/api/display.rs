@@ -678,6 +678,13 @@ async fn displays_and_anonymous_clients_are_rate_limited_with_429() {
         assert_eq!(app.get("/openapi.json", None).await.status(), 200);
     }
     expect_problem(app.get("/openapi.json", None).await, 429).await;
+    // The feed's own lane draws on the same per-IP bucket, for no token or a bad one.
+    expect_problem(app.get("/api/v1/display/feed", None).await, 429).await;
+    expect_problem(
+        app.get("/api/v1/display/feed", Some("not-a-token")).await,
+        429,
+    )
+    .await;
     for _ in 0..5 {
         assert_eq!(app.get("/healthz", None).await.status(), 200);
     }

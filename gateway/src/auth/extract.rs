@@ -47,7 +47,8 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
 #[derive(Debug, Clone)]
 struct Verified(Result<Arc<Principal>, TokenError>);
 
-/// Verifies the request's credentials (once per request).
+/// Verifies the request's credentials (once per request: the outcome is kept in its
+/// extensions for the next layer or extractor that asks).
 pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
     if let Some(Verified(outcome)) = parts.extensions.get::<Verified>() {
         return outcome.clone().map_err(ApiError::Token);
@@ -56,6 +57,16 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     let outcome = state.tokens.verify(token);
     parts.extensions.insert(Verified(outcome.clone()));
     outcome.map_err(ApiError::Token)
+}
+
+/// What a request's credentials say, for a caller that asks once: `None` without any,
+/// else the verified principal or why it is refused. Nothing is kept in the request.
+pub fn credentials(parts: &Parts, state: &AppState) -> Option<Result<Arc<Principal>, ApiError>> {
+    match bearer(parts) {
+        Ok(None) => None,
+        Ok(Some(token)) => Some(state.tokens.verify(token).map_err(ApiError::Token)),
+        Err(e) => Some(Err(e)),
+    }
 }
 
 /// The verified caller if the request carries valid credentials; `None` otherwise.
@@ -142,17 +153,24 @@ role_extractor!(AdminCaller, Role::Admin, |p| matches!(
 )
 .then(|| AdminCaller(Arc::clone(&p))));
 
-role_extractor!(DisplayCaller, Role::Display, |p| match p.grant {
-    Grant::Display {
-        building,
-        staircase,
-    } => Some(DisplayCaller {
-        principal: Arc::clone(&p),
-        building,
-        staircase,
-    }),
-    _ => None,
-});
+role_extractor!(DisplayCaller, Role::Display, |p| DisplayCaller::of(&p));
+
+impl DisplayCaller {
+    /// The display `principal` is, if it is one.
+    pub fn of(principal: &Arc<Principal>) -> Option<Self> {
+        match principal.grant {
+            Grant::Display {
+                building,
+                staircase,
+            } => Some(Self {
+                principal: Arc::clone(principal),
+                building,
+                staircase,
+            }),
+            _ => None,
+        }
+    }
+}
 
 role_extractor!(ResidentCaller, Role::Resident, |p| match p.grant {
     Grant::Resident { party, apartment } => Some(ResidentCaller {

@@ -103,7 +103,8 @@ pub struct FeedService {
 struct Inner {
     accounts: Vec<Arc<str>>,
     resources: ResourceCache,
-    slots: moka::sync::Cache<FeedKey, Arc<Slot>>,
+    /// Looked up on every poll; keys are ours, not a caller's, so a fast hasher is safe.
+    slots: moka::sync::Cache<FeedKey, Arc<Slot>, foldhash::fast::RandomState>,
     index: Mutex<Vec<AccountIndex>>,
     max_stale: Duration,
 }
@@ -131,7 +132,7 @@ impl FeedService {
                 slots: moka::sync::Cache::builder()
                     .max_capacity(feeds.capacity)
                     .time_to_idle(Duration::from_secs(86_400))
-                    .build(),
+                    .build_with_hasher(foldhash::fast::RandomState::default()),
                 max_stale,
             }),
         }

@@ -15,8 +15,9 @@
 //! | CSRF                           | nothing to check: a GET changes nothing             |
 //! | timeout → 503                  | the same, only armed when the feed must be fetched  |
 //! | body limit                     | a GET's body is never read                          |
-//! | rate limit ([`ratelimit::admit`]) | the same function                                |
-//! | `DisplayCaller` + handler      | the same extractor and [`feed_response`]             |
+//! | rate limit                     | the same quotas ([`RateLimits::check`](super::ratelimit::RateLimits::check)) |
+//! | token, `DisplayCaller`         | the same verification, without the extension insert |
+//! | handler                        | the same [`feed_response`]                           |
 //!
 //! Every other request, `HEAD` of the feed included, goes to the router unchanged. The
 //! route stays in the router too, for the OpenAPI document and as the path of last resort.
@@ -27,18 +28,20 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{FromRequestParts as _, Request};
+use axum::extract::Request;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse as _, Response};
+use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
+use rappu_shared::Role;
 use tower::Service;
 use tracing::Instrument as _;
 
 use super::context::{RequestContext, X_REQUEST_ID};
-use super::ratelimit;
 use crate::auth::DisplayCaller;
+use crate::auth::extract::credentials;
+use crate::error::ApiError;
 use crate::routes::display::feed_response;
 use crate::state::AppState;
 
@@ -82,16 +85,15 @@ impl Service<Request> for App {
 
 /// A request id: the caller's, else a new UUID (as the router's `SetRequestIdLayer`).
 fn request_id(parts: &Parts) -> Option<HeaderValue> {
-    parts
-        .headers
-        .get(X_REQUEST_ID)
-        .cloned()
-        .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().hyphenated().to_string()).ok())
+    parts.headers.get(X_REQUEST_ID).cloned().or_else(|| {
+        let id = uuid::Uuid::new_v4().hyphenated().to_string();
+        HeaderValue::from_maybe_shared(bytes::Bytes::from(id)).ok()
+    })
 }
 
 async fn serve_feed(state: AppState, request: Request) -> Response {
     // The body of a GET is never read; dropping it here is what the router's handler does.
-    let (mut parts, _body) = request.into_parts();
+    let (parts, _body) = request.into_parts();
     let id = request_id(&parts);
     let debug = tracing::enabled!(tracing::Level::DEBUG);
     let start = debug.then(Instant::now);
@@ -102,7 +104,7 @@ async fn serve_feed(state: AppState, request: Request) -> Response {
         request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
     );
     let context = RequestContext::new(id, parts.uri.clone());
-    let handled = AssertUnwindSafe(context.scope(handle(&state, &mut parts)))
+    let handled = AssertUnwindSafe(context.scope(handle(&state, &parts)))
         .catch_unwind()
         .instrument(span.clone())
         .await;
@@ -122,21 +124,33 @@ async fn serve_feed(state: AppState, request: Request) -> Response {
     response
 }
 
-async fn handle(state: &AppState, parts: &mut Parts) -> Response {
-    if let Err(refused) = ratelimit::admit(state, parts) {
+async fn handle(state: &AppState, parts: &Parts) -> Response {
+    // As the router: the quota first (per token when it is valid, else per IP), then the
+    // credentials' verdict, then the role.
+    let verified = credentials(parts, state);
+    let principal = verified.as_ref().and_then(|v| v.as_ref().ok());
+    if let Err(refused) = state.limits.check(principal.map(|p| &**p), parts) {
         return refused.into_response();
     }
-    let caller = match DisplayCaller::from_request_parts(parts, state).await {
+    let caller = match verified {
+        None => Err(ApiError::Unauthenticated),
+        Some(Err(e)) => Err(e),
+        Some(Ok(p)) => DisplayCaller::of(&p).ok_or(ApiError::WrongRole(Role::Display.as_str())),
+    };
+    let caller = match caller {
         Ok(caller) => caller,
         Err(e) => return e.into_response(),
     };
-    // A cache hit is ready at the first poll, so the timer is armed only for a fetch.
-    let timeout = state.settings.request_timeout();
-    match tokio::time::timeout(timeout, feed_response(state, &caller, &parts.headers)).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(e)) => e.into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
+    // A cache hit is ready at once: the timer is only armed when the feed must be fetched.
+    let mut answer = std::pin::pin!(feed_response(state, &caller, &parts.headers));
+    let answer = match (&mut answer).now_or_never() {
+        Some(answer) => answer,
+        None => match tokio::time::timeout(state.settings.request_timeout(), answer).await {
+            Ok(answer) => answer,
+            Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
+    };
+    answer.unwrap_or_else(IntoResponse::into_response)
 }
 
 impl std::fmt::Debug for App {

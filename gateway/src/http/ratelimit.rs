@@ -20,6 +20,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 use rappu_shared::Grant;
 
+use crate::auth::Principal;
 use crate::auth::extract::{authenticate, has_credentials};
 use crate::config::RateLimitSettings;
 use crate::error::ApiError;
@@ -126,11 +127,10 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 /// Verifies the token if there is one (keeping the result in `parts` for the handler) and
-/// applies the caller's quota; `Err` says why the request is refused. An invalid token is limited by
-/// IP and refused by the route.
+/// applies the caller's quota; `Err` says why the request is refused. An invalid token is
+/// limited by IP and refused by the route.
 pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
-    let limits = &state.limits;
-    if !limits.enabled {
+    if !state.limits.enabled {
         return Ok(());
     }
     let verified = if has_credentials(parts) {
@@ -138,25 +138,38 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     } else {
         None
     };
-    let outcome = match verified {
-        Some(principal) => {
-            let limit = if matches!(principal.grant, Grant::Display { .. }) {
-                &limits.display
-            } else {
-                &limits.token
-            };
-            limit.check(&principal.token_id)
+    state.limits.check(verified.as_deref(), parts)
+}
+
+/// The peer's address (the connection's; no proxy header is trusted).
+fn peer_ip(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+}
+
+impl RateLimits {
+    /// Applies the quota of `verified` (a display's or any other token's), or the per-IP
+    /// one of the request's peer when it has no valid token.
+    pub fn check(&self, verified: Option<&Principal>, parts: &Parts) -> Result<(), Refused> {
+        if !self.enabled {
+            return Ok(());
         }
-        None => {
-            let ip = parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-            limits.ip.check(&ip)
+        let outcome = match verified {
+            Some(principal) => {
+                let limit = if matches!(principal.grant, Grant::Display { .. }) {
+                    &self.display
+                } else {
+                    &self.token
+                };
+                limit.check(&principal.token_id)
+            }
+            None => self.ip.check(&peer_ip(parts)),
+        };
+        if outcome.is_err() {
+            tracing::info!(path = %parts.uri.path(), "rate limited");
         }
-    };
-    if outcome.is_err() {
-        tracing::info!(path = %parts.uri.path(), "rate limited");
+        outcome
     }
-    outcome
 }
