@@ -58,7 +58,7 @@ struct Args {
     )]
     parts: Vec<u8>,
     /// Part 1: rounds per comparison (nginx and Rappu measured in turn, the order swapped
-    /// every round; ratios are medians over the rounds). Default 3, 1 with `--quick`.
+    /// every round; ratios are medians over the rounds). Default 5, 1 with `--quick`.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=15))]
     rounds: Option<u32>,
     /// The `rappu` binary. Default: `rappu` next to this program (target/release).

@@ -11,7 +11,7 @@ pub struct Plan {
     pub parts: Vec<u8>,
     /// Part 1: wrk's warm-up before each measured run (BASELINES: 2 s).
     pub warmup: Duration,
-    /// Part 1: one measured wrk run (BASELINES: 10 s).
+    /// Part 1: one measured wrk run (BASELINES: 10 s; here 6 s, in more rounds).
     pub measure: Duration,
     /// Part 1: longest wait for other processes to go quiet before one run.
     pub quiet_wait_run: Duration,
@@ -61,10 +61,10 @@ impl Plan {
             quick,
             parts,
             warmup: secs(if quick { 1 } else { 2 }),
-            measure: secs(if quick { 3 } else { 10 }),
+            measure: secs(if quick { 3 } else { 6 }),
             quiet_wait_run: secs(if quick { 5 } else { 20 }),
             quiet_wait_total: secs(if quick { 15 } else { 60 }),
-            rounds: if quick { 1 } else { 3 },
+            rounds: if quick { 1 } else { 5 },
             connections: vec![64, 512],
             part1_tokens: 1_000,
             displays: 1_000,

@@ -1,7 +1,7 @@
 //! wrk: the load generator of part 1. One thread (`-t1`, as in BASELINES), a Lua script
-//! whose `done` prints the figures as one JSON line, and for the gateway a rotation over
-//! pre-formatted requests, one per display token, so building requests costs wrk nothing
-//! per request but a table lookup.
+//! whose `done` prints the figures as one JSON line, and a rotation over pre-formatted
+//! requests, one per display token, so building requests costs wrk nothing per request but
+//! a table lookup. nginx gets the same requests as the gateway.
 
 use std::path::Path;
 use std::time::Duration;
@@ -82,20 +82,7 @@ fn lua_str(value: &str) -> anyhow::Result<String> {
     Ok(format!("'{value}'"))
 }
 
-/// A script for plain GETs (nginx), with `If-None-Match` when given.
-pub fn plain_script(if_none_match: Option<&str>) -> anyhow::Result<String> {
-    let mut lua = String::new();
-    if let Some(etag) = if_none_match {
-        lua.push_str(&format!(
-            "wrk.headers['If-None-Match'] = {}\n",
-            lua_str(etag)?
-        ));
-    }
-    lua.push_str(DONE);
-    Ok(lua)
-}
-
-/// A script rotating `Authorization: Bearer` over `tokens` (the gateway), with
+/// A script rotating `Authorization: Bearer` over `tokens` (for both servers), with
 /// `If-None-Match` when given. The requests are formatted once in `init`.
 pub fn token_script(tokens: &[String], if_none_match: Option<&str>) -> anyhow::Result<String> {
     let mut lua = String::from("local tokens = {\n");
