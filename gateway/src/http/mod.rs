@@ -53,7 +53,9 @@ pub fn app(state: AppState) -> lane::App {
     lane::App::new(state.clone(), router(state))
 }
 
-/// The whole application: API, docs, web app, middleware.
+/// The whole application: API, docs, web app, middleware. `GET /api/v1/display/feed` is
+/// answered in front of all this by [`lane::App`]: a layer added here does not reach it, so
+/// give the lane its equivalent (its module doc lists what each layer became there).
 pub fn router(state: AppState) -> Router {
     let settings = &state.settings;
     let (api, openapi) = api().split_for_parts();
