@@ -45,7 +45,7 @@ impl RequestContext {
         CONTEXT.scope(self.clone(), f).await
     }
 
-    /// Returns the request id and adds the [`SECURITY_HEADERS`] `response` lacks (unless it
+    /// Returns the request id and adds the `SECURITY_HEADERS` `response` lacks (unless it
     /// is a 304), and
     /// converts an error response that is not already problem+json (a 404 from routing, a
     /// 405, a 413 from the body limit, a timeout, a panic) into one, keeping its status and

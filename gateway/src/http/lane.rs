@@ -17,7 +17,7 @@
 //! | body limit                     | a GET's body is never read                          |
 //! | rate limit                     | the same quotas ([`RateLimits::check`](super::ratelimit::RateLimits::check)) |
 //! | token, `DisplayCaller`         | the same verification, without the extension insert |
-//! | handler                        | the same [`feed_response`]                           |
+//! | handler                        | the same `feed_response`                           |
 //!
 //! Every other request, `HEAD` of the feed included, goes to the router unchanged. The
 //! route stays in the router too, for the OpenAPI document and as the path of last resort.

@@ -3,7 +3,7 @@
 //! One connection behind a mutex, used from blocking threads ([`Store::call`]): SQLite
 //! serialises writers anyway, and WAL mode lets the file be read by other processes (the
 //! `rappu token` command) while the gateway runs. Each concern owns its tables and queries in
-//! a submodule; [`migrations`] creates them.
+//! a submodule; `migrations` creates them.
 
 pub mod codes;
 mod migrations;

@@ -192,7 +192,7 @@ pub struct ConnectionQuery {
 /// Body of `POST kohteet/{id}/selaa`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DescendantQuery {
-    /// `KohdeMetatyypit` [vendor]: only these kinds (empty: all).
+    /// `KohdeMetatyypit` (vendor): only these kinds (empty: all).
     #[serde(rename = "KohdeMetatyypit", skip_serializing_if = "Vec::is_empty")]
     pub kinds: Vec<ObjectKind>,
 }
@@ -387,10 +387,10 @@ pub struct FaultReport {
 /// Body of `POST ilmoitukset/selaa`; every filter optional.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ReportQuery {
-    /// `TyonsuorittajaId` [vendor].
+    /// `TyonsuorittajaId` (vendor).
     #[serde(rename = "TyonsuorittajaId", skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<u64>,
-    /// `VainPäätasonIlmoitukset` [vendor]: only top-level reports.
+    /// `VainPäätasonIlmoitukset` (vendor): only top-level reports.
     #[serde(
         rename = "VainPäätasonIlmoitukset",
         skip_serializing_if = "Option::is_none"
