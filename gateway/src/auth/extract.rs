@@ -59,14 +59,11 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     outcome.map_err(ApiError::Token)
 }
 
-/// What a request's credentials say, for a caller that asks once: `None` without any,
-/// else the verified principal or why it is refused. Nothing is kept in the request.
-pub fn credentials(parts: &Parts, state: &AppState) -> Option<Result<Arc<Principal>, ApiError>> {
-    match bearer(parts) {
-        Ok(None) => None,
-        Ok(Some(token)) => Some(state.tokens.verify(token).map_err(ApiError::Token)),
-        Err(e) => Some(Err(e)),
-    }
+/// Verifies the request's credentials for a caller that asks once (the feed lane):
+/// nothing is kept in the request.
+pub fn credentials(parts: &Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
+    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
+    state.tokens.verify(token).map_err(ApiError::Token)
 }
 
 /// The verified caller if the request carries valid credentials; `None` otherwise.
@@ -153,22 +150,32 @@ role_extractor!(AdminCaller, Role::Admin, |p| matches!(
 )
 .then(|| AdminCaller(Arc::clone(&p))));
 
-role_extractor!(DisplayCaller, Role::Display, |p| DisplayCaller::of(&p));
-
 impl DisplayCaller {
-    /// The display `principal` is, if it is one.
-    pub fn of(principal: &Arc<Principal>) -> Option<Self> {
+    /// The display `principal` is; refused if it is another role.
+    pub fn of(principal: &Arc<Principal>) -> Result<Self, ApiError> {
         match principal.grant {
             Grant::Display {
                 building,
                 staircase,
-            } => Some(Self {
+            } => Ok(Self {
                 principal: Arc::clone(principal),
                 building,
                 staircase,
             }),
-            _ => None,
+            _ => Err(ApiError::WrongRole(Role::Display.as_str())),
         }
+    }
+}
+
+impl<S> FromRequestParts<S> for DisplayCaller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Self::of(&authenticate(parts, &AppState::from_ref(state))?)
     }
 }
 

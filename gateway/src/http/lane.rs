@@ -34,14 +34,12 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
-use rappu_shared::Role;
 use tower::Service;
 use tracing::Instrument as _;
 
 use super::context::{RequestContext, X_REQUEST_ID};
 use crate::auth::DisplayCaller;
 use crate::auth::extract::credentials;
-use crate::error::ApiError;
 use crate::routes::display::feed_response;
 use crate::state::AppState;
 
@@ -113,6 +111,10 @@ async fn serve_feed(state: AppState, request: Request) -> Response {
         StatusCode::INTERNAL_SERVER_ERROR.into_response()
     });
     let response = context.finish(response).await;
+    // As the router's TraceLayer: a server error is logged whatever the level.
+    if response.status().is_server_error() {
+        tracing::error!(parent: &span, status = response.status().as_u16(), "response failed");
+    }
     if let Some(start) = start {
         tracing::debug!(
             parent: &span,
@@ -128,16 +130,10 @@ async fn handle(state: &AppState, parts: &Parts) -> Response {
     // As the router: the quota first (per token when it is valid, else per IP), then the
     // credentials' verdict, then the role.
     let verified = credentials(parts, state);
-    let principal = verified.as_ref().and_then(|v| v.as_ref().ok());
-    if let Err(refused) = state.limits.check(principal.map(|p| &**p), parts) {
+    if let Err(refused) = state.limits.check(verified.as_deref().ok(), parts) {
         return refused.into_response();
     }
-    let caller = match verified {
-        None => Err(ApiError::Unauthenticated),
-        Some(Err(e)) => Err(e),
-        Some(Ok(p)) => DisplayCaller::of(&p).ok_or(ApiError::WrongRole(Role::Display.as_str())),
-    };
-    let caller = match caller {
+    let caller = match verified.and_then(|p| DisplayCaller::of(&p)) {
         Ok(caller) => caller,
         Err(e) => return e.into_response(),
     };
