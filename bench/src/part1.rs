@@ -1,7 +1,8 @@
 //! Part 1: the cached feed under load, next to nginx serving the same bytes as a static
 //! file on the same machine. 1,000 display tokens (EdDSA) for one building, rate limiting
 //! on; wrk -t1 at 64 and 512 connections, 2 s warm-up then 6 s measured (BASELINES ran
-//! 10 s; shorter runs leave time for more rounds); the same requests to both servers; the 200 path and the 304 path (`If-None-Match`); server CPU per request from
+//! 10 s; shorter runs leave time for more rounds); the same requests to both servers; the
+//! 200 path and the 304 path (`If-None-Match`); server CPU per request from
 //! `/proc/<pid>/stat` (all threads; nginx: master and worker). Each comparison runs in
 //! rounds (5 by default), nginx and Rappu in turn with the order swapped every round; the
 //! targets are judged on the median of the per-round ratios, with the range shown.
