@@ -13,7 +13,6 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use axum::http::HeaderValue;
-use axum::serve::ListenerExt;
 
 use crate::auth::{KeyRing, RevocationList, Tokens};
 use crate::config::Settings;
@@ -197,24 +196,10 @@ impl Application {
                 () = trigger.cancelled() => {}
             }
         });
-        let app = http::app(state.clone());
-        let stopped = shutdown.clone();
-        // Responses leave in one write and SSE events must not wait for an ACK: no Nagle.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let server = axum::serve(
-            listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
-                SocketAddr,
-            >(app),
-        )
-        .with_graceful_shutdown(async move { stopped.cancelled().await });
-        let mut server = std::pin::pin!(server.into_future());
+        let server = http::server::serve(listener, http::app(state.clone()), shutdown.clone());
+        let mut server = std::pin::pin!(server);
         tokio::select! {
-            result = &mut server => result.context("serving HTTP")?,
+            () = &mut server => {}
             () = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
                 tracing::warn!("requests still in flight after the grace period; closing");
             }

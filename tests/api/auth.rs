@@ -260,6 +260,8 @@ async fn revoked_tokens_are_refused_at_once_and_from_other_processes() {
     assert_eq!(response.status(), 204);
     let problem = expect_problem(app.get("/api/v1/me", Some(&victim.token)).await, 401).await;
     assert!(problem.detail.unwrap().contains("revoked"));
+    // Tokens remembered before the revocation are checked again, not dropped.
+    assert_eq!(app.get("/api/v1/me", Some(&admin)).await.status(), 200);
 
     // Another process (the CLI) writes to the same database: picked up by the refresher.
     let other = app.token(Grant::Admin);

@@ -27,7 +27,7 @@ pub struct TestApp {
     /// An HTTP client.
     pub http: reqwest::Client,
     shutdown: CancellationToken,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _external_sim: Option<RunningSim>,
 }
 
@@ -115,7 +115,7 @@ async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -
         dir,
         http: reqwest::Client::new(),
         shutdown,
-        server,
+        server: Some(server),
         _external_sim: external,
     }
 }
@@ -163,10 +163,19 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// Starts the gateway's shutdown and returns the server task, which ends once
+    /// `Application::run` has returned. The simulator keeps running.
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+        self.shutdown.cancel();
+        self.server.take().expect("shut down once")
+    }
+
     /// Stops the gateway and waits for it.
     pub async fn stop(self) {
         self.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.server).await;
+        if let Some(server) = self.server {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
     }
 }
 

@@ -14,5 +14,6 @@ mod photos;
 mod problems;
 mod report_freshness;
 mod report_support;
+mod server;
 mod sessions;
 mod work_orders;

@@ -29,8 +29,10 @@ fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
             .filter_map(|v| v.to_str().ok())
             .find_map(crate::sessions::from_cookie_header));
     };
-    let value = value
-        .to_str()
+    // UTF-8 rather than `to_str`'s visible-ASCII check: this runs on every display poll and
+    // `from_utf8` is vectorised. A token with any byte outside base64url still fails
+    // verification as malformed.
+    let value = std::str::from_utf8(value.as_bytes())
         .map_err(|_| ApiError::Token(TokenError::Malformed))?;
     let (scheme, token) = value
         .split_once(' ')

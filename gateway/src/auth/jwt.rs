@@ -7,7 +7,9 @@
 //!
 //! Verifying an Ed25519 signature costs ~45 µs, five times a whole cached response, and a
 //! display polls with the same token all day. So a verified token is remembered (keyed by
-//! the exact token string, until its `exp`); revocation is checked on every use.
+//! the exact token string, until its `exp`); revocation is checked on every use (a lookup
+//! in the revocation list only when that list has changed since the token was last found
+//! not revoked).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -140,7 +142,15 @@ pub struct Tokens {
     revoked: RevocationList,
     /// Keyed by the whole token: each poll hashes a few hundred bytes, so a fast hasher
     /// (seeded per process; only tokens that verified are ever inserted).
-    verified: moka::sync::Cache<Arc<str>, Arc<Principal>, foldhash::fast::RandomState>,
+    verified: moka::sync::Cache<Arc<str>, Remembered, foldhash::fast::RandomState>,
+}
+
+/// A verified token's principal, and the revocation list's version when the token was
+/// last found not revoked.
+#[derive(Debug, Clone)]
+struct Remembered {
+    principal: Arc<Principal>,
+    revocations: u64,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -155,14 +165,14 @@ impl std::fmt::Debug for Tokens {
 /// Remembers each verified token until its own `exp`.
 struct UntilExpiry;
 
-impl moka::Expiry<Arc<str>, Arc<Principal>> for UntilExpiry {
+impl moka::Expiry<Arc<str>, Remembered> for UntilExpiry {
     fn expire_after_create(
         &self,
         _key: &Arc<str>,
-        value: &Arc<Principal>,
+        value: &Remembered,
         _created_at: Instant,
     ) -> Option<Duration> {
-        let left = value.expires_at.signed_duration_since(Utc::now());
+        let left = value.principal.expires_at.signed_duration_since(Utc::now());
         Some(left.to_std().unwrap_or(Duration::ZERO))
     }
 }
@@ -239,20 +249,33 @@ impl Tokens {
 
     /// Verifies `token` and returns who it speaks for.
     pub fn verify(&self, token: &str) -> Result<Arc<Principal>, TokenError> {
-        if let Some(principal) = self.verified.get(token) {
-            if principal.expires_at <= Utc::now() {
+        // Read before any revocation check: a revocation added after this is seen next time.
+        let revocations = self.revoked.version();
+        if let Some(hit) = self.verified.get(token) {
+            if hit.principal.expires_at <= Utc::now() {
                 self.verified.invalidate(token);
                 return Err(TokenError::Expired);
             }
-            if self.revoked.contains(&principal.token_id) {
-                return Err(TokenError::Revoked);
+            if hit.revocations != revocations {
+                if self.revoked.contains(&hit.principal.token_id) {
+                    self.verified.invalidate(token);
+                    return Err(TokenError::Revoked);
+                }
+                self.remember(token, &hit.principal, revocations);
             }
-            return Ok(principal);
+            return Ok(hit.principal);
         }
         let principal = Arc::new(self.verify_uncached(token)?);
-        self.verified
-            .insert(Arc::from(token), Arc::clone(&principal));
+        self.remember(token, &principal, revocations);
         Ok(principal)
+    }
+
+    fn remember(&self, token: &str, principal: &Arc<Principal>, revocations: u64) {
+        let remembered = Remembered {
+            principal: Arc::clone(principal),
+            revocations,
+        };
+        self.verified.insert(Arc::from(token), remembered);
     }
 
     fn verify_uncached(&self, token: &str) -> Result<Principal, TokenError> {

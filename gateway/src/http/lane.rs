@@ -23,18 +23,20 @@
 //! route stays in the router too, for the OpenAPI document and as the path of last resort.
 
 use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::panic::AssertUnwindSafe;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::future::RouteFuture;
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
-use tower::Service;
+use tower::Service as _;
 use tracing::Instrument as _;
 
 use super::context::{RequestContext, X_REQUEST_ID};
@@ -46,37 +48,39 @@ use crate::state::AppState;
 /// The path the lane serves.
 pub const FEED_PATH: &str = "/api/v1/display/feed";
 
-/// The whole application as one service: the feed lane, then the router.
+/// The whole application: the feed lane, then the router. [`super::server`] serves it.
 #[derive(Clone)]
 pub struct App {
     state: AppState,
     router: Router,
 }
 
+/// What [`App::serve`] returns: the lane's answer or the router's.
+pub type AppFuture =
+    Either<BoxFuture<'static, Result<Response, Infallible>>, RouteFuture<Infallible>>;
+
 impl App {
     /// The lane in front of `router` (the application [`super::router`] builds).
     pub fn new(state: AppState, router: Router) -> Self {
         Self { state, router }
     }
-}
 
-impl Service<Request> for App {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Either<
-        BoxFuture<'static, Result<Response, Infallible>>,
-        <Router as Service<Request>>::Future,
-    >;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        <Router as Service<Request>>::poll_ready(&mut self.router, cx)
-    }
-
-    fn call(&mut self, request: Request) -> Self::Future {
+    /// Answers `request` from the connection with `peer`. Only requests for the router get
+    /// the peer as a [`ConnectInfo`] extension (for its rate limit); the lane takes it as an
+    /// argument and never reads the body.
+    pub fn serve<B>(&self, mut request: Request<B>, peer: SocketAddr) -> AppFuture
+    where
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
         if request.method() == Method::GET && request.uri().path() == FEED_PATH {
-            Either::Left(Box::pin(serve_feed(self.state.clone(), request).map(Ok)))
+            let (parts, _body) = request.into_parts();
+            Either::Left(Box::pin(
+                serve_feed(self.state.clone(), parts, peer).map(Ok),
+            ))
         } else {
-            Either::Right(self.router.call(request))
+            request.extensions_mut().insert(ConnectInfo(peer));
+            Either::Right(self.router.clone().call(request))
         }
     }
 }
@@ -84,14 +88,13 @@ impl Service<Request> for App {
 /// A request id: the caller's, else a new UUID (as the router's `SetRequestIdLayer`).
 fn request_id(parts: &Parts) -> Option<HeaderValue> {
     parts.headers.get(X_REQUEST_ID).cloned().or_else(|| {
-        let id = uuid::Uuid::new_v4().hyphenated().to_string();
-        HeaderValue::from_maybe_shared(bytes::Bytes::from(id)).ok()
+        let mut buf = [0; uuid::fmt::Hyphenated::LENGTH];
+        HeaderValue::from_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf)).ok()
     })
 }
 
-async fn serve_feed(state: AppState, request: Request) -> Response {
-    // The body of a GET is never read; dropping it here is what the router's handler does.
-    let (parts, _body) = request.into_parts();
+/// The body of a GET is never read: the caller drops it, as the router's handler does.
+async fn serve_feed(state: AppState, parts: Parts, peer: SocketAddr) -> Response {
     let id = request_id(&parts);
     let debug = tracing::enabled!(tracing::Level::DEBUG);
     let start = debug.then(Instant::now);
@@ -102,7 +105,7 @@ async fn serve_feed(state: AppState, request: Request) -> Response {
         request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
     );
     let context = RequestContext::new(id, parts.uri.clone());
-    let handled = AssertUnwindSafe(context.scope(handle(&state, &parts)))
+    let handled = AssertUnwindSafe(context.scope(handle(&state, &parts, peer.ip())))
         .catch_unwind()
         .instrument(span.clone())
         .await;
@@ -126,11 +129,14 @@ async fn serve_feed(state: AppState, request: Request) -> Response {
     response
 }
 
-async fn handle(state: &AppState, parts: &Parts) -> Response {
+async fn handle(state: &AppState, parts: &Parts, peer: IpAddr) -> Response {
     // As the router: the quota first (per token when it is valid, else per IP), then the
     // credentials' verdict, then the role.
     let verified = credentials(parts, state);
-    if let Err(refused) = state.limits.check(verified.as_deref().ok(), parts) {
+    if let Err(refused) = state
+        .limits
+        .check(verified.as_deref().ok(), peer, parts.uri.path())
+    {
         return refused.into_response();
     }
     let caller = match verified.and_then(|p| DisplayCaller::of(&p)) {

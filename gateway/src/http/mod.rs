@@ -6,6 +6,7 @@ pub mod json;
 pub mod lane;
 pub mod openapi;
 pub mod ratelimit;
+pub mod server;
 pub mod web;
 
 use axum::Router;

@@ -138,7 +138,9 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     } else {
         None
     };
-    state.limits.check(verified.as_deref(), parts)
+    state
+        .limits
+        .check(verified.as_deref(), peer_ip(parts), parts.uri.path())
 }
 
 /// The peer's address (the connection's; no proxy header is trusted).
@@ -151,8 +153,13 @@ fn peer_ip(parts: &Parts) -> IpAddr {
 
 impl RateLimits {
     /// Applies the quota of `verified` (a display's or any other token's), or the per-IP
-    /// one of the request's peer when it has no valid token.
-    pub fn check(&self, verified: Option<&Principal>, parts: &Parts) -> Result<(), Refused> {
+    /// one of `peer` when the request to `path` has no valid token.
+    pub fn check(
+        &self,
+        verified: Option<&Principal>,
+        peer: IpAddr,
+        path: &str,
+    ) -> Result<(), Refused> {
         if !self.enabled {
             return Ok(());
         }
@@ -165,10 +172,10 @@ impl RateLimits {
                 };
                 limit.check(&principal.token_id)
             }
-            None => self.ip.check(&peer_ip(parts)),
+            None => self.ip.check(&peer),
         };
         if outcome.is_err() {
-            tracing::info!(path = %parts.uri.path(), "rate limited");
+            tracing::info!(path, "rate limited");
         }
         outcome
     }

@@ -1,0 +1,150 @@
+//! The HTTP server itself: shutting down while requests are in flight, and what it speaks.
+
+use std::time::{Duration, Instant};
+
+use rappu_shared::Grant;
+use rappu_sim::Faults;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+use crate::helpers::{eventually, one_account, spawn_app_against, uid};
+
+/// Shutdown lets a request in flight finish, ends open event streams, closes idle
+/// keep-alive connections and refuses new ones, and then returns without waiting out
+/// the grace period.
+#[tokio::test]
+async fn shutdown_finishes_requests_in_flight_then_returns() {
+    let mut app = spawn_app_against(one_account(2), |s| s.server.shutdown_grace_secs = 60).await;
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    let mut buildings = snapshot
+        .objects
+        .iter()
+        .filter(|o| o.kohde_metatyyppi == rappu_sim::model::ObjectKind::Rakennus)
+        .map(|o| o.id);
+    let (first, second) = (buildings.next().unwrap(), buildings.next().unwrap());
+    let token = |building| {
+        app.token(Grant::Display {
+            building: uid(building),
+            staircase: None,
+        })
+    };
+    let (streaming, waiting) = (token(first), token(second));
+
+    // An idle keep-alive connection in the client's pool, and an open event stream.
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    let mut events = app
+        .http
+        .get(format!("{}/api/v1/display/events", app.url))
+        .bearer_auth(&streaming)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+
+    // A request in flight: the second building's feed waits for a slow Tampuuri.
+    app.sim.set_faults(Faults {
+        latency_ms: 300,
+        ..Default::default()
+    });
+    let before = app.sim.calls().total;
+    let in_flight = tokio::spawn(
+        app.http
+            .get(format!("{}/api/v1/display/feed", app.url))
+            .bearer_auth(&waiting)
+            .send(),
+    );
+    eventually(10, "the feed request to reach Tampuuri", || async {
+        (app.sim.calls().total > before).then_some(())
+    })
+    .await;
+
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    let started = Instant::now();
+    let server = app.begin_shutdown();
+
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the request in flight is answered");
+    let status = response.status();
+    assert_eq!(status, 200, "{}", response.text().await.unwrap_or_default());
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(chunk) = events.chunk().await.transpose() {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream did not end");
+    let result = tokio::time::timeout(Duration::from_secs(20), server)
+        .await
+        .expect("the server returns once its connections are done")
+        .unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "shutdown waited out the grace period: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "still accepting connections after shutdown"
+    );
+}
+
+/// The gateway speaks HTTP/1.1 (HTTP/2 is the TLS proxy's job): keep-alive with several
+/// requests on one connection, and a request it cannot parse gets an error status and a
+/// closed connection, not a hang.
+#[tokio::test]
+async fn http1_keep_alive_and_garbage() {
+    let app = spawn_app_against(one_account(1), |_| {}).await;
+    let addr = app.url.trim_start_matches("http://").to_owned();
+
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    conn.write_all(two.as_bytes()).await.unwrap();
+    let text = read_until(&mut conn, |t| t.matches("HTTP/1.1 200").count() == 2).await;
+    assert_eq!(text.matches("HTTP/1.1 200").count(), 2, "{text}");
+
+    for garbage in [
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        "NOT A REQUEST\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nbad header\r\n\r\n",
+    ] {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(garbage.as_bytes()).await.unwrap();
+        let text = read_to_close(&mut conn).await;
+        assert!(
+            text.is_empty() || text.starts_with("HTTP/1.1 4") || text.starts_with("HTTP/1.1 5"),
+            "{garbage:?} answered {text:?}"
+        );
+    }
+    // The server is unharmed.
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    app.stop().await;
+}
+
+async fn read_until(conn: &mut tokio::net::TcpStream, done: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    let mut buf = [0; 4096];
+    while !done(&text) {
+        let n = tokio::time::timeout(Duration::from_secs(5), conn.read(&mut buf))
+            .await
+            .expect("an answer within 5 s")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    text
+}
+
+async fn read_to_close(conn: &mut tokio::net::TcpStream) -> String {
+    let mut bytes = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut bytes))
+        .await
+        .expect("the connection is closed within 5 s")
+        .unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
