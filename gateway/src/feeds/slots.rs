@@ -173,7 +173,8 @@ impl FeedService {
         // Changed (webhook) or too old: wait for the new version, but not for long, and
         // fall back to the previous one while Tampuuri is slow or failing.
         let usable = now.duration_since(current.oldest_fetch) <= self.inner.max_stale;
-        match tokio::time::timeout(DIRTY_WAIT, self.rebuild(key, &slot)).await {
+        // Boxed: this rare wait's timer would otherwise enlarge every poll's future.
+        match Box::pin(tokio::time::timeout(DIRTY_WAIT, self.rebuild(key, &slot))).await {
             Ok(Ok(feed)) => Ok(feed),
             Ok(Err(FeedError::Upstream(e))) if usable => {
                 tracing::warn!(error = %e, "rebuild failed; serving the previous feed");

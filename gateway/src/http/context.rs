@@ -75,7 +75,9 @@ impl RequestContext {
         if is_problem {
             return response;
         }
-        self.to_problem(response).await
+        // Boxed: the rare path's state would otherwise enlarge every request's future
+        // (which is moved, and so copied, on its way to the connection task).
+        Box::pin(self.to_problem(response)).await
     }
 
     async fn to_problem(&self, response: Response) -> Response {

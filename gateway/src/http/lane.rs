@@ -147,7 +147,13 @@ async fn handle(state: &AppState, parts: &Parts, peer: IpAddr) -> Response {
     let mut answer = std::pin::pin!(feed_response(state, &caller, &parts.headers));
     let answer = match (&mut answer).now_or_never() {
         Some(answer) => answer,
-        None => match tokio::time::timeout(state.settings.request_timeout(), answer).await {
+        // Boxed, like every rarely taken wait here, to keep the common future small.
+        None => match Box::pin(tokio::time::timeout(
+            state.settings.request_timeout(),
+            answer,
+        ))
+        .await
+        {
             Ok(answer) => answer,
             Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         },
