@@ -14,14 +14,16 @@ use crate::helpers::{TestApp, eventually, expect_problem, one_account, spawn_app
 
 const SECRET: &str = "test-webhook-secret-0123456789";
 
-fn display(app: &TestApp, building: i64) -> String {
+/// A display token for `building`.
+pub(crate) fn display(app: &TestApp, building: i64) -> String {
     app.token(Grant::Display {
         building: uid(building),
         staircase: None,
     })
 }
 
-fn buildings(snapshot: &Snapshot) -> Vec<i64> {
+/// The building ids of a generated world.
+pub(crate) fn buildings(snapshot: &Snapshot) -> Vec<i64> {
     snapshot
         .objects
         .iter()

@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use rappu_shared::Grant;
 use rappu_sim::Faults;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use crate::helpers::{eventually, one_account, spawn_app_against, uid};
+use crate::display::{buildings, display};
+use crate::helpers::{eventually, one_account, spawn_app_against};
 
 /// Shutdown lets a request in flight finish, ends open event streams, closes idle
 /// keep-alive connections and refuses new ones, and then returns without waiting out
@@ -14,20 +14,9 @@ use crate::helpers::{eventually, one_account, spawn_app_against, uid};
 #[tokio::test]
 async fn shutdown_finishes_requests_in_flight_then_returns() {
     let mut app = spawn_app_against(one_account(2), |s| s.server.shutdown_grace_secs = 60).await;
-    let snapshot = app.sim.snapshot("acct").unwrap();
-    let mut buildings = snapshot
-        .objects
-        .iter()
-        .filter(|o| o.kohde_metatyyppi == rappu_sim::model::ObjectKind::Rakennus)
-        .map(|o| o.id);
-    let (first, second) = (buildings.next().unwrap(), buildings.next().unwrap());
-    let token = |building| {
-        app.token(Grant::Display {
-            building: uid(building),
-            staircase: None,
-        })
-    };
-    let (streaming, waiting) = (token(first), token(second));
+    let buildings = buildings(&app.sim.snapshot("acct").unwrap());
+    let (first, second) = (buildings[0], buildings[1]);
+    let (streaming, waiting) = (display(&app, first), display(&app, second));
 
     // An idle keep-alive connection in the client's pool, and an open event stream.
     assert_eq!(app.get("/healthz", None).await.status(), 200);
