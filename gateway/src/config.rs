@@ -110,6 +110,11 @@ pub struct FeedSettings {
     pub capacity: u64,
     /// SSE heartbeat interval.
     pub heartbeat_secs: u64,
+    /// Show the titles of ongoing work the property manager or the maintenance company
+    /// entered. Off (the default): a display shows only each job's place, category and
+    /// state, never a title (a resident's title can name a neighbour; those are never
+    /// shown either way).
+    pub show_staff_work_titles: bool,
 }
 
 /// Tampuuri webhooks (a separately priced Tampuuri product).
@@ -123,6 +128,11 @@ pub struct WebhookSettings {
     pub secret: Option<SecretString>,
     /// Days a notification id is remembered for de-duplication.
     pub dedupe_days: u64,
+    /// Deliveries with a wrong secret allowed per account and minute before further wrong
+    /// ones get `429`. A delivery with the right secret is never refused for quota.
+    pub wrong_secret_per_minute: u32,
+    /// Burst of wrong-secret deliveries.
+    pub wrong_secret_burst: u32,
 }
 
 /// Request rate limits (token bucket: a sustained rate and a burst).
@@ -396,10 +406,13 @@ impl Default for Settings {
                 client_max_age_secs: 5,
                 capacity: 50_000,
                 heartbeat_secs: 15,
+                show_staff_work_titles: false,
             },
             webhooks: WebhookSettings {
                 secret: None,
                 dedupe_days: 14,
+                wrong_secret_per_minute: 30,
+                wrong_secret_burst: 10,
             },
             rate_limit: RateLimitSettings {
                 enabled: true,

@@ -12,6 +12,8 @@
 //! - [`auth`]: keys, tokens, revocation, extractors per role.
 //! - [`upstream`]: the typed Tampuuri client (headers, paging, retries, counting).
 //! - [`property`]: properties and buildings shaped for Rappu's API.
+//! - [`cache`]: the single-flight cache in which a change notification always wins over
+//!   a fetch begun before it (feeds, report views, work orders).
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
@@ -23,6 +25,7 @@
 //! - [`error`], [`telemetry`].
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

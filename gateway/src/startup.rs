@@ -118,7 +118,7 @@ impl Application {
             settings.feed_ttl(webhook_secret.is_some()).as_secs(),
             settings.feeds.max_stale_secs
         ))?;
-        let limits = RateLimits::new(&settings.rate_limit);
+        let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks);
 
         let public_url = settings.public_url(addr);
         let state = AppState(Arc::new(App {

@@ -18,7 +18,7 @@ pub struct DisplayFeed {
     pub announcements: Vec<FeedAnnouncement>,
     /// Who to call.
     pub contacts: FeedContacts,
-    /// Open fault reports in common areas and outdoors: title and state only.
+    /// Open fault reports in common areas and outdoors: place, category and state.
     pub ongoing_work: Vec<FeedWork>,
     /// When this content was assembled. Unchanged content keeps its time (and its ETag).
     pub generated_at: DateTime<Utc>,
@@ -116,14 +116,33 @@ pub struct FeedContact {
     pub email: Option<String>,
 }
 
-/// Work going on in common areas.
+/// Work going on in common areas or outdoors. Never text a resident wrote: a display shows
+/// the place, the category and the state; a title only of a job the property manager or the
+/// maintenance company entered, and only where the operator has turned that on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeedWork {
-    /// The report's title.
-    pub title: String,
+    /// Where the work is.
+    pub place: WorkPlace,
+    /// The job's category from Tampuuri's pick list (`Vikaluokka`), when set.
+    pub category: Option<String>,
     /// Its state.
     pub state: WorkState,
+    /// The title of a job staff entered, when the operator shows those; else absent.
+    pub title: Option<String>,
+}
+
+/// Where ongoing work is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WorkPlace {
+    /// Stairwells, laundry, sauna, storage: the common areas.
+    CommonAreas,
+    /// The yard and outdoor areas.
+    Outdoors,
+    /// The building at large (Tampuuri did not say).
+    Building,
 }
 
 /// State of ongoing work, as a display shows it.

@@ -1,11 +1,8 @@
 //! Turning the cached data into a display feed. Pure functions: no I/O, no clock.
 //!
-//! The privacy rules are split in two, both in this module's reach: what never changes with
-//! the date is decided when the data is cached ([`super::compact`]: a name is kept only for
-//! a person, known *not* to be under turvakielto — a missing flag counts as protected —, not
-//! archived, and not asking to be left off the display); what depends on the date is
-//! decided here (a current resident by Finnish date: moved in, end date not passed).
-//! Contacts follow the same turvakielto rule.
+//! The privacy rule is [`super::privacy`]: what never changes with the date is decided when
+//! the data is cached ([`super::compact`]); what depends on the date is decided here (a
+//! current resident by Finnish date: moved in, end date not passed; a contact in force).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -14,6 +11,7 @@ use rappu_shared::display::{
     DisplayFeed, FeedAnnouncement, FeedApartment, FeedBuilding, FeedContacts, FeedFloor,
     FeedStaircase, FeedWork,
 };
+use serde::{Deserialize, Serialize};
 
 use super::compact::{Node, NodeKind, Resident, Staff, Work};
 use crate::property::{address_of, name_of};
@@ -47,6 +45,17 @@ pub struct Inputs<'a> {
     pub now: DateTime<Utc>,
     /// Today in Finland.
     pub today: NaiveDate,
+    /// Which titles of ongoing work may be shown.
+    pub work_titles: WorkTitles,
+}
+
+/// Which titles of ongoing work a display shows (`feeds.show_staff_work_titles`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WorkTitles {
+    /// None: place, category and state only.
+    None,
+    /// Titles of jobs the property manager or the maintenance company reported.
+    Staff,
 }
 
 /// Why a feed cannot be built.
@@ -224,14 +233,35 @@ fn ongoing_work(inputs: &Inputs<'_>) -> Vec<FeedWork> {
         .filter(|n| n.kind == NodeKind::Apartment)
         .map(|n| n.id)
         .collect();
+    // Staff who may title a job: the manager and the maintenance company in force (not the
+    // board chair, who is a resident like any other).
+    let staff: HashSet<u64> = inputs
+        .staff
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.role,
+                ConnectionRole::Manager | ConnectionRole::Maintenance
+            )
+        })
+        .filter(|s| in_force_dates(s.starts, s.ends, inputs.today))
+        .map(|s| s.party)
+        .collect();
     inputs
         .work
         .iter()
         .filter(|w| !w.apartment_topic && w.object.is_none_or(|o| !apartments.contains(&o)))
         .take(MAX_WORK)
         .map(|w| FeedWork {
-            title: w.title.to_string(),
+            place: w.place,
+            category: w.category.as_deref().map(str::to_owned),
             state: w.state,
+            title: match inputs.work_titles {
+                WorkTitles::Staff if w.reporter.is_some_and(|r| staff.contains(&r)) => {
+                    w.title.as_deref().map(str::to_owned)
+                }
+                _ => None,
+            },
         })
         .collect()
 }

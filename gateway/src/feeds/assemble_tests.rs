@@ -3,7 +3,9 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
-use super::assemble::{Inputs, assemble};
+use rappu_shared::display::{WorkPlace, WorkState};
+
+use super::assemble::{Inputs, WorkTitles, assemble};
 use super::compact::{self, Node, Resident, Staff, Work};
 use crate::upstream::tampuuri::model::{
     Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, Party, PartyKind,
@@ -216,6 +218,7 @@ fn report(
         handled: None,
         external_id: None,
         created_at: None,
+        fault_class: None,
     }
 }
 
@@ -228,15 +231,28 @@ struct Cached {
 }
 
 fn cached(w: &World) -> Cached {
+    cached_with(w, WorkTitles::None)
+}
+
+fn cached_with(w: &World, titles: WorkTitles) -> Cached {
     Cached {
         tree: compact::nodes(&w.tree),
         residents: compact::residents(&w.residents),
         staff: compact::staff(&w.staff),
-        work: compact::work(&w.reports),
+        work: compact::work(&w.reports, titles == WorkTitles::Staff),
     }
 }
 
 fn inputs<'a>(w: &'a World, c: &'a Cached, staircase: Option<u64>) -> Inputs<'a> {
+    inputs_with(w, c, staircase, WorkTitles::None)
+}
+
+fn inputs_with<'a>(
+    w: &'a World,
+    c: &'a Cached,
+    staircase: Option<u64>,
+    work_titles: WorkTitles,
+) -> Inputs<'a> {
     Inputs {
         building: &w.building,
         property: None,
@@ -248,6 +264,7 @@ fn inputs<'a>(w: &'a World, c: &'a Cached, staircase: Option<u64>) -> Inputs<'a>
         staircase,
         now: now(),
         today: today(),
+        work_titles,
     }
 }
 
@@ -272,6 +289,64 @@ fn only_current_visible_people_are_named() {
             ("B 3".to_owned(), vec![]),
         ]
     );
+}
+
+#[test]
+fn a_board_chair_who_opted_out_is_not_shown() {
+    let mut w = world();
+    w.staff[2].party.non_disclosure = Some(false);
+    let c = cached(&w);
+    let feed = assemble(&inputs(&w, &c, None), now(), now(), false).unwrap();
+    assert_eq!(
+        feed.contacts.board_chair.unwrap().name,
+        "Etunimi Puheenjohtaja"
+    );
+    w.staff[2].hide_from_display = Some(true);
+    let c = cached(&w);
+    let feed = assemble(&inputs(&w, &c, None), now(), now(), false).unwrap();
+    assert!(feed.contacts.board_chair.is_none(), "PiilotaPorrasnaytolta");
+    let json = serde_json::to_string(&feed).unwrap();
+    assert!(!json.contains("Puheenjohtaja"), "{json}");
+}
+
+#[test]
+fn work_titles_are_never_a_residents_and_staff_ones_only_when_allowed() {
+    let mut w = world();
+    // A resident names a neighbour in the title; the manager files one too.
+    w.reports = vec![
+        report(
+            1,
+            "Virtasen koira haukkuu rapussa",
+            Some(11),
+            "YleisetTilat",
+            ReportState::Open,
+        ),
+        report(
+            2,
+            "Pihavalaistus",
+            Some(10),
+            "Ulkoalueet",
+            ReportState::Received,
+        ),
+    ];
+    w.reports[0].reporter_id = Some(101);
+    w.reports[0].fault_class = Some("Häiriö".into());
+    w.reports[1].reporter_id = Some(301);
+    for titles in [WorkTitles::None, WorkTitles::Staff] {
+        let c = cached_with(&w, titles);
+        let feed = assemble(&inputs_with(&w, &c, None, titles), now(), now(), false).unwrap();
+        let json = serde_json::to_string(&feed.ongoing_work).unwrap();
+        assert!(!json.contains("Virtasen"), "{json}");
+        assert_eq!(feed.ongoing_work[0].category.as_deref(), Some("Häiriö"));
+        assert_eq!(feed.ongoing_work[1].place, WorkPlace::Outdoors);
+        let staff_title = feed.ongoing_work[1].title.as_deref();
+        match titles {
+            WorkTitles::None => assert_eq!(staff_title, None),
+            WorkTitles::Staff => assert_eq!(staff_title, Some("Pihavalaistus")),
+        }
+    }
+    // With titles off, they are not even kept in the cache.
+    assert!(cached(&w).work.iter().all(|w| w.title.is_none()));
 }
 
 #[test]
@@ -304,11 +379,15 @@ fn announcements_work_and_staircase_scope() {
         ["Vesikatko"],
         "expired and future ones are not shown"
     );
-    let work: Vec<&str> = feed.ongoing_work.iter().map(|w| w.title.as_str()).collect();
+    let work: Vec<(WorkPlace, WorkState, Option<&str>)> = feed
+        .ongoing_work
+        .iter()
+        .map(|w| (w.place, w.state, w.title.as_deref()))
+        .collect();
     assert_eq!(
         work,
-        ["Porraskäytävän lamppu"],
-        "apartment faults and done work are not shown"
+        [(WorkPlace::CommonAreas, WorkState::Received, None)],
+        "apartment faults and done work are not shown, and no title by default"
     );
 
     let b_only = assemble(&inputs(&w, &c, Some(12)), now(), now(), false).unwrap();
@@ -385,6 +464,128 @@ proptest! {
                 || c.party.kind == Some(PartyKind::Company)
                 || c.role != ConnectionRole::Resident;
             prop_assert!(!(never_nameable && kept), "{:?}", c);
+        }
+    }
+}
+
+prop_compose! {
+    fn arbitrary_staff()(
+        non_disclosure in prop::option::of(any::<bool>()),
+        hidden in prop::option::of(any::<bool>()),
+        ends in prop::option::of(-400i64..400),
+        archived in any::<bool>(),
+        company in any::<bool>(),
+        role in 0u8..3,
+        id in 1u64..1_000_000,
+    ) -> Connection {
+        let mut party = person(id, "x", non_disclosure);
+        if archived { party.archived_at = Some(now() - chrono::TimeDelta::days(1)); }
+        if company { party.kind = Some(PartyKind::Company); }
+        Connection {
+            id,
+            object_id: 1,
+            role: [ConnectionRole::Manager, ConnectionRole::Maintenance, ConnectionRole::BoardChair][role as usize].clone(),
+            starts: None,
+            ends: ends.map(date),
+            hide_from_display: hidden,
+            party,
+        }
+    }
+}
+
+/// Every piece of text that identifies the party of `c`.
+fn tokens(c: &Connection) -> Vec<String> {
+    let p = &c.party;
+    [
+        &p.first_name,
+        &p.last_name,
+        &p.name,
+        &p.phone,
+        &p.mobile,
+        &p.email,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|t| !t.is_empty())
+    .cloned()
+    .collect()
+}
+
+proptest! {
+    /// The rule over every field of the feed: residents, every contact, ongoing work (whose
+    /// titles name residents). Every identifying text of a party is unique, so a forbidden
+    /// one must appear nowhere in the serialized feed.
+    #[test]
+    fn no_protected_person_reaches_any_field_of_the_feed(
+        residents in prop::collection::vec(arbitrary_resident(), 0..30),
+        staff in prop::collection::vec(arbitrary_staff(), 0..8),
+        titled_by in prop::collection::vec((0usize..40, any::<bool>()), 0..6),
+        staff_titles in any::<bool>(),
+    ) {
+        let mut w = world();
+        let unique = |c: &mut Connection, i: usize, kind: u8| {
+            let p = &mut c.party;
+            p.first_name = Some(format!("Etu{kind}x{i}q"));
+            p.last_name = Some(format!("Suku{kind}x{i}q"));
+            p.name = Some(format!("Nimi{kind}x{i}q"));
+            p.phone = Some(format!("+358 40 {kind}{i:06}-"));
+            p.mobile = Some(format!("+358 50 {kind}{i:06}-"));
+            p.email = Some(format!("x{kind}.{i}@example.fi"));
+        };
+        w.residents = residents.into_iter().enumerate().map(|(i, mut c)| { unique(&mut c, i, 1); c }).collect();
+        w.staff = staff.into_iter().enumerate().map(|(i, mut c)| { unique(&mut c, i, 2); c }).collect();
+        // Reports whose titles name a resident, filed by that resident; or titled by a staff
+        // member (shown verbatim when the operator turns staff titles on: what staff write
+        // for the public is theirs to word).
+        w.reports = titled_by.iter().enumerate().map(|(i, (who, by_staff))| {
+            let named = w.residents.get(*who % w.residents.len().max(1));
+            let title = if *by_staff {
+                String::new()
+            } else {
+                named.and_then(|c| c.party.last_name.clone()).unwrap_or_default()
+            };
+            let mut r = report(i as u64, &format!("{title} Otsikko{i}q"), Some(11), "YleisetTilat", ReportState::Open);
+            r.reporter_id = if *by_staff { w.staff.first().map(|s| s.party.id) } else { named.map(|c| c.party.id) };
+            r
+        }).collect();
+        let titles = if staff_titles { WorkTitles::Staff } else { WorkTitles::None };
+        let c = cached_with(&w, titles);
+        let feed = assemble(&inputs_with(&w, &c, None, titles), now(), now(), false).unwrap();
+        let json = serde_json::to_string(&feed).unwrap();
+        let in_force = |c: &Connection| c.starts.is_none_or(|s| s <= today()) && c.ends.is_none_or(|e| e >= today());
+        let protected_person = |c: &Connection| c.party.non_disclosure != Some(false)
+            && c.party.kind != Some(PartyKind::Company);
+        for c in &w.residents {
+            let forbidden = protected_person(c)
+                || c.hide_from_display == Some(true)
+                || c.party.archived_at.is_some()
+                || c.party.kind == Some(PartyKind::Company)
+                || c.role != ConnectionRole::Resident
+                || !in_force(c);
+            if forbidden {
+                for t in tokens(c) {
+                    prop_assert!(!json.contains(&t), "{t} of {c:?} in {json}");
+                }
+            }
+        }
+        for c in &w.staff {
+            let forbidden = protected_person(c)
+                || c.hide_from_display == Some(true)
+                || c.party.archived_at.is_some()
+                || !in_force(c);
+            if forbidden {
+                for t in tokens(c) {
+                    prop_assert!(!json.contains(&t), "{t} of {c:?} in {json}");
+                }
+            }
+        }
+        // A resident's title never shows; a staff member's only when turned on.
+        for (i, r) in w.reports.iter().enumerate() {
+            let by_staff = titled_by[i].1 && !w.staff.is_empty();
+            let may_show = titles == WorkTitles::Staff && by_staff;
+            if !may_show {
+                prop_assert!(!json.contains(&format!("Otsikko{i}q")), "{:?} in {json}", r.title);
+            }
         }
     }
 }

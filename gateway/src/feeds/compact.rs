@@ -3,18 +3,18 @@
 //!
 //! Tampuuri's answers carry every party's full record (addresses, phones, e-mails,
 //! identification). The cache keeps, per connection, the dates and ids a rebuild needs and a
-//! surname *only* when the person may ever be named: a person under turvakielto, hidden
-//! from the display, archived or of unknown status is kept without a name. So protected
+//! name or contact *only* when [`super::privacy`] allows it: a person under turvakielto,
+//! hidden from the display, archived or of unknown status is kept without one. So protected
 //! names never sit in the gateway's memory, and a building's cached data is a few kilobytes
 //! instead of tens.
 
 use chrono::NaiveDate;
-use rappu_shared::display::{FeedContact, WorkState};
+use rappu_shared::display::{FeedContact, WorkPlace, WorkState};
 
+use super::privacy;
 use crate::property::name_of;
 use crate::upstream::tampuuri::model::{
-    Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, PartyKind,
-    ReportState,
+    Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, ReportState,
 };
 
 /// Kind of a node below a building.
@@ -78,17 +78,24 @@ pub struct Staff {
     pub contact: Option<FeedContact>,
 }
 
-/// Ongoing work: an open fault report.
+/// Ongoing work: an open fault report, without anything a resident wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Work {
     /// The object it is on.
     pub object: Option<u64>,
-    /// Whether Tampuuri files it under an apartment.
+    /// Whether Tampuuri files it under an apartment (such work is never shown).
     pub apartment_topic: bool,
-    /// Its title.
-    pub title: Box<str>,
+    /// Common areas, outdoors, or the building at large.
+    pub place: WorkPlace,
+    /// Tampuuri's category from its pick list (`Vikaluokka`), when set.
+    pub category: Option<Box<str>>,
     /// Its state.
     pub state: WorkState,
+    /// Who reported it (the title may be shown only for staff).
+    pub reporter: Option<u64>,
+    /// Its title, kept only when the operator lets displays show titles of jobs the staff
+    /// entered (see [`work`]).
+    pub title: Option<Box<str>>,
 }
 
 fn boxed(s: &Option<String>) -> Option<Box<str>> {
@@ -96,12 +103,6 @@ fn boxed(s: &Option<String>) -> Option<Box<str>> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(Box::from)
-}
-
-/// Whether a party may ever be named: known not to be under turvakielto, and not archived.
-/// (A missing turvakielto flag counts as protected.)
-fn nameable(c: &Connection) -> bool {
-    c.party.non_disclosure == Some(false) && c.party.archived_at.is_none()
 }
 
 /// The staircases and apartments of a building's tree.
@@ -128,30 +129,22 @@ pub fn nodes(objects: &[Object]) -> Vec<Node> {
         .collect()
 }
 
-/// Resident connections, names only where they may be shown.
+/// Resident connections, names only where [`privacy`](super::privacy) allows them.
 pub fn residents(connections: &[Connection]) -> Vec<Resident> {
     connections
         .iter()
         .filter(|c| c.role == ConnectionRole::Resident)
-        .map(|c| {
-            let person = matches!(c.party.kind, Some(PartyKind::Person) | None);
-            let shown = person && nameable(c) && c.hide_from_display != Some(true);
-            Resident {
-                apartment: c.object_id,
-                party: c.party.id,
-                starts: c.starts,
-                ends: c.ends,
-                surname: if shown {
-                    boxed(&c.party.last_name)
-                } else {
-                    None
-                },
-            }
+        .map(|c| Resident {
+            apartment: c.object_id,
+            party: c.party.id,
+            starts: c.starts,
+            ends: c.ends,
+            surname: privacy::resident_surname(c),
         })
         .collect()
 }
 
-/// Staff connections, contacts only where they may be shown.
+/// Staff connections, contacts only where [`privacy`](super::privacy) allows them.
 pub fn staff(connections: &[Connection]) -> Vec<Staff> {
     connections
         .iter()
@@ -161,32 +154,12 @@ pub fn staff(connections: &[Connection]) -> Vec<Staff> {
                 ConnectionRole::Manager | ConnectionRole::Maintenance | ConnectionRole::BoardChair
             )
         })
-        .map(|c| {
-            let p = &c.party;
-            let company = p.kind == Some(PartyKind::Company);
-            // A company is a business contact; a person follows the turvakielto rule.
-            let shown = if company {
-                p.archived_at.is_none()
-            } else {
-                nameable(c)
-            };
-            let name = match (&p.first_name, &p.last_name) {
-                (Some(f), Some(l)) if !company => Some(format!("{} {}", f.trim(), l.trim())),
-                _ => p.name.as_deref().map(|n| n.trim().to_owned()),
-            };
-            Staff {
-                role: c.role.clone(),
-                party: p.id,
-                starts: c.starts,
-                ends: c.ends,
-                contact: name
-                    .filter(|n| shown && !n.is_empty())
-                    .map(|name| FeedContact {
-                        name,
-                        phone: p.phone.clone().or_else(|| p.mobile.clone()),
-                        email: p.email.clone(),
-                    }),
-            }
+        .map(|c| Staff {
+            role: c.role.clone(),
+            party: c.party.id,
+            starts: c.starts,
+            ends: c.ends,
+            contact: privacy::staff_contact(c),
         })
         .collect()
 }
@@ -204,8 +177,10 @@ pub fn announcements(list: Vec<Announcement>) -> Vec<Announcement> {
         .collect()
 }
 
-/// Open reports as ongoing work (title and state only).
-pub fn work(reports: &[FaultReport]) -> Vec<Work> {
+/// Open reports as ongoing work: place, category and state. The title (resident free text
+/// as often as not) is kept only when `keep_titles` is on, for [`super::assemble`] to show it
+/// only where staff entered the job.
+pub fn work(reports: &[FaultReport], keep_titles: bool) -> Vec<Work> {
     reports
         .iter()
         .filter_map(|r| {
@@ -215,12 +190,23 @@ pub fn work(reports: &[FaultReport]) -> Vec<Work> {
                 ReportState::Waiting => WorkState::Waiting,
                 _ => return None,
             };
-            let title = r.title.trim();
-            (!title.is_empty()).then(|| Work {
+            let topic = r.topic.as_deref();
+            Some(Work {
                 object: r.object_id,
-                apartment_topic: r.topic.as_deref() == Some("Huoneisto"),
-                title: title.into(),
+                apartment_topic: topic == Some("Huoneisto"),
+                place: match topic {
+                    Some("YleisetTilat") => WorkPlace::CommonAreas,
+                    Some("Ulkoalueet") => WorkPlace::Outdoors,
+                    _ => WorkPlace::Building,
+                },
+                category: boxed(&r.fault_class),
                 state,
+                reporter: r.reporter_id,
+                title: if keep_titles {
+                    boxed(&Some(r.title.clone()))
+                } else {
+                    None
+                },
             })
         })
         .collect()

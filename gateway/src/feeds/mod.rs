@@ -1,14 +1,16 @@
 //! Display feeds: one upstream call per resource per change, however many displays poll.
 //!
+//! - [`privacy`]: the one rule for who may appear on a screen.
 //! - [`resources`]: the Tampuuri data feeds are built from, cached per account with single
-//!   flight, TTL, invalidation and stale-if-error.
+//!   flight, TTL, stale-if-error and invalidation that wins over fetches begun before it
+//!   ([`crate::cache`]); a notification that may concern a person redacts the cached copy.
 //! - [`compact`]: what the cache keeps of Tampuuri's data: only what a display may show.
 //! - [`assemble`]: the pure function from that data to a [`DisplayFeed`], where the privacy
 //!   rules live.
 //! - [`render`]: a feed serialized and gzipped once per version, with its strong ETag.
 //! - [`slots`]: one slot per display scope (building, or building and staircase) holding the
 //!   current rendered feed in a `watch` channel: requests read it, Server-Sent Events
-//!   subscribe to it, rebuilds (single flight, stale-while-revalidate) replace it.
+//!   subscribe to it, rebuilds (single flight, stale-while-revalidate, generations) replace it.
 //! - [`index`]: which buildings a Tampuuri object or party appears in, so a webhook
 //!   invalidates exactly the affected resources.
 //!
@@ -17,6 +19,7 @@
 pub mod assemble;
 pub mod compact;
 pub mod index;
+pub mod privacy;
 pub mod render;
 pub mod resources;
 pub mod slots;

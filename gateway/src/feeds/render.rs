@@ -29,6 +29,12 @@ pub struct RenderedFeed {
     pub fresh_until: Instant,
     /// Monotonic time of the oldest upstream fetch it contains (for `Age`).
     pub oldest_fetch: Instant,
+    /// The slot generation it was built at (see [`super::slots`]).
+    pub generation: u64,
+    /// Built from cached data right after a change notification (names it may concern
+    /// removed) while the real rebuild runs: served, but a reader waits briefly for the
+    /// rebuild first.
+    pub provisional: bool,
 }
 
 /// Why a feed could not be rendered (serialization cannot fail for these types; kept
@@ -44,7 +50,21 @@ impl RenderedFeed {
         fresh_until: Instant,
         oldest_fetch: Instant,
     ) -> Result<Self, RenderError> {
-        let body = serde_json::to_vec(feed).map_err(|e| RenderError(e.to_string()))?;
+        Self::render_body(
+            serde_json::to_vec(feed).map_err(|e| RenderError(e.to_string()))?,
+            feed.generated_at,
+            fresh_until,
+            oldest_fetch,
+        )
+    }
+
+    /// Compresses `body`, the JSON of a feed generated at `generated_at`.
+    pub fn render_body(
+        body: Vec<u8>,
+        generated_at: DateTime<Utc>,
+        fresh_until: Instant,
+        oldest_fetch: Instant,
+    ) -> Result<Self, RenderError> {
         let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::new(6));
         encoder
             .write_all(&body)
@@ -52,25 +72,23 @@ impl RenderedFeed {
         let gzip = encoder.finish().map_err(|e| RenderError(e.to_string()))?;
         let etag =
             HeaderValue::from_str(&etag_of(&body)).map_err(|e| RenderError(e.to_string()))?;
-        let last_modified = HeaderValue::from_str(
-            &feed
-                .generated_at
-                .format("%a, %d %b %Y %H:%M:%S GMT")
-                .to_string(),
-        )
-        .map_err(|e| RenderError(e.to_string()))?;
+        let last_modified =
+            HeaderValue::from_str(&generated_at.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+                .map_err(|e| RenderError(e.to_string()))?;
         Ok(Self {
-            generated_at: feed.generated_at,
+            generated_at,
             body: Bytes::from(body),
             gzip: Bytes::from(gzip),
             etag,
             last_modified,
             fresh_until,
             oldest_fetch,
+            generation: 0,
+            provisional: false,
         })
     }
 
-    /// The same version with new freshness (content unchanged: same bytes, same ETag).
+    /// The same content with new freshness (same bytes, same ETag).
     pub fn refreshed(&self, fresh_until: Instant, oldest_fetch: Instant) -> Self {
         Self {
             generated_at: self.generated_at,
@@ -80,6 +98,8 @@ impl RenderedFeed {
             last_modified: self.last_modified.clone(),
             fresh_until,
             oldest_fetch,
+            generation: self.generation,
+            provisional: self.provisional,
         }
     }
 

@@ -1,29 +1,22 @@
-//! The upstream resource cache: each Tampuuri resource a feed is built from, cached per
-//! account, fetched by exactly one call however many requests miss it at once.
+//! The upstream resources a feed is built from, cached per account in a [`FlightCache`]:
+//! single flight, freshness per kind of resource, stale-if-error, and invalidation that
+//! wins over any fetch begun before it.
 //!
-//! - **Single flight**: concurrent misses on one key join one fetch. The fetch runs in its
-//!   own task, so it completes and fills the cache even if every waiting request gives up.
-//! - **TTL**: an entry is fresh for `ttl`; after that the next reader refetches.
-//! - **Invalidation**: a webhook marks an entry stale at once; the stale value is kept.
-//! - **Stale-if-error**: when a refetch fails, the old value is served (and marked stale) as
-//!   long as it is younger than `max_stale`.
-//!
-//! Freshness uses `tokio::time::Instant`, so tests move time with `tokio::time::pause` and
-//! `advance` instead of sleeping.
+//! Where the data comes from is a seam ([`Upstream`]): Tampuuri in production, a fake in
+//! tests. What comes back is reduced by [`super::compact`] (the privacy rule applied where
+//! the data enters) before it is stored.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
-use tokio::time::Instant;
+use futures::future::BoxFuture;
 
 use super::compact;
+use crate::cache::{Entry, Fetched, FlightCache};
 use crate::upstream::tampuuri::model::{
-    Announcement, ConnectionQuery, ConnectionRole, Object, ObjectKind, ReportQuery, ReportState,
+    Announcement, Connection, ConnectionQuery, ConnectionRole, FaultReport, Object, ObjectKind,
+    ReportQuery, ReportState,
 };
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
@@ -53,8 +46,39 @@ pub struct ResourceKey {
     pub resource: Resource,
 }
 
-/// A fetched value, reduced to what feeds need (see [`super::compact`]).
+/// What Tampuuri answered for a resource, before [`super::compact`] reduces it.
 #[derive(Debug)]
+pub enum Raw {
+    /// One object.
+    Object(Object),
+    /// Objects below a building.
+    Objects(Vec<Object>),
+    /// Connections with their parties.
+    Connections(Vec<Connection>),
+    /// Announcements.
+    Announcements(Vec<Announcement>),
+    /// Fault reports.
+    Reports(Vec<FaultReport>),
+}
+
+/// Where resources come from.
+pub trait Upstream: Send + Sync + 'static {
+    /// Reads `key` from the source of truth. The future must not borrow `self`.
+    fn fetch(&self, key: &ResourceKey) -> BoxFuture<'static, Result<Raw, UpstreamError>>;
+}
+
+/// The production [`Upstream`]: Tampuuri.
+pub struct TampuuriUpstream(pub Tampuuri);
+
+impl Upstream for TampuuriUpstream {
+    fn fetch(&self, key: &ResourceKey) -> BoxFuture<'static, Result<Raw, UpstreamError>> {
+        let (tampuuri, key) = (self.0.clone(), key.clone());
+        async move { fetch_raw(&tampuuri, &key).await }.boxed()
+    }
+}
+
+/// A fetched value, reduced to what feeds need (see [`super::compact`]).
+#[derive(Debug, Clone)]
 pub enum ResourceData {
     /// One object (a building or a property).
     Object(Object),
@@ -70,55 +94,73 @@ pub enum ResourceData {
     Work(Vec<compact::Work>),
 }
 
-/// A cached value with its age.
-#[derive(Debug)]
-pub struct Cached {
-    /// The value.
-    pub data: ResourceData,
-    /// Wall-clock time of the fetch (shown as `data_as_of`).
-    pub fetched_at: DateTime<Utc>,
-    /// Monotonic time of the fetch (freshness).
-    pub fetched: Instant,
-    invalidated: AtomicBool,
+/// What a change notification removes from cached data at once, before the refetch that
+/// says what may come back: names a change may have made protected never wait for Tampuuri.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redaction {
+    /// Every name and contact of this party.
+    Party(u64),
+    /// The names of everyone living in this apartment.
+    Apartment(u64),
+    /// Every contact of a property's staff.
+    AllContacts,
 }
 
-impl Cached {
-    fn new(data: ResourceData) -> Self {
-        Self {
-            data,
-            fetched_at: Utc::now(),
-            fetched: Instant::now(),
-            invalidated: AtomicBool::new(false),
+impl ResourceData {
+    /// A copy without what `redaction` removes.
+    pub fn redacted(&self, redaction: Redaction) -> Self {
+        match (self, redaction) {
+            (Self::Residents(list), Redaction::Party(p)) => Self::Residents(
+                list.iter()
+                    .map(|r| compact::Resident {
+                        surname: r.surname.clone().filter(|_| r.party != p),
+                        ..r.clone()
+                    })
+                    .collect(),
+            ),
+            (Self::Residents(list), Redaction::Apartment(a)) => Self::Residents(
+                list.iter()
+                    .map(|r| compact::Resident {
+                        surname: r.surname.clone().filter(|_| r.apartment != a),
+                        ..r.clone()
+                    })
+                    .collect(),
+            ),
+            (Self::Staff(list), Redaction::Party(_) | Redaction::AllContacts) => Self::Staff(
+                list.iter()
+                    .map(|s| compact::Staff {
+                        contact: s.contact.clone().filter(|_| {
+                            redaction != Redaction::AllContacts
+                                && redaction != Redaction::Party(s.party)
+                        }),
+                        ..s.clone()
+                    })
+                    .collect(),
+            ),
+            _ => self.clone(),
         }
     }
 
-    /// Whether the value is within `ttl` and not invalidated.
-    pub fn is_fresh(&self, ttl: Duration) -> bool {
-        !self.invalidated.load(Ordering::Acquire) && self.fetched.elapsed() < ttl
+    /// Whether a party appears in this data.
+    pub fn mentions_party(&self, party: u64) -> bool {
+        match self {
+            Self::Residents(list) => list.iter().any(|r| r.party == party),
+            Self::Staff(list) => list.iter().any(|s| s.party == party),
+            _ => false,
+        }
+    }
+
+    /// Whether residents of this apartment appear in this data.
+    pub fn mentions_apartment(&self, apartment: u64) -> bool {
+        match self {
+            Self::Residents(list) => list.iter().any(|r| r.apartment == apartment),
+            _ => false,
+        }
     }
 }
 
-/// A value handed to a feed, with whether it was served past its freshness.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    /// The value.
-    pub value: Arc<Cached>,
-    /// True when a refetch failed and the old value stands in (stale-if-error).
-    pub stale: bool,
-    /// Until when the value counts as fresh.
-    pub fresh_until: Instant,
-}
-
-type Flight = Shared<BoxFuture<'static, Result<Arc<Cached>, UpstreamError>>>;
-
-/// The cache.
-pub struct ResourceCache {
-    tampuuri: Tampuuri,
-    entries: moka::sync::Cache<ResourceKey, Arc<Cached>>,
-    flights: Arc<Mutex<HashMap<ResourceKey, Flight>>>,
-    ttl: Freshness,
-    max_stale: Duration,
-}
+/// A value handed to a feed build.
+pub type FetchedResource = Fetched<ResourceData>;
 
 /// How long each kind of resource stays fresh.
 #[derive(Debug, Clone, Copy)]
@@ -140,19 +182,35 @@ impl Freshness {
     }
 }
 
+/// The cache of feed resources.
+pub struct ResourceCache {
+    upstream: Arc<dyn Upstream>,
+    cache: FlightCache<ResourceKey, ResourceData>,
+    ttl: Freshness,
+    keep_work_titles: bool,
+}
+
 impl ResourceCache {
-    /// A cache over `tampuuri` holding at most `capacity` resources.
-    pub fn new(tampuuri: Tampuuri, capacity: u64, ttl: Freshness, max_stale: Duration) -> Self {
+    /// A cache over `upstream` holding at most `capacity` resources, serving a value for
+    /// stale-if-error up to `max_stale`; `keep_work_titles` keeps the titles of open reports
+    /// (for `feeds.show_staff_work_titles`).
+    pub fn new(
+        upstream: Arc<dyn Upstream>,
+        capacity: u64,
+        ttl: Freshness,
+        max_stale: Duration,
+        keep_work_titles: bool,
+    ) -> Self {
         Self {
-            tampuuri,
-            entries: moka::sync::Cache::builder()
-                .max_capacity(capacity)
-                // Unused resources go after a day; freshness is checked separately.
-                .time_to_idle(Duration::from_secs(86_400).max(max_stale))
-                .build(),
-            flights: Arc::default(),
+            upstream,
+            // Unused resources go after a day; freshness is checked separately.
+            cache: FlightCache::new(
+                capacity,
+                Duration::from_secs(86_400).max(max_stale),
+                max_stale,
+            ),
             ttl,
-            max_stale,
+            keep_work_titles,
         }
     }
 
@@ -161,109 +219,61 @@ impl ResourceCache {
         self.ttl
     }
 
-    /// The value of `key`: cached if fresh, else fetched (once for all concurrent callers),
-    /// else the old value if the fetch failed and it is not too old.
-    pub async fn get(&self, key: &ResourceKey) -> Result<Fetched, UpstreamError> {
-        let ttl = self.ttl.of(&key.resource);
-        let current = self.entries.get(key);
-        if let Some(value) = &current
-            && value.is_fresh(ttl)
-        {
-            return Ok(Fetched {
-                fresh_until: value.fetched + ttl,
-                value: Arc::clone(value),
-                stale: false,
-            });
-        }
-        match self.flight(key).await {
-            Ok(value) => Ok(Fetched {
-                fresh_until: value.fetched + ttl,
-                value,
-                stale: false,
-            }),
-            Err(error) => match current {
-                Some(value) if value.fetched.elapsed() <= self.max_stale => {
-                    tracing::warn!(resource = ?key.resource, %error, age_secs = value.fetched.elapsed().as_secs(), "serving stale data");
-                    Ok(Fetched {
-                        fresh_until: Instant::now(),
-                        value,
-                        stale: true,
-                    })
-                }
-                _ => Err(error),
-            },
-        }
+    /// The value of `key` (see [`FlightCache::get`]).
+    pub async fn get(&self, key: &ResourceKey) -> Result<FetchedResource, UpstreamError> {
+        let upstream = Arc::clone(&self.upstream);
+        let (resource, keep_titles) = (key.resource.clone(), self.keep_work_titles);
+        let fetch = move || {
+            let raw = upstream.fetch(key);
+            async move { Ok(reduce(&resource, raw.await?, keep_titles)) }
+        };
+        self.cache.get(key, self.ttl.of(&key.resource), fetch).await
     }
 
-    /// Marks `key` stale: the next reader refetches, the old value stays for stale-if-error.
-    /// Returns whether anything was cached.
-    pub fn invalidate(&self, key: &ResourceKey) -> bool {
-        match self.entries.get(key) {
-            Some(value) => {
-                value.invalidated.store(true, Ordering::Release);
-                true
+    /// The stored value of `key`, fresh or not, without fetching.
+    pub fn peek(&self, key: &ResourceKey) -> Option<Arc<Entry<ResourceData>>> {
+        self.cache.peek(key)
+    }
+
+    /// Makes `key` stale, first removing what `redaction` names from it and from any fetch
+    /// of it in the air. Returns whether anything was cached or in the air.
+    pub fn invalidate(&self, key: &ResourceKey, redaction: Option<Redaction>) -> bool {
+        let redact = redaction
+            .map(|r| Arc::new(move |d: &ResourceData| d.redacted(r)) as crate::cache::Redaction<_>);
+        self.cache.invalidate(key, redact)
+    }
+
+    /// Every cached or in-flight key of `account` whose resource `pick` accepts and whose
+    /// stored data `holds` (in-flight keys are included whatever they will hold).
+    pub fn keys_where(
+        &self,
+        account: &str,
+        pick: impl Fn(&Resource) -> bool,
+        holds: impl Fn(&ResourceData) -> bool,
+    ) -> Vec<ResourceKey> {
+        let mine = |k: &ResourceKey| &*k.account == account && pick(&k.resource);
+        let mut keys = self.cache.stored_where(|k, v| mine(k) && holds(v));
+        for k in self.cache.in_flight_where(mine) {
+            if !keys.contains(&k) {
+                keys.push(k);
             }
-            None => false,
         }
-    }
-
-    /// Every cached key of `account` for which `pick` holds.
-    pub fn keys_where(&self, account: &str, pick: impl Fn(&Resource) -> bool) -> Vec<ResourceKey> {
-        self.entries
-            .iter()
-            .filter(|(k, _)| &*k.account == account && pick(&k.resource))
-            .map(|(k, _)| ResourceKey::clone(&k))
-            .collect()
-    }
-
-    /// Joins the fetch of `key` in flight, or starts one.
-    fn flight(&self, key: &ResourceKey) -> Flight {
-        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(flight) = flights.get(key) {
-            return flight.clone();
-        }
-        let task = tokio::spawn(fetch(
-            self.tampuuri.clone(),
-            key.clone(),
-            self.entries.clone(),
-            Arc::clone(&self.flights),
-        ));
-        let flight = async move {
-            task.await.unwrap_or_else(|e| {
-                Err(UpstreamError::Unavailable {
-                    route: "(cache)",
-                    reason: format!("fetch task failed: {e}"),
-                    retry_after: None,
-                })
-            })
-        }
-        .boxed()
-        .shared();
-        flights.insert(key.clone(), flight.clone());
-        flight
+        keys
     }
 }
 
-/// Fetches one resource, stores it, and ends its flight.
-async fn fetch(
-    tampuuri: Tampuuri,
-    key: ResourceKey,
-    entries: moka::sync::Cache<ResourceKey, Arc<Cached>>,
-    flights: Arc<Mutex<HashMap<ResourceKey, Flight>>>,
-) -> Result<Arc<Cached>, UpstreamError> {
-    let result = fetch_data(&tampuuri, &key).await.map(|data| {
-        let value = Arc::new(Cached::new(data));
-        entries.insert(key.clone(), Arc::clone(&value));
-        value
-    });
-    flights
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&key);
-    result
+fn reduce(resource: &Resource, raw: Raw, keep_titles: bool) -> ResourceData {
+    match (resource, raw) {
+        (_, Raw::Object(o)) => ResourceData::Object(o),
+        (_, Raw::Objects(list)) => ResourceData::Tree(compact::nodes(&list)),
+        (Resource::Staff(_), Raw::Connections(list)) => ResourceData::Staff(compact::staff(&list)),
+        (_, Raw::Connections(list)) => ResourceData::Residents(compact::residents(&list)),
+        (_, Raw::Announcements(list)) => ResourceData::Announcements(compact::announcements(list)),
+        (_, Raw::Reports(list)) => ResourceData::Work(compact::work(&list, keep_titles)),
+    }
 }
 
-async fn fetch_data(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<ResourceData, UpstreamError> {
+async fn fetch_raw(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<Raw, UpstreamError> {
     let client = tampuuri
         .account(&key.account)
         .ok_or_else(|| UpstreamError::Unauthorized {
@@ -275,14 +285,14 @@ async fn fetch_data(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<ResourceDa
         roles,
     };
     Ok(match key.resource {
-        Resource::Object(id) => ResourceData::Object(client.object(id).await?),
+        Resource::Object(id) => Raw::Object(client.object(id).await?),
         Resource::BuildingTree(id) => {
             let kinds = vec![ObjectKind::Staircase, ObjectKind::Apartment];
-            ResourceData::Tree(compact::nodes(&client.descendants(id, kinds).await?))
+            Raw::Objects(client.descendants(id, kinds).await?)
         }
         Resource::Residents(id) => {
             let query = connections(id, true, vec![ConnectionRole::Resident]);
-            ResourceData::Residents(compact::residents(&client.connections(&query).await?))
+            Raw::Connections(client.connections(&query).await?)
         }
         Resource::Staff(id) => {
             let roles = vec![
@@ -290,12 +300,9 @@ async fn fetch_data(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<ResourceDa
                 ConnectionRole::Maintenance,
                 ConnectionRole::BoardChair,
             ];
-            let query = connections(id, false, roles);
-            ResourceData::Staff(compact::staff(&client.connections(&query).await?))
+            Raw::Connections(client.connections(&connections(id, false, roles)).await?)
         }
-        Resource::Announcements(id) => {
-            ResourceData::Announcements(compact::announcements(client.announcements(id).await?))
-        }
+        Resource::Announcements(id) => Raw::Announcements(client.announcements(id).await?),
         Resource::OpenReports(id) => {
             let query = ReportQuery {
                 object_id: Some(id),
@@ -306,7 +313,7 @@ async fn fetch_data(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<ResourceDa
                 ],
                 ..ReportQuery::default()
             };
-            ResourceData::Work(compact::work(&client.fault_reports(&query).await?))
+            Raw::Reports(client.fault_reports(&query).await?)
         }
     })
 }

@@ -2,28 +2,43 @@
 //!
 //! A request reads the slot (a cache lookup and an `Arc` clone). Past its freshness, the
 //! slot still answers at once and rebuilds in the background, one rebuild at a time
-//! (stale-while-revalidate). After a webhook marks it dirty, the next reader waits for the
-//! rebuild, and a slot that displays are subscribed to (SSE) rebuilds straight away, so a
-//! change reaches the screens within a second. New content is sent on the slot's `watch`
-//! channel; unchanged content keeps its bytes and ETag.
+//! (stale-while-revalidate). New content is sent on the slot's `watch` channel (SSE
+//! subscribers); unchanged content keeps its bytes and ETag.
+//!
+//! **Generations.** Every invalidation of what a slot's feed is built from bumps the slot's
+//! generation before the notification is answered. A rebuild remembers the generation it
+//! started at and publishes only if the slot is still at that generation, so a rebuild that
+//! read Tampuuri before a change can never publish after it; readers arriving later start
+//! (or join) a rebuild at the new generation. A slot whose published feed is older than its
+//! generation is *dirty*: the next reader waits briefly for the rebuild, and a slot that
+//! displays are subscribed to rebuilds straight away. When the change may concern a
+//! person, the slot is also rebuilt at once from the cache, whose copies the notification
+//! has just redacted ([`super::resources::Redaction`]), and that *provisional* feed is
+//! published before the notification is answered: a name that became protected leaves every
+//! screen at once, however slow Tampuuri is to answer the real rebuild.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use rappu_shared::display::{DisplayFeed, FeedContacts};
 use rappu_shared::finnish_time;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::assemble::{AssembleError, Inputs, assemble};
+use super::assemble::{AssembleError, Inputs, WorkTitles, assemble};
 use super::index::{AccountIndex, BuildingFootprint};
 use super::render::RenderedFeed;
-use super::resources::{Fetched, Freshness, Resource, ResourceCache, ResourceData, ResourceKey};
+use super::resources::{
+    FetchedResource, Freshness, Redaction, Resource, ResourceCache, ResourceData, ResourceKey,
+    TampuuriUpstream, Upstream,
+};
+use crate::cache::Fetched;
 use crate::config::Settings;
 use crate::upstream::tampuuri::model::ObjectKind;
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
@@ -63,18 +78,23 @@ pub enum FeedError {
 
 type Flight = Shared<BoxFuture<'static, Result<Arc<RenderedFeed>, FeedError>>>;
 
+struct SlotFlight {
+    generation: u64,
+    shared: Flight,
+}
+
 /// One display scope's current feed.
 pub struct Slot {
     tx: watch::Sender<Option<Arc<RenderedFeed>>>,
-    dirty: AtomicBool,
-    flight: Mutex<Option<Flight>>,
+    generation: AtomicU64,
+    flight: Mutex<Option<SlotFlight>>,
 }
 
 impl Slot {
     fn new() -> Self {
         Self {
             tx: watch::Sender::new(None),
-            dirty: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             flight: Mutex::new(None),
         }
     }
@@ -92,6 +112,30 @@ impl Slot {
     fn watched(&self) -> bool {
         self.tx.receiver_count() > 0
     }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether `feed` is this slot's settled version: built at the current generation from
+    /// fetched (not provisional) data.
+    fn settled(&self, feed: &RenderedFeed) -> bool {
+        feed.generation == self.generation() && !feed.provisional
+    }
+
+    /// Publishes `feed` if the slot is still at its generation; `wake` tells subscribers.
+    fn publish(&self, feed: &Arc<RenderedFeed>, wake: bool) -> bool {
+        let mut published = false;
+        self.tx.send_if_modified(|current| {
+            if self.generation() != feed.generation {
+                return false;
+            }
+            *current = Some(Arc::clone(feed));
+            published = true;
+            wake
+        });
+        published
+    }
 }
 
 /// Display feeds of every account; cheap to clone.
@@ -107,20 +151,52 @@ struct Inner {
     slots: moka::sync::Cache<FeedKey, Arc<Slot>, foldhash::fast::RandomState>,
     index: Mutex<Vec<AccountIndex>>,
     max_stale: Duration,
+    work_titles: WorkTitles,
+}
+
+/// What a feed is built from, fetched or peeked.
+struct Gathered {
+    building: FetchedResource,
+    tree: FetchedResource,
+    residents: FetchedResource,
+    announcements: FetchedResource,
+    reports: FetchedResource,
+    staff: Option<FetchedResource>,
+    property: Option<FetchedResource>,
 }
 
 impl FeedService {
     /// A service over `tampuuri`; `webhooks_on` selects the freshness (see [`Settings::feed_ttl`]).
     pub fn new(tampuuri: &Tampuuri, settings: &Settings, webhooks_on: bool) -> Self {
-        let accounts: Vec<Arc<str>> = tampuuri.account_names().map(Arc::from).collect();
+        let accounts = tampuuri.account_names().map(Arc::from).collect();
+        Self::with_upstream(
+            Arc::new(TampuuriUpstream(tampuuri.clone())),
+            accounts,
+            settings,
+            webhooks_on,
+        )
+    }
+
+    /// A service over any [`Upstream`] (tests use a fake) for `accounts`.
+    pub fn with_upstream(
+        upstream: Arc<dyn Upstream>,
+        accounts: Vec<Arc<str>>,
+        settings: &Settings,
+        webhooks_on: bool,
+    ) -> Self {
         let feeds = &settings.feeds;
         let max_stale = Duration::from_secs(feeds.max_stale_secs);
+        let work_titles = if feeds.show_staff_work_titles {
+            WorkTitles::Staff
+        } else {
+            WorkTitles::None
+        };
         Self {
             inner: Arc::new(Inner {
                 index: Mutex::new(accounts.iter().map(|_| AccountIndex::default()).collect()),
                 accounts,
                 resources: ResourceCache::new(
-                    tampuuri.clone(),
+                    upstream,
                     feeds.capacity.saturating_mul(8),
                     Freshness {
                         volatile: settings.feed_ttl(webhooks_on),
@@ -128,12 +204,14 @@ impl FeedService {
                             .max(settings.feed_ttl(webhooks_on)),
                     },
                     max_stale,
+                    work_titles == WorkTitles::Staff,
                 ),
                 slots: moka::sync::Cache::builder()
                     .max_capacity(feeds.capacity)
                     .time_to_idle(Duration::from_secs(86_400))
                     .build_with_hasher(foldhash::fast::RandomState::default()),
                 max_stale,
+                work_titles,
             }),
         }
     }
@@ -160,7 +238,7 @@ impl FeedService {
             return self.rebuild(key, &slot).await;
         };
         let now = Instant::now();
-        if !slot.dirty.load(Ordering::Acquire) {
+        if slot.settled(&current) {
             if now < current.fresh_until {
                 return Ok(current);
             }
@@ -171,16 +249,18 @@ impl FeedService {
             }
         }
         // Changed (webhook) or too old: wait for the new version, but not for long, and
-        // fall back to the previous one while Tampuuri is slow or failing.
+        // fall back to the previous one while Tampuuri is slow or failing. After a change
+        // that may concern a person, "the previous one" is the provisional feed, which
+        // already lacks the names the change may concern.
         let usable = now.duration_since(current.oldest_fetch) <= self.inner.max_stale;
         // Boxed: this rare wait's timer would otherwise enlarge every poll's future.
         match Box::pin(tokio::time::timeout(DIRTY_WAIT, self.rebuild(key, &slot))).await {
             Ok(Ok(feed)) => Ok(feed),
             Ok(Err(FeedError::Upstream(e))) if usable => {
                 tracing::warn!(error = %e, "rebuild failed; serving the previous feed");
-                Ok(current)
+                Ok(slot.current().unwrap_or(current))
             }
-            Err(_) if usable => Ok(current),
+            Err(_) if usable => Ok(slot.current().unwrap_or(current)),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(FeedError::Upstream(UpstreamError::Unavailable {
                 route: "(feed)",
@@ -190,19 +270,25 @@ impl FeedService {
         }
     }
 
-    /// Joins the rebuild of `key` in flight, or starts one in its own task.
+    /// Joins the rebuild of `key` at the slot's generation, or starts one in its own task.
+    /// An older rebuild still running is not waited for: it cannot publish any more.
     fn rebuild(&self, key: FeedKey, slot: &Arc<Slot>) -> Flight {
+        let generation = slot.generation();
         let mut flight = slot.flight.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(running) = flight.as_ref() {
-            return running.clone();
+        if let Some(running) = flight.as_ref()
+            && running.generation == generation
+        {
+            return running.shared.clone();
         }
-        // Cleared before building: an invalidation during the build dirties it again.
-        slot.dirty.store(false, Ordering::Release);
         let service = self.clone();
         let building = Arc::clone(slot);
         let task = tokio::spawn(async move {
-            let result = service.build(key, &building).await;
-            *building.flight.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            let result = service.build(key, &building, generation).await;
+            let mut flight = building.flight.lock().unwrap_or_else(|p| p.into_inner());
+            if flight.as_ref().is_some_and(|f| f.generation == generation) {
+                *flight = None;
+            }
+            drop(flight);
             if let Err(e) = &result {
                 tracing::warn!(error = %e, building = key.building, "feed rebuild failed");
             }
@@ -214,32 +300,60 @@ impl FeedService {
         }
         .boxed()
         .shared();
-        *flight = Some(shared.clone());
+        *flight = Some(SlotFlight {
+            generation,
+            shared: shared.clone(),
+        });
         shared
     }
 
-    fn resource(&self, account: &Arc<str>, resource: Resource) -> ResourceKey {
+    fn account_name(&self, key: FeedKey) -> Result<Arc<str>, FeedError> {
+        self.inner
+            .accounts
+            .get(key.account as usize)
+            .cloned()
+            .ok_or_else(|| FeedError::Internal("unknown account index".into()))
+    }
+
+    fn resource(account: &Arc<str>, resource: Resource) -> ResourceKey {
         ResourceKey {
             account: Arc::clone(account),
             resource,
         }
     }
 
-    async fn fetch(&self, account: &Arc<str>, resource: Resource) -> Result<Fetched, FeedError> {
+    async fn fetch(
+        &self,
+        account: &Arc<str>,
+        resource: Resource,
+    ) -> Result<FetchedResource, FeedError> {
         Ok(self
             .inner
             .resources
-            .get(&self.resource(account, resource))
+            .get(&Self::resource(account, resource))
             .await?)
     }
 
-    async fn build(&self, key: FeedKey, slot: &Slot) -> Result<Arc<RenderedFeed>, FeedError> {
-        let account = self
+    /// The stored value of a resource, fresh or not (`None` when not cached).
+    fn peek(&self, account: &Arc<str>, resource: Resource) -> Option<FetchedResource> {
+        let entry = self
             .inner
-            .accounts
-            .get(key.account as usize)
-            .cloned()
-            .ok_or_else(|| FeedError::Internal("unknown account index".into()))?;
+            .resources
+            .peek(&Self::resource(account, resource))?;
+        Some(Fetched {
+            fresh_until: Instant::now(),
+            entry,
+            stale: false,
+        })
+    }
+
+    async fn build(
+        &self,
+        key: FeedKey,
+        slot: &Slot,
+        generation: u64,
+    ) -> Result<Arc<RenderedFeed>, FeedError> {
+        let account = self.account_name(key)?;
         let b = key.building;
         let building = match self.fetch(&account, Resource::Object(b)).await {
             Err(FeedError::Upstream(UpstreamError::NotFound { .. })) => {
@@ -247,13 +361,7 @@ impl FeedService {
             }
             other => other?,
         };
-        let ResourceData::Object(building_object) = &building.value.data else {
-            return Err(FeedError::Internal("building is not an object".into()));
-        };
-        if building_object.kind != ObjectKind::Building {
-            return Err(FeedError::NotABuilding);
-        }
-        let property_id = building_object.cost_centre_id;
+        let property_id = building_property(&building)?;
         let optional = |resource: Option<Resource>| {
             let account = Arc::clone(&account);
             async move {
@@ -271,27 +379,75 @@ impl FeedService {
             optional(property_id.map(Resource::Staff)),
             optional(property_id.map(Resource::Object)),
         );
-        let (tree, residents, announcements, reports, staff, property) = (
-            tree?,
-            residents?,
-            announcements?,
-            reports?,
-            staff?,
-            property?,
-        );
+        let gathered = Gathered {
+            building,
+            tree: tree?,
+            residents: residents?,
+            announcements: announcements?,
+            reports: reports?,
+            staff: staff?,
+            property: property?,
+        };
+        self.finish(key, slot, generation, &gathered, false)
+    }
 
-        let mut all: Vec<&Fetched> = vec![&building, &tree, &residents, &announcements, &reports];
-        all.extend(staff.iter());
-        all.extend(property.iter());
+    /// The feed of `key` from cached data only (`None` when something is not cached).
+    fn build_cached(
+        &self,
+        key: FeedKey,
+        slot: &Slot,
+        generation: u64,
+    ) -> Option<Result<Arc<RenderedFeed>, FeedError>> {
+        let account = self.account_name(key).ok()?;
+        let b = key.building;
+        let building = self.peek(&account, Resource::Object(b))?;
+        let property_id = building_property(&building).ok()?;
+        let peek_optional = |r: Option<Resource>| match r {
+            Some(r) => self.peek(&account, r).map(Some),
+            None => Some(None),
+        };
+        let gathered = Gathered {
+            tree: self.peek(&account, Resource::BuildingTree(b))?,
+            residents: self.peek(&account, Resource::Residents(b))?,
+            announcements: self.peek(&account, Resource::Announcements(b))?,
+            reports: self.peek(&account, Resource::OpenReports(b))?,
+            staff: peek_optional(property_id.map(Resource::Staff))?,
+            property: peek_optional(property_id.map(Resource::Object))?,
+            building,
+        };
+        Some(self.finish(key, slot, generation, &gathered, true))
+    }
+
+    /// Assembles, renders and publishes (if still at `generation`) the feed of `gathered`.
+    fn finish(
+        &self,
+        key: FeedKey,
+        slot: &Slot,
+        generation: u64,
+        g: &Gathered,
+        provisional: bool,
+    ) -> Result<Arc<RenderedFeed>, FeedError> {
+        let ResourceData::Object(building_object) = &g.building.entry.value else {
+            return Err(FeedError::Internal("building is not an object".into()));
+        };
+        let mut all: Vec<&FetchedResource> = vec![
+            &g.building,
+            &g.tree,
+            &g.residents,
+            &g.announcements,
+            &g.reports,
+        ];
+        all.extend(g.staff.iter());
+        all.extend(g.property.iter());
         let stale = all.iter().any(|f| f.stale);
         let oldest_fetch = all
             .iter()
-            .map(|f| f.value.fetched)
+            .map(|f| f.entry.fetched)
             .min()
             .unwrap_or_else(Instant::now);
         let data_as_of = all
             .iter()
-            .map(|f| f.value.fetched_at)
+            .map(|f| f.entry.fetched_at)
             .min()
             .unwrap_or_else(Utc::now);
         let now = Utc::now();
@@ -309,36 +465,36 @@ impl FeedService {
             .unwrap_or(Duration::ZERO);
         fresh_until = fresh_until.min(Instant::now() + to_midnight);
 
-        let data = |f: &Fetched| Arc::clone(&f.value);
-        let (tree_v, residents_v, news_v, work_v) = (
-            data(&tree),
-            data(&residents),
-            data(&announcements),
-            data(&reports),
+        let list = |f: &FetchedResource| Arc::clone(&f.entry);
+        let (tree, residents, news, work) = (
+            list(&g.tree),
+            list(&g.residents),
+            list(&g.announcements),
+            list(&g.reports),
         );
         let (nodes, residents_list, news, work) = (
-            match &tree_v.data {
+            match &tree.value {
                 ResourceData::Tree(v) => v.as_slice(),
                 _ => &[],
             },
-            match &residents_v.data {
+            match &residents.value {
                 ResourceData::Residents(v) => v.as_slice(),
                 _ => &[],
             },
-            match &news_v.data {
+            match &news.value {
                 ResourceData::Announcements(v) => v.as_slice(),
                 _ => &[],
             },
-            match &work_v.data {
+            match &work.value {
                 ResourceData::Work(v) => v.as_slice(),
                 _ => &[],
             },
         );
-        let staff_list = match staff.as_ref().map(|s| &s.value.data) {
+        let staff_list = match g.staff.as_ref().map(|s| &s.entry.value) {
             Some(ResourceData::Staff(v)) => v.as_slice(),
             _ => &[],
         };
-        let property_object = match property.as_ref().map(|p| &p.value.data) {
+        let property_object = match g.property.as_ref().map(|p| &p.entry.value) {
             Some(ResourceData::Object(o)) => Some(o),
             _ => None,
         };
@@ -353,19 +509,47 @@ impl FeedService {
             staircase: key.staircase,
             now,
             today: finnish_time::local_date(now),
+            work_titles: self.inner.work_titles,
         };
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
+        if !provisional {
+            self.record_footprint(
+                key,
+                building_object.cost_centre_id,
+                nodes,
+                residents_list,
+                staff_list,
+            );
+        }
+        self.publish_feed(
+            slot,
+            &mut feed,
+            generation,
+            provisional,
+            fresh_until,
+            oldest_fetch,
+        )
+    }
+
+    fn record_footprint(
+        &self,
+        key: FeedKey,
+        property: Option<u64>,
+        nodes: &[super::compact::Node],
+        residents: &[super::compact::Resident],
+        staff: &[super::compact::Staff],
+    ) {
         let footprint = BuildingFootprint {
-            property: property_id,
-            objects: std::iter::once(b)
+            property,
+            objects: std::iter::once(key.building)
                 .chain(nodes.iter().map(|n| n.id))
-                .chain(property_id)
+                .chain(property)
                 .collect(),
-            parties: residents_list
+            parties: residents
                 .iter()
                 .map(|r| r.party)
-                .chain(staff_list.iter().map(|s| s.party))
+                .chain(staff.iter().map(|s| s.party))
                 .collect(),
         };
         if let Some(index) = self
@@ -375,53 +559,121 @@ impl FeedService {
             .unwrap_or_else(|p| p.into_inner())
             .get_mut(key.account as usize)
         {
-            index.record(b, footprint);
+            index.record(key.building, footprint);
         }
+    }
 
+    /// Renders `feed` and publishes it on `slot` at `generation`; unchanged content keeps
+    /// its bytes, its `generated_at` and its ETag, and wakes nobody.
+    fn publish_feed(
+        &self,
+        slot: &Slot,
+        feed: &mut DisplayFeed,
+        generation: u64,
+        provisional: bool,
+        fresh_until: Instant,
+        oldest_fetch: Instant,
+    ) -> Result<Arc<RenderedFeed>, FeedError> {
+        let now = feed.generated_at;
         if let Some(previous) = slot.current() {
-            // Unchanged content keeps its bytes, its generated_at and its ETag.
             feed.generated_at = previous.generated_at;
-            let body = serde_json::to_vec(&feed).map_err(|e| FeedError::Internal(e.to_string()))?;
+            let body =
+                serde_json::to_vec(&*feed).map_err(|e| FeedError::Internal(e.to_string()))?;
             if body == previous.body {
-                let same = Arc::new(previous.refreshed(fresh_until, oldest_fetch));
-                // Same bytes: update freshness without waking subscribers.
-                slot.tx.send_if_modified(|v| {
-                    *v = Some(Arc::clone(&same));
-                    false
-                });
+                let mut same = previous.refreshed(fresh_until, oldest_fetch);
+                same.generation = generation;
+                same.provisional = provisional;
+                let same = Arc::new(same);
+                slot.publish(&same, false);
                 return Ok(same);
             }
             feed.generated_at = now;
         }
-        let rendered = Arc::new(
-            RenderedFeed::render(&feed, fresh_until, oldest_fetch)
-                .map_err(|e| FeedError::Internal(e.to_string()))?,
-        );
-        slot.tx.send_replace(Some(Arc::clone(&rendered)));
+        let mut rendered = RenderedFeed::render(feed, fresh_until, oldest_fetch)
+            .map_err(|e| FeedError::Internal(e.to_string()))?;
+        rendered.generation = generation;
+        rendered.provisional = provisional;
+        let rendered = Arc::new(rendered);
+        slot.publish(&rendered, true);
         Ok(rendered)
     }
 
-    /// Marks `resources` of `account` stale and rebuilds the feeds of `buildings`: at once
-    /// where displays are subscribed, else on their next request. Returns the number of
-    /// feeds affected.
-    pub fn invalidate(&self, account: &str, resources: &[Resource], buildings: &[u64]) -> usize {
+    /// The current feed of `slot` with every name and contact removed, published at
+    /// `generation`: what a screen shows after a change that may concern a person when the
+    /// cache cannot rebuild the feed by itself.
+    fn anonymize(&self, slot: &Slot, generation: u64) {
+        let Some(current) = slot.current() else {
+            return;
+        };
+        let Ok(mut feed) = serde_json::from_slice::<DisplayFeed>(&current.body) else {
+            return;
+        };
+        for apartment in feed
+            .staircases
+            .iter_mut()
+            .flat_map(|s| s.floors.iter_mut())
+            .flat_map(|f| f.apartments.iter_mut())
+        {
+            apartment.names.clear();
+        }
+        feed.contacts = FeedContacts::default();
+        if let Err(e) = self.publish_feed(
+            slot,
+            &mut feed,
+            generation,
+            true,
+            Instant::now(),
+            current.oldest_fetch,
+        ) {
+            tracing::error!(error = %e, "cannot publish an anonymized feed");
+        }
+    }
+
+    /// Marks `changes` (resources of `account`, each with what to remove from it at once)
+    /// stale and moves every feed built from them to a new generation: rebuilt at once from
+    /// the cache where a change may concern a person, rebuilt from Tampuuri straight away
+    /// where displays are subscribed, else on the next request. Returns the number of feeds
+    /// affected.
+    pub fn invalidate(&self, account: &str, changes: &[(Resource, Option<Redaction>)]) -> usize {
         let Some(account_index) = self.inner.accounts.iter().position(|a| &**a == account) else {
             return 0;
         };
         let account: Arc<str> = Arc::clone(&self.inner.accounts[account_index]);
-        for resource in resources {
+        for (resource, redaction) in changes {
             self.inner
                 .resources
-                .invalidate(&self.resource(&account, resource.clone()));
+                .invalidate(&Self::resource(&account, resource.clone()), *redaction);
         }
+        let personal = changes.iter().any(|(_, r)| r.is_some());
         let mut affected = 0;
         for (key, slot) in self.inner.slots.iter() {
-            if key.account as usize == account_index && buildings.contains(&key.building) {
-                slot.dirty.store(true, Ordering::Release);
-                affected += 1;
-                if slot.watched() {
-                    drop(self.rebuild(*key, &slot));
+            if key.account as usize != account_index {
+                continue;
+            }
+            let property = self
+                .peek(&account, Resource::Object(key.building))
+                .and_then(|b| building_property(&b).ok())
+                .flatten();
+            if !changes
+                .iter()
+                .any(|(r, _)| depends_on(key.building, property, r))
+            {
+                continue;
+            }
+            affected += 1;
+            let generation = slot.generation.fetch_add(1, Ordering::AcqRel) + 1;
+            if personal && slot.current().is_some() {
+                match self.build_cached(*key, &slot, generation) {
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "cannot rebuild a feed from the cache");
+                        self.anonymize(&slot, generation);
+                    }
+                    None => self.anonymize(&slot, generation),
                 }
+            }
+            if slot.watched() {
+                drop(self.rebuild(*key, &slot));
             }
         }
         affected
@@ -434,15 +686,17 @@ impl FeedService {
         index.get(position).map(f)
     }
 
-    /// Cached resource keys of `account` matching `pick` (for invalidating unknown ids).
-    pub fn cached_resources(
+    /// Cached or in-flight resources of `account` that `pick` accepts and whose stored data
+    /// `holds` (in-flight ones whatever they will hold).
+    pub fn resources_where(
         &self,
         account: &str,
         pick: impl Fn(&Resource) -> bool,
+        holds: impl Fn(&ResourceData) -> bool,
     ) -> Vec<Resource> {
         self.inner
             .resources
-            .keys_where(account, pick)
+            .keys_where(account, pick, holds)
             .into_iter()
             .map(|k| k.resource)
             .collect()
@@ -470,11 +724,35 @@ impl FeedService {
             if !slot.watched() {
                 continue;
             }
-            let due = slot.dirty.load(Ordering::Acquire)
-                || slot.current().is_none_or(|f| now >= f.fresh_until);
+            let due = slot
+                .current()
+                .is_none_or(|f| !slot.settled(&f) || now >= f.fresh_until);
             if due {
                 drop(self.rebuild(*key, &slot));
             }
         }
+    }
+}
+
+/// The property of a fetched building object; an error when it is not a building.
+fn building_property(building: &FetchedResource) -> Result<Option<u64>, FeedError> {
+    match &building.entry.value {
+        ResourceData::Object(o) if o.kind == ObjectKind::Building => Ok(o.cost_centre_id),
+        ResourceData::Object(_) => Err(FeedError::NotABuilding),
+        _ => Err(FeedError::Internal("building is not an object".into())),
+    }
+}
+
+/// Whether the feed of `building` (of `property`, when known) is built from `resource`.
+/// With the property unknown, anything a property could be is assumed to be it.
+fn depends_on(building: u64, property: Option<u64>, resource: &Resource) -> bool {
+    let of_property = |id: u64| property.is_none_or(|p| p == id);
+    match *resource {
+        Resource::Object(id) => id == building || of_property(id),
+        Resource::Staff(id) => of_property(id),
+        Resource::BuildingTree(id)
+        | Resource::Residents(id)
+        | Resource::Announcements(id)
+        | Resource::OpenReports(id) => id == building,
     }
 }

@@ -22,7 +22,7 @@ use rappu_shared::Grant;
 
 use crate::auth::Principal;
 use crate::auth::extract::{authenticate, has_credentials};
-use crate::config::RateLimitSettings;
+use crate::config::{RateLimitSettings, WebhookSettings};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -90,16 +90,22 @@ pub struct RateLimits {
     display: Limit<Arc<str>>,
     token: Limit<Arc<str>>,
     ip: Limit<IpAddr>,
+    wrong_webhook_secret: Limit<String>,
 }
 
 impl RateLimits {
     /// Limiters from the settings.
-    pub fn new(s: &RateLimitSettings) -> Self {
+    pub fn new(s: &RateLimitSettings, webhooks: &WebhookSettings) -> Self {
         Self {
             enabled: s.enabled,
             display: Limit::new("display", s.display_per_minute, s.display_burst),
             token: Limit::new("token", s.token_per_minute, s.token_burst),
             ip: Limit::new("ip", s.ip_per_minute, s.ip_burst),
+            wrong_webhook_secret: Limit::new(
+                "webhook",
+                webhooks.wrong_secret_per_minute,
+                webhooks.wrong_secret_burst,
+            ),
         }
     }
 
@@ -109,14 +115,34 @@ impl RateLimits {
         self.display.limiter.retain_recent();
         self.token.limiter.retain_recent();
         self.ip.limiter.retain_recent();
+        self.wrong_webhook_secret.limiter.retain_recent();
+    }
+
+    /// Counts a webhook delivery with a wrong secret for `account`: `Err` once the account's
+    /// wrong deliveries exceed their quota. Deliveries with the right secret never come
+    /// here, so Tampuuri is never refused for quota, and only a wrong secret can exhaust it.
+    pub fn wrong_webhook_secret(&self, account: &str) -> Result<(), Refused> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.wrong_webhook_secret.check(&account.to_owned())
     }
 }
 
-/// Middleware: [`admit`] for every request but health checks.
+/// Where Tampuuri delivers webhooks: limited by its own quota, only on a wrong secret
+/// ([`RateLimits::wrong_webhook_secret`]), never by the per-IP one that all anonymous
+/// clients behind a proxy share.
+pub const WEBHOOK_PREFIX: &str = "/api/v1/webhooks/";
+
+/// Middleware: [`admit`] for every request but health checks and webhook deliveries.
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Health checks come from load balancers and orchestrators: never limited.
     let path = request.uri().path();
-    if !state.limits.enabled || path == "/healthz" || path == "/readyz" {
+    if !state.limits.enabled
+        || path == "/healthz"
+        || path == "/readyz"
+        || path.starts_with(WEBHOOK_PREFIX)
+    {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();

@@ -47,12 +47,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moka::future::Cache;
 use tokio::sync::Notify;
 
 pub use error::ReportError;
 pub use filing::Filed;
 
+use crate::cache::FlightCache;
 use crate::config::ReportSettings;
 use crate::store::Store;
 use crate::upstream::tampuuri::Tampuuri;
@@ -86,8 +86,9 @@ struct Inner {
     /// Wakes the outbox worker when a report is filed.
     wake: Notify,
     /// Tampuuri's reports per (account, party), kept `reports.cache_ttl_secs`; `None` when
-    /// caching is off.
-    remote: Option<Cache<(String, u64), RemoteReports>>,
+    /// caching is off. A notification always wins over a read begun before it.
+    remote: Option<FlightCache<(String, u64), RemoteReports>>,
+    remote_ttl: Duration,
 }
 
 impl std::fmt::Debug for FaultReports {
@@ -99,11 +100,15 @@ impl std::fmt::Debug for FaultReports {
 impl FaultReports {
     /// The service over `store` and `tampuuri`.
     pub fn new(store: Store, tampuuri: Tampuuri, settings: &ReportSettings) -> Self {
+        let remote_ttl = Duration::from_secs(settings.cache_ttl_secs);
+        // No stale-if-error here: when Tampuuri cannot be read, a resident sees the state
+        // last stored in SQLite instead.
         let remote = (settings.cache_ttl_secs > 0).then(|| {
-            Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(settings.cache_ttl_secs))
-                .build()
+            FlightCache::new(
+                10_000,
+                remote_ttl.max(Duration::from_secs(60)),
+                Duration::ZERO,
+            )
         });
         Self {
             inner: Arc::new(Inner {
@@ -112,6 +117,7 @@ impl FaultReports {
                 settings: settings.clone(),
                 wake: Notify::new(),
                 remote,
+                remote_ttl,
             }),
         }
     }
@@ -132,7 +138,7 @@ impl FaultReports {
             Err(e) => {
                 tracing::warn!(error = %e, "cannot look up a changed report; dropping every cached view");
                 if let Some(cache) = &self.inner.remote {
-                    cache.invalidate_all();
+                    cache.invalidate_where(|_| true);
                 }
             }
         }
@@ -172,7 +178,7 @@ impl FaultReports {
     /// Drops the cached Tampuuri view of `party`'s reports.
     pub async fn forget_party(&self, account: &str, party: u64) {
         if let Some(cache) = &self.inner.remote {
-            cache.invalidate(&(account.to_owned(), party)).await;
+            cache.invalidate(&(account.to_owned(), party), None);
         }
     }
 }

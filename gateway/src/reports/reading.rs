@@ -127,9 +127,13 @@ impl FaultReports {
         };
         match &self.inner.remote {
             Some(cache) => cache
-                .try_get_with((owner.account.clone(), party), fetch)
+                .get(
+                    &(owner.account.clone(), party),
+                    self.inner.remote_ttl,
+                    || fetch,
+                )
                 .await
-                .map_err(|e| (*e).clone()),
+                .map(|f| Arc::clone(&f.entry.value)),
             None => fetch.await,
         }
     }

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -40,8 +41,10 @@ struct SecretQuery {
 /// A Tampuuri webhook bundle for one account. Register one listener per account
 /// (`.../tampuuri/{account}`) in Tampuuri's admin UI with the shared secret in the
 /// `X-Rappu-Webhook-Secret` header (or `?secret=`). The secret is checked in constant time
-/// before the body is read as JSON; each notification id is recorded durably before the 200,
-/// so Tampuuri's retries (up to five) have one effect.
+/// before anything else: a delivery with the right secret is never refused for quota (only
+/// wrong secrets count against a small per-account quota, then `429`). Each notification id
+/// is recorded durably before the 200, so Tampuuri's retries (up to five) have one effect,
+/// and every cache is updated before the answer: a request made after it sees the change.
 #[utoipa::path(post, path = "/api/v1/webhooks/tampuuri/{account}", tag = "webhooks",
     params(("account" = String, Path, description = "The Tampuuri account (X-TiliNimi) the listener is for"), SecretQuery),
     request_body(content = String, description = "A Tampuuri bundle: {Id, Attempt, Properties, Notifications}", content_type = "application/json"),
@@ -50,6 +53,7 @@ struct SecretQuery {
         (status = 400, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong or missing secret", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 404, description = "Webhooks are off, or no such account", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many deliveries with a wrong secret for this account (a right secret is never refused)", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Could not record; Tampuuri will retry", body = rappu_shared::Problem, content_type = "application/problem+json")))]
 async fn tampuuri_webhook(
     State(state): State<AppState>,
@@ -57,7 +61,7 @@ async fn tampuuri_webhook(
     Query(query): Query<SecretQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Receipt>> {
+) -> ApiResult<Response> {
     let Some(expected) = state.webhook_secret.as_ref() else {
         return Err(ApiError::NotFound(
             "webhooks are not enabled on this gateway".into(),
@@ -68,13 +72,25 @@ async fn tampuuri_webhook(
         .map(|v| v.as_bytes())
         .or(query.secret.as_deref().map(str::as_bytes))
         .unwrap_or(b"");
+    // The secret first: a delivery with the right one is never refused for quota. Wrong
+    // ones count against the account's own small quota (unknown accounts share one key, so
+    // guessing names cannot grow memory).
     if !bool::from(given.ct_eq(expected.expose_secret().as_bytes())) {
-        tracing::warn!(account, "webhook with a wrong secret");
+        let key = if state.tampuuri.account(&account).is_some() {
+            account.as_str()
+        } else {
+            "(unknown account)"
+        };
+        if let Err(refused) = state.limits.wrong_webhook_secret(key) {
+            tracing::warn!(account = key, "webhook with a wrong secret, over quota");
+            return Ok(refused.into_response());
+        }
+        tracing::warn!(account = key, "webhook with a wrong secret");
         return Err(ApiError::WebhookSecret);
     }
     if state.tampuuri.account(&account).is_none() {
         return Err(ApiError::NotFound("no such account".into()));
     }
     let bundle: Bundle = json::parse(&body)?;
-    Ok(Json(state.webhooks.receive(&account, bundle).await?))
+    Ok(Json(state.webhooks.receive(&account, bundle).await?).into_response())
 }

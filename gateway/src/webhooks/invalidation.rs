@@ -1,34 +1,33 @@
-//! Which cached resources a notification makes stale.
+//! Which cached resources a notification makes stale, and what it removes from them at once.
 //!
-//! The index built while assembling feeds maps the notification's ids to buildings. An id
-//! the index does not know falls back to every cached resource of the affected kind: a
-//! wasted call or two, never a stale name on a screen.
+//! Structure (objects, announcements, reports) maps to buildings through the index built
+//! while assembling feeds; an id the index does not know falls back to every cached resource
+//! of the affected kind: a wasted call or two, never a stale screen. People are found in the
+//! cached data itself (and in every fetch of their kind in the air): a notification about a
+//! party or a connection redacts that party's name, or the apartment's names, from every
+//! copy at once ([`Redaction`]), before the webhook is answered; the refetch says what may
+//! come back.
 
 use crate::feeds::FeedService;
-use crate::feeds::resources::Resource;
+use crate::feeds::resources::{Redaction, Resource, ResourceData};
 use crate::store::webhooks::NotificationRecord;
 
-/// Resources to mark stale and buildings whose feeds to rebuild.
+/// Resources to mark stale, each with what to remove from it at once.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Resources to invalidate.
-    pub resources: Vec<Resource>,
-    /// Buildings whose feeds depend on them.
-    pub buildings: Vec<u64>,
+    /// Resources and their redactions.
+    pub changes: Vec<(Resource, Option<Redaction>)>,
 }
 
 impl Plan {
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.resources.is_empty() && self.buildings.is_empty()
+        self.changes.is_empty()
     }
 
-    fn add(&mut self, resource: Resource, building: u64) {
-        if !self.resources.contains(&resource) {
-            self.resources.push(resource);
-        }
-        if !self.buildings.contains(&building) {
-            self.buildings.push(building);
+    fn add(&mut self, resource: Resource, redaction: Option<Redaction>) {
+        if !self.changes.contains(&(resource.clone(), redaction)) {
+            self.changes.push((resource, redaction));
         }
     }
 }
@@ -65,88 +64,33 @@ fn kind(action: &str) -> Kind {
     }
 }
 
+fn is_people(r: &Resource) -> bool {
+    matches!(r, Resource::Residents(_) | Resource::Staff(_))
+}
+
 /// The plan for one notification of `account`.
 pub fn plan(feeds: &FeedService, account: &str, n: &NotificationRecord) -> Plan {
     let mut plan = Plan::default();
-    let index = |f: &dyn Fn(&crate::feeds::index::AccountIndex) -> Vec<(Resource, u64)>| {
+    let index = |f: &dyn Fn(&crate::feeds::index::AccountIndex) -> Vec<Resource>| {
         feeds.with_index(account, |i| f(i)).unwrap_or_default()
     };
-    let everything = |pick: &dyn Fn(&Resource) -> Option<u64>| -> Vec<(Resource, u64)> {
-        feeds
-            .cached_resources(account, |r| pick(r).is_some())
-            .into_iter()
-            .filter_map(|r| pick(&r).map(|b| (r, b)))
-            .collect()
+    let every = |pick: &dyn Fn(&Resource) -> bool| feeds.resources_where(account, pick, |_| true);
+    let mut known_or_every = |known: Vec<Resource>, pick: &dyn Fn(&Resource) -> bool| {
+        let found = if known.is_empty() { every(pick) } else { known };
+        for r in found {
+            plan.add(r, None);
+        }
     };
-    let found: Vec<(Resource, u64)> = match kind(&n.action) {
+    match kind(&n.action) {
         Kind::Report => {
             let object = id(&n.reference_data);
             let known = index(&|i| {
                 object
                     .and_then(|o| i.building_of(o))
-                    .map(|b| vec![(Resource::OpenReports(b), b)])
+                    .map(|b| vec![Resource::OpenReports(b)])
                     .unwrap_or_default()
             });
-            if known.is_empty() {
-                everything(&|r| match r {
-                    Resource::OpenReports(b) => Some(*b),
-                    _ => None,
-                })
-            } else {
-                known
-            }
-        }
-        Kind::Connection => {
-            let object = id(&n.reference_id);
-            let known = index(&|i| match object {
-                Some(o) if i.is_property(o) => i
-                    .buildings_of_property(o)
-                    .into_iter()
-                    .map(|b| (Resource::Staff(o), b))
-                    .collect(),
-                Some(o) => i
-                    .building_of(o)
-                    .map(|b| vec![(Resource::Residents(b), b)])
-                    .unwrap_or_default(),
-                None => Vec::new(),
-            });
-            if known.is_empty() {
-                let mut all = everything(&|r| match r {
-                    Resource::Residents(b) => Some(*b),
-                    _ => None,
-                });
-                all.extend(index(&|i| {
-                    i.buildings()
-                        .into_iter()
-                        .filter_map(|b| i.property_of(b).map(|p| (Resource::Staff(p), b)))
-                        .collect()
-                }));
-                all
-            } else {
-                known
-            }
-        }
-        Kind::Party => {
-            // A party no feed names cannot change any feed.
-            let party = id(&n.reference_id);
-            index(&|i| {
-                party
-                    .map(|p| i.buildings_of_party(p))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .flat_map(|b| {
-                        let mut v = vec![(Resource::Residents(b), b)];
-                        if let Some(p) = i.property_of(b) {
-                            v.extend(
-                                i.buildings_of_property(p)
-                                    .into_iter()
-                                    .map(|sib| (Resource::Staff(p), sib)),
-                            );
-                        }
-                        v
-                    })
-                    .collect()
-            })
+            known_or_every(known, &|r| matches!(r, Resource::OpenReports(_)));
         }
         Kind::News => {
             let object = id(&n.reference_data);
@@ -154,52 +98,89 @@ pub fn plan(feeds: &FeedService, account: &str, n: &NotificationRecord) -> Plan 
                 Some(o) if i.is_property(o) => i
                     .buildings_of_property(o)
                     .into_iter()
-                    .map(|b| (Resource::Announcements(b), b))
+                    .map(Resource::Announcements)
                     .collect(),
                 Some(o) => i
                     .building_of(o)
-                    .map(|b| vec![(Resource::Announcements(b), b)])
+                    .map(|b| vec![Resource::Announcements(b)])
                     .unwrap_or_default(),
                 None => Vec::new(),
             });
-            if known.is_empty() {
-                everything(&|r| match r {
-                    Resource::Announcements(b) => Some(*b),
-                    _ => None,
-                })
-            } else {
-                known
-            }
+            known_or_every(known, &|r| matches!(r, Resource::Announcements(_)));
         }
         Kind::Object => {
             let object = id(&n.reference_id);
             let known = index(&|i| match object {
-                Some(o) if i.is_property(o) => i
-                    .buildings_of_property(o)
-                    .into_iter()
-                    .map(|b| (Resource::Object(o), b))
-                    .collect(),
+                Some(o) if i.is_property(o) => vec![Resource::Object(o)],
                 Some(o) => i
                     .building_of(o)
-                    .map(|b| vec![(Resource::BuildingTree(b), b), (Resource::Object(b), b)])
+                    .map(|b| vec![Resource::BuildingTree(b), Resource::Object(b)])
                     .unwrap_or_default(),
                 None => Vec::new(),
             });
-            if known.is_empty() {
-                everything(&|r| match r {
-                    Resource::BuildingTree(b) => Some(*b),
-                    _ => None,
-                })
-            } else {
-                known
+            known_or_every(known, &|r| matches!(r, Resource::BuildingTree(_)));
+        }
+        Kind::Party => {
+            // Wherever the party is named (or could be, in a fetch in the air).
+            if let Some(party) = id(&n.reference_id) {
+                people(feeds, account, party, &mut plan);
             }
         }
-        Kind::Other => Vec::new(),
-    };
-    for (resource, building) in found {
-        plan.add(resource, building);
+        Kind::Connection => {
+            let object = id(&n.reference_id);
+            let party = id(&n.reference_secondary_id);
+            if let Some(p) = party {
+                people(feeds, account, p, &mut plan);
+            }
+            let on_property = object.is_some_and(|o| {
+                feeds.with_index(account, |i| i.is_property(o)) == Some(true)
+                    || !feeds
+                        .resources_where(account, |r| *r == Resource::Staff(o), |_| true)
+                        .is_empty()
+            });
+            match object {
+                Some(o) if on_property => plan.add(
+                    Resource::Staff(o),
+                    Some(party.map_or(Redaction::AllContacts, Redaction::Party)),
+                ),
+                Some(o) => {
+                    let mut found = feeds.resources_where(
+                        account,
+                        |r| matches!(r, Resource::Residents(_)),
+                        |d: &ResourceData| d.mentions_apartment(o),
+                    );
+                    found.extend(index(&|i| {
+                        i.building_of(o)
+                            .map(|b| vec![Resource::Residents(b)])
+                            .unwrap_or_default()
+                    }));
+                    if found.is_empty() {
+                        // An object no cached feed shows: whatever it is, refetch residents.
+                        for r in every(&|r| matches!(r, Resource::Residents(_))) {
+                            plan.add(r, None);
+                        }
+                    }
+                    for r in found {
+                        plan.add(r, Some(Redaction::Apartment(o)));
+                    }
+                }
+                None => {
+                    for r in every(&is_people) {
+                        plan.add(r, None);
+                    }
+                }
+            }
+        }
+        Kind::Other => {}
     }
     plan
+}
+
+/// Every cached resource naming `party`, and every fetch of people in the air, redacted.
+fn people(feeds: &FeedService, account: &str, party: u64, plan: &mut Plan) {
+    for r in feeds.resources_where(account, is_people, |d| d.mentions_party(party)) {
+        plan.add(r, Some(Redaction::Party(party)));
+    }
 }
 
 #[cfg(test)]

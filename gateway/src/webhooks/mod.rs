@@ -12,6 +12,7 @@ pub use bundle::{Bundle, Notification};
 
 use crate::feeds::FeedService;
 use crate::reports::FaultReports;
+use crate::store::webhooks::NotificationRecord;
 use crate::store::{Store, StoreError};
 use crate::work_orders::WorkOrders;
 
@@ -54,7 +55,9 @@ impl WebhookService {
         }
     }
 
-    /// Records `bundle` for `account` and applies its new notifications.
+    /// Records `bundle` for `account` durably, then applies its new notifications to every
+    /// cache in memory (microseconds: marks, redactions, provisional feeds), so that any
+    /// request that starts after the answer sees the change. The refetches run afterwards.
     pub async fn receive(&self, account: &str, bundle: Bundle) -> Result<Receipt, StoreError> {
         let received = bundle.notifications.len();
         let records = bundle.records(account);
@@ -62,21 +65,13 @@ impl WebhookService {
             .store
             .record_notifications(records, chrono::Utc::now().timestamp())
             .await?;
-        let mut feeds_affected = 0;
+        let feeds_affected = apply_to_feeds(&self.feeds, account, &fresh);
         for n in &fresh {
-            let plan = invalidation::plan(&self.feeds, account, n);
-            if plan.is_empty() {
-                tracing::debug!(action = %n.action, "webhook notification needs no invalidation");
-            } else {
-                feeds_affected += self
-                    .feeds
-                    .invalidate(account, &plan.resources, &plan.buildings);
-            }
             if n.action.starts_with("Ilmoitus")
                 && let Ok(report) = n.reference_id.trim().parse::<u64>()
             {
                 self.reports.on_report_changed(account, report).await;
-                self.work_orders.on_report_changed(account, report).await;
+                self.work_orders.on_report_changed(account, report);
             }
         }
         tracing::info!(account, bundle = %bundle.id, attempt = bundle.attempt, received, new = fresh.len(), feeds_affected, "webhook bundle");
@@ -86,4 +81,20 @@ impl WebhookService {
             feeds_affected,
         })
     }
+}
+
+/// Applies new notifications of `account` to the display feeds: each one's resources are
+/// marked stale (redacted where it may concern a person) and the feeds built from them move
+/// on. Returns the number of feeds affected.
+pub fn apply_to_feeds(feeds: &FeedService, account: &str, fresh: &[NotificationRecord]) -> usize {
+    let mut affected = 0;
+    for n in fresh {
+        let plan = invalidation::plan(feeds, account, n);
+        if plan.is_empty() {
+            tracing::debug!(action = %n.action, "webhook notification needs no invalidation");
+        } else {
+            affected += feeds.invalidate(account, &plan.changes);
+        }
+    }
+    affected
 }

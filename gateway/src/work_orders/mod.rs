@@ -22,6 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use moka::future::Cache;
+
+use crate::cache::FlightCache;
 use rappu_shared::FieldError;
 use rappu_shared::report::{ReportPage, ReportStatus, WorkOrder};
 
@@ -53,8 +55,9 @@ pub struct WorkOrders {
 struct Inner {
     tampuuri: Tampuuri,
     reports: FaultReports,
-    lists: Cache<ListKey, Arc<Vec<model::FaultReport>>>,
-    orders: Cache<(String, u64), Arc<model::FaultReport>>,
+    lists: FlightCache<ListKey, Arc<Vec<model::FaultReport>>>,
+    orders: FlightCache<(String, u64), Arc<model::FaultReport>>,
+    ttl: Duration,
     places: Cache<(String, u64), Arc<String>>,
 }
 
@@ -63,6 +66,9 @@ impl std::fmt::Debug for WorkOrders {
         f.debug_struct("WorkOrders").finish_non_exhaustive()
     }
 }
+
+/// Cached lists and orders unread this long are forgotten.
+const IDLE: Duration = Duration::from_secs(600);
 
 impl WorkOrders {
     /// The service; `reports` is told when a transition changes what a resident sees.
@@ -73,15 +79,9 @@ impl WorkOrders {
             inner: Arc::new(Inner {
                 tampuuri,
                 reports,
-                lists: Cache::builder()
-                    .max_capacity(1_000)
-                    .time_to_live(ttl)
-                    .support_invalidation_closures()
-                    .build(),
-                orders: Cache::builder()
-                    .max_capacity(10_000)
-                    .time_to_live(ttl)
-                    .build(),
+                lists: FlightCache::new(1_000, IDLE, Duration::ZERO),
+                orders: FlightCache::new(10_000, IDLE, Duration::ZERO),
+                ttl,
                 places: Cache::builder()
                     .max_capacity(10_000)
                     .time_to_live(Duration::from_secs(3600))
@@ -128,7 +128,7 @@ impl WorkOrders {
         let rows = self
             .inner
             .lists
-            .try_get_with(key, async move {
+            .get(&key, self.inner.ttl, || async move {
                 let query = ReportQuery {
                     assignee_id: Some(assignee),
                     states,
@@ -143,7 +143,8 @@ impl WorkOrders {
                 Ok::<_, UpstreamError>(Arc::new(mine))
             })
             .await
-            .map_err(|e| ReportError::Upstream((*e).clone()))?;
+            .map(|f| Arc::clone(&f.entry.value))
+            .map_err(ReportError::Upstream)?;
         let page: Vec<&model::FaultReport> = rows
             .iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -167,11 +168,12 @@ impl WorkOrders {
         let report = self
             .inner
             .orders
-            .try_get_with((who.account.clone(), id), async move {
+            .get(&(who.account.clone(), id), self.inner.ttl, || async move {
                 client.fault_report(id).await.map(Arc::new)
             })
             .await
-            .map_err(|e| ReportError::Upstream((*e).clone()))?;
+            .map(|f| Arc::clone(&f.entry.value))
+            .map_err(ReportError::Upstream)?;
         if report.assignee_id != Some(who.party) {
             return Err(ReportError::NotFound);
         }
@@ -179,19 +181,12 @@ impl WorkOrders {
     }
 
     /// Tampuuri says report `report_id` of `account` changed: drop what is cached of it.
-    pub async fn on_report_changed(&self, account: &str, report_id: u64) {
+    pub fn on_report_changed(&self, account: &str, report_id: u64) {
         self.inner
             .orders
-            .invalidate(&(account.to_owned(), report_id))
-            .await;
-        let account = account.to_owned();
-        if let Err(e) = self
-            .inner
+            .invalidate(&(account.to_owned(), report_id), None);
+        self.inner
             .lists
-            .invalidate_entries_if(move |key, _| key.who.account == account)
-        {
-            tracing::warn!(error = %e, "cannot drop cached work-order lists; dropping all");
-            self.inner.lists.invalidate_all();
-        }
+            .invalidate_where(|key| key.who.account == account);
     }
 }

@@ -113,14 +113,13 @@ impl WorkOrders {
         self.changed(&who.account, &updated).await;
         self.inner
             .orders
-            .insert((who.account.clone(), id), Arc::new(updated.clone()))
-            .await;
+            .put((who.account.clone(), id), Arc::new(updated.clone()));
         Ok(self.work_order(&who.account, &updated).await)
     }
 
     /// Drops cached views of `report`: the partner's lists and the resident's reports.
     async fn changed(&self, account: &str, report: &FaultReport) {
-        self.on_report_changed(account, report.id).await;
+        self.on_report_changed(account, report.id);
         if let Some(reporter) = report.reporter_id {
             self.inner.reports.forget_party(account, reporter).await;
         }

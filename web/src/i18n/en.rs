@@ -56,6 +56,9 @@ pub const TEXTS: Texts = Texts {
     work_open: "reported",
     work_received: "in progress",
     work_waiting: "on hold",
+    work_place_common_areas: "Common areas",
+    work_place_outdoors: "Outdoors",
+    work_place_building: "Building",
     enroll_title: "Enrolling the display",
     enroll_working: "Enrolling this display…",
     enroll_invalid: "The enrolment link is not valid: it has been used, has expired or is \

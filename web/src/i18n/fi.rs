@@ -56,6 +56,9 @@ pub const TEXTS: Texts = Texts {
     work_open: "ilmoitettu",
     work_received: "työn alla",
     work_waiting: "odottaa",
+    work_place_common_areas: "Yleiset tilat",
+    work_place_outdoors: "Piha-alue",
+    work_place_building: "Kiinteistö",
     enroll_title: "Näytön käyttöönotto",
     enroll_working: "Otetaan näyttöä käyttöön…",
     enroll_invalid: "Käyttöönottolinkki ei kelpaa: se on jo käytetty, vanhentunut tai \

@@ -2,7 +2,7 @@
 //! validation rules (`rappu_shared::report`) and the gateway write in English.
 
 use rappu_shared::FieldError;
-use rappu_shared::display::WorkState;
+use rappu_shared::display::{WorkPlace, WorkState};
 use rappu_shared::report::{ReportStatus, ReportTopic};
 
 use super::{Texts, fill};
@@ -37,6 +37,15 @@ pub fn work_state(t: &Texts, state: WorkState) -> &'static str {
         WorkState::Open => t.work_open,
         WorkState::Received => t.work_received,
         WorkState::Waiting => t.work_waiting,
+    }
+}
+
+/// Where ongoing work on a display is.
+pub fn work_place(t: &Texts, place: WorkPlace) -> &'static str {
+    match place {
+        WorkPlace::CommonAreas => t.work_place_common_areas,
+        WorkPlace::Outdoors => t.work_place_outdoors,
+        WorkPlace::Building => t.work_place_building,
     }
 }
 

@@ -45,7 +45,8 @@ texts! {
     display_manager, display_board_chair, display_qr_caption, display_qr_alt, display_updated,
     display_offline_since, display_page, display_connecting, display_not_enrolled_title,
     display_not_enrolled_text, display_no_building, display_no_residents_name,
-    work_open, work_received, work_waiting,
+    work_open, work_received, work_waiting, work_place_common_areas, work_place_outdoors,
+    work_place_building,
     enroll_title, enroll_working, enroll_invalid, enroll_no_code, enroll_retrying,
     // Portal frame and sign-in
     portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,

@@ -343,6 +343,10 @@ pub struct FaultReport {
     /// `KohdeId`: apartment, staircase or building.
     #[serde(rename = "KohdeId", default)]
     pub object_id: Option<u64>,
+    /// `Vikaluokka`: the fault category from the account's pick list (vendor help page:
+    /// a string of at most 255 characters).
+    #[serde(rename = "Vikaluokka", default)]
+    pub fault_class: Option<String>,
     /// `Sijainti`: where exactly (room, space).
     #[serde(rename = "Sijainti", default)]
     pub location: Option<String>,

@@ -61,7 +61,15 @@ pub fn DisplayScreen(props: &DisplayScreenProps) -> Html {
                         <ul>
                             { for feed.ongoing_work.iter().map(|w| html! {
                                 <li>
-                                    <span class="work-title">{ &w.title }</span>
+                                    <span class="work-title">{
+                                        // Staff-entered titles only, when the operator shows
+                                        // them; otherwise the category, else the place.
+                                        w.title.clone().or_else(|| w.category.clone())
+                                            .unwrap_or_else(|| messages::work_place(t, w.place).to_owned())
+                                    }</span>
+                                    if w.title.is_some() || w.category.is_some() {
+                                        <span class="work-place">{ messages::work_place(t, w.place) }</span>
+                                    }
                                     <span class="work-state">{ messages::work_state(t, w.state) }</span>
                                 </li>
                             }) }
