@@ -26,6 +26,12 @@ pub mod slots;
 
 #[cfg(test)]
 mod assemble_tests;
+#[cfg(test)]
+pub(crate) mod fake;
+#[cfg(test)]
+mod schedule_tests;
+#[cfg(test)]
+mod slots_tests;
 
 pub use render::RenderedFeed;
 pub use slots::{FeedError, FeedKey, FeedService};

@@ -1,0 +1,229 @@
+//! The feed slots' rules with a fake Tampuuri, under paused time: single flight,
+//! stale-while-revalidate, waiting for a changed feed, generations, provisional feeds.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::fake::{ACCOUNT, BUILDINGS, FakeTampuuri};
+use super::{FeedKey, FeedService, RenderedFeed};
+use crate::config::Settings;
+use crate::webhooks::apply_to_feeds;
+
+fn service(fake: &FakeTampuuri) -> FeedService {
+    FeedService::with_upstream(
+        Arc::new(fake.clone()),
+        vec![Arc::from(ACCOUNT)],
+        &Settings::default(),
+        true,
+    )
+}
+
+fn key(feeds: &FeedService, building: u64) -> FeedKey {
+    feeds.key(ACCOUNT, building, None).unwrap()
+}
+
+fn text(feed: &RenderedFeed) -> String {
+    String::from_utf8(feed.body.to_vec()).unwrap()
+}
+
+/// Lets spawned tasks run until they block.
+async fn settle() {
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// The first resident of `building` in the fake world: (connection, party).
+fn first_resident(fake: &FakeTampuuri, building: u64) -> (u64, u64) {
+    let w = fake.snapshot();
+    w.connections
+        .values()
+        .find(|c| {
+            c.role == crate::upstream::tampuuri::model::ConnectionRole::Resident
+                && w.building_of(c.object_id) == Some(building)
+        })
+        .map(|c| (c.id, c.party.id))
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_first_polls_build_once_and_fetch_each_resource_once() {
+    let fake = FakeTampuuri::new();
+    fake.set_delay(Duration::from_millis(200));
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let polls: Vec<_> = (0..50)
+        .map(|_| {
+            let feeds = feeds.clone();
+            tokio::spawn(async move { feeds.get(k).await })
+        })
+        .collect();
+    let mut etags = Vec::new();
+    for p in polls {
+        etags.push(p.await.unwrap().unwrap().etag.clone());
+    }
+    assert!(etags.windows(2).all(|w| w[0] == w[1]));
+    // Building, its tree, residents, announcements, reports, the property's staff and
+    // the property itself: seven resources, one call each.
+    assert_eq!(fake.calls(), 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn past_its_freshness_a_feed_is_served_at_once_and_rebuilt_behind() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let first = feeds.get(k).await.unwrap();
+    let calls = fake.calls();
+    tokio::time::advance(Settings::default().feed_ttl(true) + Duration::from_secs(1)).await;
+    fake.set_delay(Duration::from_secs(30));
+    let (_, party) = first_resident(&fake, BUILDINGS[0]);
+    fake.patch_party(party, |p| p.last_name = Some("Uusinimi".into()));
+    let started = tokio::time::Instant::now();
+    let served = feeds.get(k).await.unwrap();
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "not waiting for Tampuuri"
+    );
+    assert_eq!(served.etag, first.etag);
+    settle().await;
+    assert!(fake.calls() > calls, "a rebuild started behind the answer");
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    assert!(text(&feeds.get(k).await.unwrap()).contains("Uusinimi"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_change_a_poll_waits_briefly_for_the_new_feed() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let first = feeds.get(k).await.unwrap();
+    let records = fake.change(|w| {
+        let a = w.announcements.get_mut(&(400 + BUILDINGS[0])).unwrap();
+        a.title = "Saunavuorot muuttuvat".into();
+        vec![("UutinenMuokkaa", a.id, None, Some(BUILDINGS[0]))]
+    });
+    fake.set_delay(Duration::from_secs(1));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 1);
+    let started = tokio::time::Instant::now();
+    let feed = feeds.get(k).await.unwrap();
+    assert_eq!(started.elapsed(), Duration::from_secs(1));
+    assert!(text(&feed).contains("Saunavuorot"));
+    assert_ne!(feed.etag, first.etag);
+    // Tampuuri too slow: the previous version after the wait, then the new one.
+    let records = fake.change(|w| {
+        let a = w.announcements.get_mut(&(400 + BUILDINGS[0])).unwrap();
+        a.title = "Pihatalkoot".into();
+        vec![("UutinenMuokkaa", a.id, None, Some(BUILDINGS[0]))]
+    });
+    fake.set_delay(Duration::from_secs(5));
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let before = feeds.get(k).await.unwrap();
+    assert!(text(&before).contains("Saunavuorot"));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(text(&feeds.get(k).await.unwrap()).contains("Pihatalkoot"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_protected_name_leaves_at_once_even_while_a_slow_rebuild_is_in_flight() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let (_, party) = first_resident(&fake, BUILDINGS[0]);
+    let surname = format!("Suku{party}q");
+    assert!(text(&feeds.get(k).await.unwrap()).contains(&surname));
+    // A rebuild starts (any change), and Tampuuri answers it slowly.
+    fake.set_delay(Duration::from_millis(2500));
+    let records = fake.change(|w| {
+        let a = w.announcements.get_mut(&(400 + BUILDINGS[0])).unwrap();
+        a.body = "Uusi teksti".into();
+        vec![("UutinenMuokkaa", a.id, None, Some(BUILDINGS[0]))]
+    });
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let in_flight = {
+        let feeds = feeds.clone();
+        tokio::spawn(async move { feeds.get(k).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // While its answer is on the way, the resident gains turvakielto.
+    let records = fake.patch_party(party, |p| p.non_disclosure = Some(true));
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    // Before any time passes: gone from the slot (the provisional feed).
+    let now = feeds.slot(k).current().unwrap();
+    assert!(!text(&now).contains(&surname), "{}", text(&now));
+    assert!(!text(&feeds.get(k).await.unwrap()).contains(&surname));
+    // The old rebuild lands: its feed is not published.
+    // (At 2.5 s; the rebuild the poll above started lands at 3.0 s.)
+    let _ = in_flight.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(!text(&feeds.slot(k).current().unwrap()).contains(&surname));
+    // Everything quiet: the real feed, settled, without the name, other names intact.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let settled = feeds.get(k).await.unwrap();
+    let settled = if settled.provisional {
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        feeds.get(k).await.unwrap()
+    } else {
+        settled
+    };
+    assert!(!settled.provisional);
+    assert!(!text(&settled).contains(&surname));
+    assert!(text(&settled).contains("Uusi teksti"));
+    let others = fake
+        .snapshot()
+        .connections
+        .values()
+        .filter(|c| c.party.id != party && c.object_id > 100)
+        .filter(|c| fake.snapshot().building_of(c.object_id) == Some(BUILDINGS[0]))
+        .count();
+    assert!(others > 0);
+    for c in fake.snapshot().connections.values() {
+        if c.party.id != party && fake.snapshot().building_of(c.object_id) == Some(BUILDINGS[0]) {
+            assert!(text(&settled).contains(&format!("Suku{}q", c.party.id)));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_board_chair_who_opts_out_leaves_every_feed_of_the_property_at_once() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let keys = BUILDINGS.map(|b| key(&feeds, b));
+    for k in keys {
+        assert!(text(&feeds.get(k).await.unwrap()).contains("Suku8q"));
+    }
+    fake.set_delay(Duration::from_secs(60));
+    let records = fake.patch_connection(3, |c| c.hide_from_display = Some(true));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 2);
+    for k in keys {
+        let now = text(&feeds.slot(k).current().unwrap());
+        assert!(!now.contains("Suku8q") && !now.contains("p8q@"), "{now}");
+        assert!(now.contains("Huoltoyhtio9q"), "other contacts stay: {now}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn unchanged_content_keeps_its_etag_and_wakes_nobody() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let first = feeds.get(k).await.unwrap();
+    let mut rx = feeds.slot(k).subscribe();
+    rx.borrow_and_update();
+    // A notification about something that changes nothing on the screen.
+    let records = fake.change(|_| {
+        vec![(
+            "UutinenMuokkaa",
+            400 + BUILDINGS[0],
+            None,
+            Some(BUILDINGS[0]),
+        )]
+    });
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let again = feeds.get(k).await.unwrap();
+    assert_eq!(again.etag, first.etag);
+    assert!(!rx.has_changed().unwrap());
+}
