@@ -5,110 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+mod support;
 
-use rappu_gateway::Settings;
-use rappu_gateway::auth::{KeyRing, RevocationList, TokenRequest, Tokens};
 use rappu_shared::Grant;
-use rappu_sim::{Faults, SimConfig, Simulator};
+use rappu_sim::{Faults, Simulator};
 use serde_json::{Value, json};
+use support::{eventually, sim_config, start, token, write_config};
 
 const FILED: usize = 5;
-
-/// One simulated account, one property: quick to generate.
-fn sim_config() -> SimConfig {
-    let mut config = SimConfig::demo();
-    config.accounts.truncate(1);
-    config.accounts[0].properties = 1;
-    config
-}
-
-fn write_config(dir: &Path, base_url: &str, config: &SimConfig) -> PathBuf {
-    let account = &config.accounts[0];
-    let toml = format!(
-        r#"data_dir = "{data}"
-web_dir = "{data}/web"
-
-[server]
-addr = "127.0.0.1:0"
-
-[tampuuri]
-base_url = "{base_url}"
-api_key = "{key}"
-customer_name = "{customer}"
-# Longer than the test ever waits: the create call is in flight when the gateway dies.
-timeout_secs = 120
-
-[[tampuuri.accounts]]
-name = "{name}"
-user = "{user}"
-password = "{password}"
-
-[reports]
-outbox_backoff_min_ms = 20
-outbox_backoff_max_ms = 200
-cache_ttl_secs = 0
-"#,
-        data = dir.display(),
-        key = config.api_key,
-        customer = config.customer_name,
-        name = account.name,
-        user = account.user,
-        password = account.password,
-    );
-    let path = dir.join("rappu.toml");
-    std::fs::write(&path, toml).unwrap();
-    path
-}
-
-/// A running `rappu serve` and its base URL.
-struct Gateway {
-    child: Child,
-    url: String,
-}
-
-async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
-    let ready = dir.join(format!("ready-{run}.json"));
-    let log = std::fs::File::create(dir.join(format!("rappu-{run}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_rappu"))
-        .arg("--config")
-        .arg(config)
-        .arg("serve")
-        .arg("--ready-file")
-        .arg(&ready)
-        .env_remove("RAPPU_CONFIG")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let info: Value = eventually(60, "the gateway to start", || async {
-        let text = std::fs::read_to_string(&ready).ok()?;
-        serde_json::from_str(&text).ok()
-    })
-    .await;
-    let url = info["url"].as_str().unwrap().to_owned();
-    Gateway { child, url }
-}
-
-async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
 
 /// Ids of `filed` reports Tampuuri holds, with how many times each.
 fn held(sim: &Simulator, account: &str, filed: &[String]) -> Vec<usize> {
@@ -134,29 +38,21 @@ async fn a_gateway_killed_mid_delivery_delivers_every_report_exactly_once() {
     let summary = sim.summary(&account).unwrap();
     let resident = &summary.residents.plain[0];
     let dir = tempfile::tempdir().unwrap();
-    let config_file = write_config(dir.path(), &running.base_url(), &config);
-
-    // Tokens signed with the key the gateway will load from the same data directory.
-    let settings = Settings::default();
-    let keys = KeyRing::load_or_generate(&dir.path().join("keys"), None).unwrap();
-    let tokens = Tokens::new(
-        &settings.auth,
-        keys,
-        vec![account.clone()],
-        RevocationList::default(),
+    let config_file = write_config(
+        dir.path(),
+        &running.base_url(),
+        &config,
+        "[reports]\noutbox_backoff_min_ms = 20\noutbox_backoff_max_ms = 200\ncache_ttl_secs = 0\n",
     );
-    let token = tokens
-        .mint(TokenRequest {
-            subject: "crash-test".into(),
-            account: account.clone(),
-            grant: Grant::Resident {
-                party: u64::try_from(resident.party_id).unwrap(),
-                apartment: u64::try_from(resident.apartment_id).unwrap(),
-            },
-            ttl: Duration::from_secs(600),
-        })
-        .unwrap()
-        .token;
+    // A token signed with the key the gateway will load from the same data directory.
+    let token = token(
+        dir.path(),
+        &account,
+        Grant::Resident {
+            party: u64::try_from(resident.party_id).unwrap(),
+            apartment: u64::try_from(resident.apartment_id).unwrap(),
+        },
+    );
 
     // Tampuuri will make each report but hold its answer back.
     sim.set_faults(Faults {
@@ -192,6 +88,7 @@ async fn a_gateway_killed_mid_delivery_delivers_every_report_exactly_once() {
     .await;
     gateway.child.kill().unwrap(); // SIGKILL
     gateway.child.wait().unwrap();
+    drop(gateway);
     assert_eq!(held(&sim, &account, &filed).iter().sum::<usize>(), 1);
 
     sim.set_faults(Faults::default());

@@ -238,9 +238,9 @@ async fn unknown_fields_are_ignored_and_every_kind_of_object_reads() {
     let connections = rig
         .client
         .connections(&rappu_gateway::upstream::tampuuri::model::ConnectionQuery {
-            object_id: property,
+            object_id: Some(property),
             include_descendants: true,
-            roles: vec![],
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -32,6 +32,26 @@ pub(crate) fn buildings(snapshot: &Snapshot) -> Vec<i64> {
         .collect()
 }
 
+/// Staff persons (not companies) of the property of `building`: each costs one more call
+/// when the property's staff is read.
+pub(crate) fn staff_persons(snapshot: &Snapshot, building: i64) -> u64 {
+    let property = snapshot.object(building).map(|b| b.kustannuspaikka_id);
+    snapshot
+        .connections
+        .iter()
+        .filter(|c| {
+            Some(c.kohde_id) == property && c.rooli != Role::Asukas && c.rooli != Role::Omistaja
+        })
+        .filter(|c| {
+            snapshot
+                .party(c.osapuoli_id)
+                .is_some_and(|p| p.osapuolityyppi == rappu_sim::model::PartyKind::Henkilo)
+        })
+        .map(|c| c.osapuoli_id)
+        .collect::<BTreeSet<_>>()
+        .len() as u64
+}
+
 /// The surnames the rules allow for `apartment`, computed from the simulator's own data.
 fn permitted(snapshot: &Snapshot, apartment: i64) -> BTreeSet<String> {
     let today = snapshot.today;
@@ -160,16 +180,19 @@ async fn a_hundred_concurrent_misses_make_one_call_per_resource() {
         .collect();
     assert_eq!(etags.len(), 1, "everyone got the same version");
     let calls = app.sim.calls();
+    let people = staff_persons(&app.sim.snapshot("acct").unwrap(), building);
     for (route, expected) in [
         ("GET kohteet/{id}", 2), // the building and its property
         ("POST kohteet/{id}/selaa", 1),
-        ("POST osapuolet/yhteydet/selaa", 2), // residents, and the property's staff
+        // Residents, the property's staff, and each staff person's own connections (a wish
+        // to be left off the display made on one's home connection counts as staff too).
+        ("POST osapuolet/yhteydet/selaa", 2 + people),
         ("POST uutiset/selaa", 1),
         ("POST ilmoitukset/selaa", 1),
     ] {
         assert_eq!(calls.get("acct", route), expected, "{route}");
     }
-    assert_eq!(calls.total(), 7);
+    assert_eq!(calls.total(), 7 + people);
     app.stop().await;
 }
 
@@ -386,8 +409,8 @@ async fn stale_while_revalidate_then_stale_if_error_then_gone() {
     // Only what changes day to day is refetched; the registry tree stays fresh for a day.
     assert_eq!(
         app.sim.calls().total(),
-        4,
-        "residents, staff, announcements, reports"
+        4 + staff_persons(&snapshot, building),
+        "residents, staff (and each staff person's own connections), announcements, reports"
     );
 
     // Tampuuri goes down: the last good feed stays, marked stale with its age.

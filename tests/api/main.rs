@@ -11,6 +11,7 @@ mod helpers;
 mod openapi;
 mod outbox;
 mod photos;
+mod privacy;
 mod problems;
 mod report_freshness;
 mod report_support;

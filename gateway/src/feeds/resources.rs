@@ -279,11 +279,6 @@ async fn fetch_raw(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<Raw, Upstre
         .ok_or_else(|| UpstreamError::Unauthorized {
             account: key.account.to_string(),
         })?;
-    let connections = |object_id, include_descendants, roles| ConnectionQuery {
-        object_id,
-        include_descendants,
-        roles,
-    };
     Ok(match key.resource {
         Resource::Object(id) => Raw::Object(client.object(id).await?),
         Resource::BuildingTree(id) => {
@@ -291,16 +286,27 @@ async fn fetch_raw(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<Raw, Upstre
             Raw::Objects(client.descendants(id, kinds).await?)
         }
         Resource::Residents(id) => {
-            let query = connections(id, true, vec![ConnectionRole::Resident]);
+            let query = ConnectionQuery {
+                object_id: Some(id),
+                include_descendants: true,
+                roles: vec![ConnectionRole::Resident],
+                ..ConnectionQuery::default()
+            };
             Raw::Connections(client.connections(&query).await?)
         }
         Resource::Staff(id) => {
-            let roles = vec![
-                ConnectionRole::Manager,
-                ConnectionRole::Maintenance,
-                ConnectionRole::BoardChair,
-            ];
-            Raw::Connections(client.connections(&connections(id, false, roles)).await?)
+            let query = ConnectionQuery {
+                object_id: Some(id),
+                roles: vec![
+                    ConnectionRole::Manager,
+                    ConnectionRole::Maintenance,
+                    ConnectionRole::BoardChair,
+                ],
+                ..ConnectionQuery::default()
+            };
+            let mut staff = client.connections(&query).await?;
+            hide_where_asked_anywhere(client, &mut staff).await?;
+            Raw::Connections(staff)
         }
         Resource::Announcements(id) => Raw::Announcements(client.announcements(id).await?),
         Resource::OpenReports(id) => {
@@ -316,4 +322,38 @@ async fn fetch_raw(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<Raw, Upstre
             Raw::Reports(client.fault_reports(&query).await?)
         }
     })
+}
+
+/// A person who asked to be left off the display on any of their connections (typically
+/// their own resident connection) is left off as staff too: a board chair is a resident who
+/// may make that wish without a board decision. One call per staff person, made only when
+/// the property's staff is (re)read.
+async fn hide_where_asked_anywhere(
+    client: &crate::upstream::tampuuri::TampuuriClient,
+    staff: &mut [Connection],
+) -> Result<(), UpstreamError> {
+    let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
+    let mut asked = std::collections::HashMap::new();
+    for c in staff.iter() {
+        if super::privacy::is_company(&c.party) || asked.contains_key(&c.party.id) {
+            continue;
+        }
+        let query = ConnectionQuery {
+            party_id: Some(c.party.id),
+            ..ConnectionQuery::default()
+        };
+        let theirs = client.connections(&query).await?;
+        let hidden = theirs.iter().any(|t| {
+            t.party.id == c.party.id
+                && t.hide_from_display == Some(true)
+                && t.ends.is_none_or(|e| e >= today)
+        });
+        asked.insert(c.party.id, hidden);
+    }
+    for c in staff.iter_mut() {
+        if asked.get(&c.party.id) == Some(&true) {
+            c.hide_from_display = Some(true);
+        }
+    }
+    Ok(())
 }

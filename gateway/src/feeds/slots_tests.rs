@@ -227,3 +227,42 @@ async fn unchanged_content_keeps_its_etag_and_wakes_nobody() {
     assert_eq!(again.etag, first.etag);
     assert!(!rx.has_changed().unwrap());
 }
+
+#[tokio::test(start_paused = true)]
+async fn turvakielto_during_a_refetch_caused_by_a_neighbour() {
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let w = fake.snapshot();
+    let mut residents = w.connections.values().filter(|c| {
+        c.role == crate::upstream::tampuuri::model::ConnectionRole::Resident
+            && w.building_of(c.object_id) == Some(BUILDINGS[0])
+    });
+    let target = residents.next().unwrap().party.id;
+    let neighbour = residents.next().unwrap().party.id;
+    let surname = format!("Suku{target}q");
+    assert!(text(&feeds.get(k).await.unwrap()).contains(&surname));
+    fake.set_delay(Duration::from_millis(2500));
+    let records = fake.patch_party(neighbour, |p| p.mobile = Some("1".into()));
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let slow = {
+        let feeds = feeds.clone();
+        tokio::spawn(async move { feeds.get(k).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let records = fake.patch_party(target, |p| p.non_disclosure = Some(true));
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let current = feeds.slot(k).current().unwrap();
+    assert!(
+        !text(&current).contains(&surname),
+        "provisional: {}",
+        text(&current)
+    );
+    let first = feeds.get(k).await.unwrap();
+    assert!(
+        !text(&first).contains(&surname),
+        "first poll: {}",
+        text(&first)
+    );
+    let _ = slow.await;
+}

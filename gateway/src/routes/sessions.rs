@@ -223,9 +223,9 @@ async fn demo_login(
 async fn lives_in(client: &TampuuriClient, party: u64, apartment: u64) -> ApiResult<bool> {
     let connections = client
         .connections(&ConnectionQuery {
-            object_id: apartment,
-            include_descendants: false,
+            object_id: Some(apartment),
             roles: vec![ConnectionRole::Resident],
+            ..ConnectionQuery::default()
         })
         .await?;
     let today = finnish_time::local_date(chrono::Utc::now());

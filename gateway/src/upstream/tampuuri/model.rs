@@ -176,17 +176,20 @@ pub struct Connection {
 }
 
 /// Body of `POST osapuolet/yhteydet/selaa`. *Assumed names.*
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ConnectionQuery {
-    /// `KohdeId`.
-    #[serde(rename = "KohdeId")]
-    pub object_id: u64,
+    /// `KohdeId`: connections on this object (absent: on any object).
+    #[serde(rename = "KohdeId", skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<u64>,
     /// `SisallytaAlakohteet`: include connections on every descendant.
     #[serde(rename = "SisallytaAlakohteet")]
     pub include_descendants: bool,
     /// `Roolit`: only these roles (empty: all).
     #[serde(rename = "Roolit", skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<ConnectionRole>,
+    /// `OsapuoliId`: only this party's connections.
+    #[serde(rename = "OsapuoliId", skip_serializing_if = "Option::is_none")]
+    pub party_id: Option<u64>,
 }
 
 /// Body of `POST kohteet/{id}/selaa`.
