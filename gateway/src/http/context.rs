@@ -2,15 +2,15 @@
 //! response into problem+json, and the security headers every response carries.
 //!
 //! Errors are built deep inside handlers and extractors that do not see the request; the
-//! request id and path travel to them in a task-local set by [`problem_context`].
+//! request id and path travel to them in a task-local set by the request envelope
+//! ([`super::envelope`]).
 
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use rappu_shared::Problem;
 use rappu_shared::problem::PROBLEM_JSON;
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::error::problem_response;
 
@@ -39,45 +39,37 @@ impl RequestContext {
             .map(str::to_owned)
     }
 
-    /// Runs `f` (the request's handling) inside this context, so errors built anywhere in it
-    /// carry the request id and path.
-    pub async fn scope<F: Future>(&self, f: F) -> F::Output {
-        CONTEXT.scope(self.clone(), f).await
-    }
-
     /// Returns the request id and adds the `SECURITY_HEADERS` `response` lacks (unless it
-    /// is a 304), and
-    /// converts an error response that is not already problem+json (a 404 from routing, a
-    /// 405, a 413 from the body limit, a timeout, a panic) into one, keeping its status and
-    /// headers.
-    pub async fn finish(&self, mut response: Response) -> Response {
+    /// is a 304: it carries no content, and the browser keeps the headers of the response it
+    /// revalidates and updates only those the 304 sends (RFC 9111 §4.3.4), so the security
+    /// headers of that 200 stay in force. Display polls are mostly 304s).
+    pub fn add_headers(&self, response: &mut Response) {
         let status = response.status();
         let headers = response.headers_mut();
-        // The caller's (or the generated) request id goes back on every response.
         if let Some(id) = &self.request_id {
             headers.entry(X_REQUEST_ID).or_insert_with(|| id.clone());
         }
-        // A 304 carries no content: the browser keeps the headers of the response it
-        // revalidates and updates only those the 304 sends (RFC 9111 §4.3.4), so the
-        // security headers of that 200 stay in force. Display polls are mostly 304s.
         if status != StatusCode::NOT_MODIFIED {
             for (name, value) in SECURITY_HEADERS {
                 headers.entry(name).or_insert(value);
             }
         }
-        if !(status.is_client_error() || status.is_server_error()) {
-            return response;
-        }
-        let is_problem = response
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-        if is_problem {
-            return response;
-        }
-        // Boxed: the rare path's state would otherwise enlarge every request's future
-        // (which is moved, and so copied, on its way to the connection task).
-        Box::pin(self.to_problem(response)).await
+    }
+
+    /// Whether `response` is an error that is not yet problem+json (a 404 from routing, a
+    /// 405, a 413 from the body limit, a timeout, a panic) and must be converted.
+    pub fn needs_problem(response: &Response) -> bool {
+        let status = response.status();
+        (status.is_client_error() || status.is_server_error())
+            && !response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+    }
+
+    /// Converts `response` into a problem document, keeping its status and headers.
+    pub async fn into_problem(self, response: Response) -> Response {
+        self.to_problem(response).await
     }
 
     async fn to_problem(&self, response: Response) -> Response {
@@ -161,14 +153,13 @@ const SECURITY_HEADERS: [(HeaderName, HeaderValue); 4] = [
     ),
 ];
 
-/// Middleware: runs the request inside its [`RequestContext`] and
-/// [finishes](RequestContext::finish) its response. One layer instead of one per header:
-/// this runs on every request.
-pub async fn problem_context(request: Request, next: Next) -> Response {
-    let context = RequestContext::new(
-        request.headers().get(X_REQUEST_ID).cloned(),
-        request.uri().clone(),
-    );
-    let response = context.scope(next.run(request)).await;
-    context.finish(response).await
+/// Runs `f` (a request's handling) inside `context`, so errors built anywhere in it carry
+/// the request id and path.
+pub fn scope<F: Future>(context: RequestContext, f: F) -> TaskLocalFuture<RequestContext, F> {
+    CONTEXT.scope(context, f)
+}
+
+/// Runs the synchronous `f` inside `context` (a service's `call`, before its future).
+pub fn sync_scope<R>(context: RequestContext, f: impl FnOnce() -> R) -> R {
+    CONTEXT.sync_scope(context, f)
 }

@@ -1,17 +1,14 @@
 //! The display feed's own lane in front of the router.
 //!
 //! Stairwell displays poll `GET /api/v1/display/feed` all day, and almost every poll is a
-//! cache hit or a `304`: the response costs a few microseconds, so the generic middleware
-//! stack (a boxed service clone per `from_fn` layer, routing, extension inserts, the
-//! TraceLayer's future) is a large share of it. This lane answers that one request with
-//! the same building blocks and the same result, in one function:
+//! cache hit or a `304`: the response costs a few microseconds, so the router's generic
+//! stack (a boxed service clone per `from_fn` layer, routing, extension inserts) is a large
+//! share of it. Both paths sit inside the same request envelope ([`super::envelope`]:
+//! request id, span, problem context, panics, security headers); the lane differs from the
+//! router only in what it skips:
 //!
 //! | the router's stack             | the lane                                            |
 //! |--------------------------------|-----------------------------------------------------|
-//! | SetRequestId (UUID)            | the caller's `x-request-id`, else a new UUID        |
-//! | TraceLayer (DEBUG span)        | the same DEBUG span and "finished" event            |
-//! | CatchPanic → 500               | the same                                            |
-//! | problem context + headers      | the same [`RequestContext`]                          |
 //! | CSRF                           | nothing to check: a GET changes nothing             |
 //! | timeout → 503                  | the same, only armed when the feed must be fetched  |
 //! | body limit                     | a GET's body is never read                          |
@@ -20,26 +17,22 @@
 //! | handler                        | the same `feed_response`                           |
 //!
 //! Every other request, `HEAD` of the feed included, goes to the router unchanged. The
-//! route stays in the router too, for the OpenAPI document and as the path of last resort.
+//! route stays in the router too, for the OpenAPI document, and a differential test sends
+//! the same requests both ways ([`App::router_only`]).
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::panic::AssertUnwindSafe;
-use std::time::Instant;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::Request;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::future::RouteFuture;
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
 use tower::Service as _;
-use tracing::Instrument as _;
 
-use super::context::{RequestContext, X_REQUEST_ID};
 use crate::auth::DisplayCaller;
 use crate::auth::extract::credentials;
 use crate::routes::display::feed_response;
@@ -48,11 +41,17 @@ use crate::state::AppState;
 /// The path the lane serves.
 pub const FEED_PATH: &str = "/api/v1/display/feed";
 
-/// The whole application: the feed lane, then the router. [`super::server`] serves it.
+/// What answers a feed request in the lane (a seam for the differential test).
+pub type FeedHandler =
+    fn(AppState, Parts, SocketAddr) -> BoxFuture<'static, Result<Response, Infallible>>;
+
+/// The whole application: the feed lane, then the router. [`super::server`] serves it
+/// inside the request envelope.
 #[derive(Clone)]
 pub struct App {
     state: AppState,
     router: Router,
+    feed: Option<FeedHandler>,
 }
 
 /// What [`App::serve`] returns: the lane's answer or the router's.
@@ -62,7 +61,27 @@ pub type AppFuture =
 impl App {
     /// The lane in front of `router` (the application [`super::router`] builds).
     pub fn new(state: AppState, router: Router) -> Self {
-        Self { state, router }
+        Self::with_feed_handler(state, router, |state, parts, peer| {
+            serve_feed(state, parts, peer).map(Ok).boxed()
+        })
+    }
+
+    /// Every request through the router, the feed included.
+    pub fn router_only(state: AppState, router: Router) -> Self {
+        Self {
+            state,
+            router,
+            feed: None,
+        }
+    }
+
+    /// The lane with another feed handler.
+    pub fn with_feed_handler(state: AppState, router: Router, feed: FeedHandler) -> Self {
+        Self {
+            state,
+            router,
+            feed: Some(feed),
+        }
     }
 
     /// Answers `request` from the connection with `peer`. Only requests for the router get
@@ -73,11 +92,12 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
-        if request.method() == Method::GET && request.uri().path() == FEED_PATH {
+        if let Some(feed) = self.feed
+            && request.method() == Method::GET
+            && request.uri().path() == FEED_PATH
+        {
             let (parts, _body) = request.into_parts();
-            Either::Left(Box::pin(
-                serve_feed(self.state.clone(), parts, peer).map(Ok),
-            ))
+            Either::Left(feed(self.state.clone(), parts, peer))
         } else {
             request.extensions_mut().insert(ConnectInfo(peer));
             Either::Right(self.router.clone().call(request))
@@ -85,48 +105,9 @@ impl App {
     }
 }
 
-/// A request id: the caller's, else a new UUID (as the router's `SetRequestIdLayer`).
-fn request_id(parts: &Parts) -> Option<HeaderValue> {
-    parts.headers.get(X_REQUEST_ID).cloned().or_else(|| {
-        let mut buf = [0; uuid::fmt::Hyphenated::LENGTH];
-        HeaderValue::from_str(uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf)).ok()
-    })
-}
-
 /// The body of a GET is never read: the caller drops it, as the router's handler does.
 async fn serve_feed(state: AppState, parts: Parts, peer: SocketAddr) -> Response {
-    let id = request_id(&parts);
-    let debug = tracing::enabled!(tracing::Level::DEBUG);
-    let start = debug.then(Instant::now);
-    let span = tracing::debug_span!(
-        "request",
-        method = %parts.method,
-        path = %parts.uri.path(),
-        request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
-    );
-    let context = RequestContext::new(id, parts.uri.clone());
-    let handled = AssertUnwindSafe(context.scope(handle(&state, &parts, peer.ip())))
-        .catch_unwind()
-        .instrument(span.clone())
-        .await;
-    let response = handled.unwrap_or_else(|_| {
-        tracing::error!(parent: &span, "a handler panicked");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    });
-    let response = context.finish(response).await;
-    // As the router's TraceLayer: a server error is logged whatever the level.
-    if response.status().is_server_error() {
-        tracing::error!(parent: &span, status = response.status().as_u16(), "response failed");
-    }
-    if let Some(start) = start {
-        tracing::debug!(
-            parent: &span,
-            status = response.status().as_u16(),
-            latency_ms = start.elapsed().as_secs_f64() * 1e3,
-            "finished processing request"
-        );
-    }
-    response
+    handle(&state, &parts, peer.ip()).await
 }
 
 async fn handle(state: &AppState, parts: &Parts, peer: IpAddr) -> Response {

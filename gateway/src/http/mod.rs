@@ -2,6 +2,7 @@
 //! document, the web app, and the middleware stack, all built in [`router`].
 
 pub mod context;
+pub mod envelope;
 pub mod json;
 pub mod lane;
 pub mod openapi;
@@ -9,17 +10,16 @@ pub mod ratelimit;
 pub mod server;
 pub mod web;
 
+#[cfg(test)]
+mod differential_tests;
+
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
 use tower::ServiceBuilder;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::request_id::{MakeRequestUuid, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -55,8 +55,9 @@ pub fn app(state: AppState) -> lane::App {
 }
 
 /// The whole application: API, docs, web app, middleware. `GET /api/v1/display/feed` is
-/// answered in front of all this by [`lane::App`]: a layer added here does not reach it, so
-/// give the lane its equivalent (its module doc lists what each layer became there).
+/// answered in front of all this by [`lane::App`]; what every request needs (request id,
+/// span, problem context, panics, security headers) is the [`envelope`] around both, so
+/// belongs there, not here.
 pub fn router(state: AppState) -> Router {
     let settings = &state.settings;
     let (api, openapi) = api().split_for_parts();
@@ -77,28 +78,7 @@ pub fn router(state: AppState) -> Router {
             }
         }
     }
-    let x_request_id = HeaderName::from_static("x-request-id");
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                // The path only: query strings may carry one-time codes. DEBUG level: at the
-                // default INFO the span costs nothing on the hot path; errors carry the
-                // request id in their problem document and in the log line.
-                let request_id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path(), request_id)
-            }),
-        )
-        // The problem layer below returns the request id on every response.
-        .layer(CatchPanicLayer::custom(|_| {
-            tracing::error!("a handler panicked");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }))
-        .layer(axum::middleware::from_fn(context::problem_context))
         // Cross-site request forgery: state-changing requests from another site's page are
         // refused (Sec-Fetch-Site / Origin), which is what makes cookie sessions safe.
         .layer(csrf)

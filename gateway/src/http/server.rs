@@ -13,13 +13,13 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+use super::envelope::{Envelope, EnvelopeLayer};
 use super::lane::{App, AppFuture};
 
 /// Serves `app` on `listener` until `stop` is cancelled, then stops accepting, asks every
@@ -48,12 +48,14 @@ fn serve_connection(
     tcp: TcpStream,
     peer: SocketAddr,
     app: App,
-) -> http1::Connection<TokioIo<TcpStream>, PeerService> {
+) -> http1::Connection<TokioIo<TcpStream>, Envelope<PeerService>> {
     // Responses leave in one write and SSE events must not wait for an ACK: no Nagle.
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!(error = %e, "TCP_NODELAY not set");
     }
-    http1::Builder::new().serve_connection(TokioIo::new(tcp), PeerService { app, peer })
+    // The request envelope wraps the whole application, lane and router alike.
+    let service = tower::Layer::layer(&EnvelopeLayer, PeerService { app, peer });
+    http1::Builder::new().serve_connection(TokioIo::new(tcp), service)
 }
 
 /// A connection that cannot be accepted is the client's problem; anything else (out of
@@ -73,17 +75,24 @@ async fn accept_failed(e: io::Error) {
 }
 
 /// The [`App`] for one connection: every request knows the peer's address.
-struct PeerService {
-    app: App,
-    peer: SocketAddr,
+#[derive(Debug, Clone)]
+pub struct PeerService {
+    /// The application.
+    pub app: App,
+    /// The connection's peer.
+    pub peer: SocketAddr,
 }
 
-impl hyper::service::Service<hyper::Request<Incoming>> for PeerService {
+impl<B> hyper::service::Service<hyper::Request<B>> for PeerService
+where
+    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
     type Response = axum::response::Response;
     type Error = Infallible;
     type Future = AppFuture;
 
-    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+    fn call(&self, request: hyper::Request<B>) -> Self::Future {
         self.app.serve(request, self.peer)
     }
 }
