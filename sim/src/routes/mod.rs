@@ -215,6 +215,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_missing_accept_header_is_refused_when_json_is_required() {
+        let config = SimConfig::demo().with_dialect("demo", crate::Dialect::vendor_help());
+        let sim = Simulator::new(config);
+        let resp = sim
+            .router()
+            .oneshot(api_request("/v10/api/kustannuspaikat/selaa"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(sim.calls().get("demo", "GET kustannuspaikat/selaa"), 1);
+        sim.set_dialect("demo", crate::Dialect::classic()).unwrap();
+        let resp = sim
+            .router()
+            .oneshot(api_request("/v10/api/kustannuspaikat/selaa"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
     async fn admin_answers_loopback_only() {
         let sim = Simulator::new(SimConfig::demo());
         for (peer, expected) in [
