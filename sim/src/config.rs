@@ -156,8 +156,9 @@ impl SimConfig {
             auth::SOFTWARE
         );
         for a in &self.accounts {
+            let dialect = self.dialect(&a.name);
             out.push_str(&format!(
-                "  account {:<8} {}: {}  {}: {}  {}: {}  ({} properties, seed {})\n",
+                "  account {:<8} {}: {}  {}: {}  {}: {}  ({} properties, seed {}, dialect {})\n",
                 a.name,
                 auth::ACCOUNT,
                 a.name,
@@ -166,7 +167,8 @@ impl SimConfig {
                 auth::PASSWORD,
                 a.password,
                 a.properties,
-                a.seed
+                a.seed,
+                dialect.preset_name().unwrap_or("custom")
             ));
         }
         out

@@ -219,6 +219,14 @@ impl Dialect {
         ]
     }
 
+    /// The name of the preset this dialect equals, if any.
+    pub fn preset_name(&self) -> Option<&'static str> {
+        Self::presets()
+            .into_iter()
+            .find(|(_, d)| d == self)
+            .map(|(name, _)| name)
+    }
+
     /// Why the dialect is not acceptable, if it is not.
     pub fn validate(&self) -> Result<(), String> {
         for (name, p) in [
@@ -268,6 +276,12 @@ mod tests {
     #[test]
     fn presets_are_valid_and_classic_is_the_default() {
         assert_eq!(Dialect::default(), Dialect::classic());
+        assert_eq!(Dialect::vendor_help().preset_name(), Some("vendor_help"));
+        let custom = Dialect {
+            paging: Paging::Flat,
+            ..Dialect::classic()
+        };
+        assert_eq!(custom.preset_name(), None);
         for (name, d) in Dialect::presets() {
             assert!(d.validate().is_ok(), "{name}");
         }
