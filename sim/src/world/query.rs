@@ -76,9 +76,10 @@ fn bound(value: Option<&String>, field: &str) -> Result<Option<Timestamp>, World
         .transpose()
 }
 
-/// The code of an enum value in a table (every model value has one).
+/// The code of an enum value in a table. Every model value has one (tested in
+/// `codes`); a value without one would match no filter.
 fn code(table: &codes::CodeTable, name: &str) -> i64 {
-    table.number(name).unwrap_or(codes::UNKNOWN_ROLE)
+    table.number(name).unwrap_or(i64::MIN)
 }
 
 impl World {
