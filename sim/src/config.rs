@@ -1,9 +1,12 @@
 //! What a simulator serves: its key, customer, accounts (each with its own generated data
 //! set) and how it delivers webhooks.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+
+use crate::dialect::Dialect;
 
 /// The whole configuration of one simulator.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct SimConfig {
     pub today: Option<NaiveDate>,
     /// Seed of the random generator behind the `error_rate` fault switch.
     pub fault_seed: u64,
+    /// The dialect of each account, by account name; an account not listed speaks
+    /// [`Dialect::classic`]. Changeable at run time (`/_sim/accounts/{a}/dialect`).
+    pub dialects: BTreeMap<String, Dialect>,
 }
 
 /// One Tampuuri account and the size and seed of its generated data.
@@ -87,7 +93,19 @@ impl SimConfig {
             webhook: WebhookConfig::default(),
             today: None,
             fault_seed: 0x5EED,
+            dialects: BTreeMap::new(),
         }
+    }
+
+    /// The same configuration with `account` speaking `dialect`.
+    pub fn with_dialect(mut self, account: &str, dialect: Dialect) -> Self {
+        self.dialects.insert(account.to_owned(), dialect);
+        self
+    }
+
+    /// The dialect `account` starts with.
+    pub fn dialect(&self, account: &str) -> Dialect {
+        self.dialects.get(account).cloned().unwrap_or_default()
     }
 
     /// The demo key and customer with exactly these accounts.
@@ -138,8 +156,9 @@ impl SimConfig {
             auth::SOFTWARE
         );
         for a in &self.accounts {
+            let dialect = self.dialect(&a.name);
             out.push_str(&format!(
-                "  account {:<8} {}: {}  {}: {}  {}: {}  ({} properties, seed {})\n",
+                "  account {:<8} {}: {}  {}: {}  {}: {}  ({} properties, seed {}, dialect {})\n",
                 a.name,
                 auth::ACCOUNT,
                 a.name,
@@ -148,7 +167,8 @@ impl SimConfig {
                 auth::PASSWORD,
                 a.password,
                 a.properties,
-                a.seed
+                a.seed,
+                dialect.preset_name().unwrap_or("custom")
             ));
         }
         out

@@ -155,6 +155,8 @@ pub struct Attachment {
     pub tyyppi: String,
     /// Size in bytes.
     pub koko: u64,
+    /// What the file shows (the help's attachment model has a `Description`).
+    pub kuvaus: Option<String>,
     /// The content as received (empty for generated attachments). Never served: it is
     /// there for tests, through [`crate::Simulator::snapshot`].
     #[serde(skip)]
@@ -218,9 +220,65 @@ pub struct FaultReport {
     pub toimenpiteet: Vec<WorkAction>,
     /// Attachments.
     pub liitteet: Vec<Attachment>,
+    /// The fields of the help's create model (`ilmoitukset/lisaa`).
+    #[serde(flatten)]
+    pub details: ReportDetails,
     /// Unknown fields.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// The fields a report gets from the help's create model (`ApiIlmoitusRequestModel`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReportDetails {
+    /// The space the report concerns (an apartment, a sauna): its object id.
+    pub tila_id: Option<i64>,
+    /// The room.
+    pub huone_id: Option<i64>,
+    /// Urgency, a pick-list value.
+    pub kiireellisyys: Option<String>,
+    /// Fault class, a pick-list value.
+    pub vikaluokka: Option<String>,
+    /// Who ordered the work.
+    pub tilaaja: Option<ReportContact>,
+    /// Who pays.
+    pub maksaja: Option<ReportContact>,
+    /// Entry permission as the pick-list value the caller sent (`Sisaanpaasy` of
+    /// `ilmoitukset/lisaa`); `None` = derived from the boolean.
+    #[serde(skip)]
+    pub sisaanpaasy_valinta: Option<String>,
+}
+
+/// A party named in a report (`Tilaaja`, `Maksaja`; the help's `ApiIlmoitusOsapuoliRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReportContact {
+    /// The party, if it is one of the registry's.
+    pub osapuoli_id: Option<i64>,
+    /// Name.
+    pub nimi: Option<String>,
+    /// Phone.
+    pub puhelin: Option<String>,
+    /// Email.
+    pub sahkoposti: Option<String>,
+}
+
+/// The entry-permission pick-list value that means "the worker may enter with a master
+/// key"; any other value means no.
+pub const ENTRY_ALLOWED: &str = "Yleisavaimella";
+/// The pick-list value the simulator writes for "no master-key entry".
+pub const ENTRY_BY_APPOINTMENT: &str = "Sovittava erikseen";
+
+impl FaultReport {
+    /// The entry permission as a pick-list value.
+    pub fn entry_choice(&self) -> &str {
+        match &self.details.sisaanpaasy_valinta {
+            Some(v) => v,
+            None if self.sisaanpaasy => ENTRY_ALLOWED,
+            None => ENTRY_BY_APPOINTMENT,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use crate::config::SimConfig;
 use crate::counter::{CallCounter, CallCounts};
+use crate::dialect::Dialect;
 use crate::faults::{FaultSwitch, Faults};
 use crate::webhooks::hub::Hub;
 use crate::webhooks::{Delivery, RegisteredListener, WebhookListener};
@@ -19,6 +20,9 @@ pub(crate) struct Account {
     pub(crate) name: String,
     pub(crate) user: String,
     pub(crate) password: String,
+    /// The data seed (dialects derive their per-row choices from it).
+    pub(crate) seed: u64,
+    dialect: RwLock<Dialect>,
     world: RwLock<World>,
 }
 
@@ -32,6 +36,18 @@ impl Account {
     /// Change the data.
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, World> {
         self.world.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The dialect the account speaks now.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_dialect(&self, dialect: Dialect) {
+        *self.dialect.write().unwrap_or_else(|e| e.into_inner()) = dialect;
     }
 }
 
@@ -89,6 +105,8 @@ impl Simulator {
                     name: spec.name.clone(),
                     user: spec.user.clone(),
                     password: spec.password.clone(),
+                    seed: spec.seed,
+                    dialect: RwLock::new(config.dialect(&spec.name)),
                     world: RwLock::new(world),
                 };
                 (spec.name.clone(), Arc::new(account))
@@ -123,6 +141,22 @@ impl Simulator {
 
     pub(crate) fn account(&self, name: &str) -> Option<Arc<Account>> {
         self.inner.accounts.get(name).cloned()
+    }
+
+    /// The dialect `account` speaks now; `None` for an unknown account.
+    pub fn dialect(&self, account: &str) -> Option<Dialect> {
+        Some(self.account(account)?.dialect())
+    }
+
+    /// Make `account` speak `dialect` from its next call on. Refused for an unknown
+    /// account or an invalid dialect.
+    pub fn set_dialect(&self, account: &str, dialect: Dialect) -> Result<(), String> {
+        dialect.validate()?;
+        let found = self
+            .account(account)
+            .ok_or_else(|| format!("unknown account {account}"))?;
+        found.set_dialect(dialect);
+        Ok(())
     }
 
     /// The whole HTTP surface: `/v10/api/...` and `/_sim/...`.

@@ -13,10 +13,29 @@ pub use rappu_shared::finnish_time::offset_at;
 /// A Finnish wall-clock date and time as a timestamp with the right offset.
 pub fn local(date: NaiveDate, hour: u32, minute: u32) -> Timestamp {
     let time = NaiveTime::from_hms_opt(hour.min(23), minute.min(59), 0).unwrap_or(NaiveTime::MIN);
-    let naive = date.and_time(time);
+    wall_clock(date.and_time(time))
+}
+
+/// A Finnish wall-clock time (no offset) as a timestamp with the right offset.
+pub fn wall_clock(naive: NaiveDateTime) -> Timestamp {
     // Guess with winter time; the guess is off only within an hour of a switch.
     let offset = offset_at(naive - chrono::TimeDelta::hours(2));
     from_local(naive, offset)
+}
+
+/// A time as a caller may write it: RFC 3339 with an offset, a Finnish wall-clock time
+/// without one (`2026-11-20T08:00:00`, fractions allowed), or a date (its midnight).
+pub fn parse_flexible(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t);
+    }
+    if let Ok(naive) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(wall_clock(naive));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .map(|d| wall_clock(d.and_time(NaiveTime::MIN)))
 }
 
 fn from_local(naive: NaiveDateTime, offset: FixedOffset) -> Timestamp {
@@ -71,6 +90,19 @@ mod tests {
         assert_eq!(before.offset().local_minus_utc(), 7200);
         let after = local(NaiveDate::from_ymd_opt(2026, 3, 30).unwrap(), 12, 0);
         assert_eq!(after.offset().local_minus_utc(), 10800);
+    }
+
+    #[test]
+    fn flexible_parsing() {
+        let t = parse_flexible("2026-11-20T08:00:00+02:00").unwrap();
+        assert_eq!(parse_flexible("2026-11-20T08:00:00").unwrap(), t);
+        assert_eq!(
+            parse_flexible("2026-11-20T08:00:00.0000000+02:00").unwrap(),
+            t
+        );
+        let midnight = parse_flexible("2026-06-01").unwrap();
+        assert_eq!(midnight.to_rfc3339(), "2026-06-01T00:00:00+03:00");
+        assert!(parse_flexible("eilen").is_none());
     }
 
     #[test]

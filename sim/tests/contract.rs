@@ -9,6 +9,12 @@ mod helpers;
 mod admin;
 #[path = "contract/auth.rs"]
 mod auth;
+#[path = "contract/dialect_admin.rs"]
+mod dialect_admin;
+#[path = "contract/dialect_reports.rs"]
+mod dialect_reports;
+#[path = "contract/dialects.rs"]
+mod dialects;
 #[path = "contract/lifecycle.rs"]
 mod lifecycle;
 #[path = "contract/objects.rs"]

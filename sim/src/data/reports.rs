@@ -5,7 +5,9 @@ use chrono::{Datelike, TimeDelta};
 use super::property::PropertyCtx;
 use super::rng::Rng;
 use super::{Gen, names, tags};
-use crate::report::{Attachment, FaultReport, ReportState, StateChange, Topic, WorkAction};
+use crate::report::{
+    Attachment, FaultReport, ReportDetails, ReportState, StateChange, Topic, WorkAction,
+};
 use crate::world::REPORT_BASE;
 
 use ReportState::*;
@@ -134,6 +136,7 @@ impl Gen {
                 tiedostonimi: format!("IMG_{}.jpg", rng.digits(4)),
                 tyyppi: "image/jpeg".to_owned(),
                 koko: rng.range(40_000, 3_000_000) as u64,
+                kuvaus: None,
                 content: Vec::new(),
                 extra: self.extra(tags::ATTACHMENT, aid),
             });
@@ -180,6 +183,10 @@ impl Gen {
             muokattu: when,
             toimenpiteet: actions,
             liitteet: attachments,
+            details: ReportDetails {
+                tila_id: (topic == Topic::Huoneisto).then_some(kohde),
+                ..ReportDetails::default()
+            },
             extra: self.extra(tags::REPORT, id),
         };
         if let Some(p) = parent.and_then(|p| self.world.reports.get_mut(p.id)) {

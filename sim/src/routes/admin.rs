@@ -9,6 +9,7 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::counter::CallCounts;
+use crate::dialect::Dialect;
 use crate::error::ApiError;
 use crate::extract::{self, Params};
 use crate::faults::Faults;
@@ -23,6 +24,32 @@ pub(super) fn routes() -> Router<Simulator> {
         .route("/webhooks", get(listeners).post(add_listener))
         .route("/webhooks/deliveries", get(deliveries))
         .route("/accounts/{account}/summary", get(summary))
+        .route("/accounts/{account}/dialect", get(dialect).put(set_dialect))
+}
+
+async fn dialect(
+    State(sim): State<Simulator>,
+    Params(account): Params<String>,
+) -> Result<Json<Dialect>, ApiError> {
+    sim.dialect(&account)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("Tiliä {account} ei ole")))
+}
+
+/// Replace an account's dialect (absent knobs take the classic values); answers it.
+async fn set_dialect(
+    State(sim): State<Simulator>,
+    Params(account): Params<String>,
+    body: Bytes,
+) -> Result<Json<Dialect>, ApiError> {
+    let dialect: Dialect = extract::required_json(&body)?;
+    dialect.validate().map_err(ApiError::BadRequest)?;
+    if sim.dialect(&account).is_none() {
+        return Err(ApiError::NotFound(format!("Tiliä {account} ei ole")));
+    }
+    sim.set_dialect(&account, dialect.clone())
+        .map_err(ApiError::BadRequest)?;
+    Ok(Json(dialect))
 }
 
 async fn calls(State(sim): State<Simulator>) -> Json<CallCounts> {

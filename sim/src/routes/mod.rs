@@ -2,6 +2,7 @@
 //! authenticates, counts the call by route template and applies the fault switches; the
 //! simulator's own admin routes live under `/_sim/` (no authentication, loopback only).
 
+mod accept;
 mod admin;
 mod admin_data;
 mod news;
@@ -21,6 +22,8 @@ use crate::auth;
 use crate::counter::REJECTED;
 use crate::error::ApiError;
 use crate::simulator::{Account, Simulator};
+use crate::wire::Wire;
+use crate::world::World;
 
 /// The API base path.
 pub const API_BASE: &str = "/v10/api";
@@ -39,6 +42,17 @@ impl std::ops::Deref for Caller {
     type Target = Account;
     fn deref(&self) -> &Account {
         &self.0
+    }
+}
+
+impl Caller {
+    /// Run `f` with the account's data and a renderer in its current dialect (the read
+    /// lock is held meanwhile).
+    pub(crate) fn render<R>(&self, f: impl FnOnce(&Wire<'_>, &World) -> R) -> R {
+        let world = self.read();
+        let dialect = self.dialect();
+        let wire = Wire::new(&dialect, self.seed, &world);
+        f(&wire, &world)
     }
 }
 
@@ -85,7 +99,8 @@ fn route_template(req: &Request) -> String {
     format!("{} {}", req.method(), path.trim_start_matches('/'))
 }
 
-/// Authenticate, count, apply the fault switches.
+/// Authenticate, count, check `Accept` (accounts that require JSON to be asked for),
+/// apply the fault switches.
 async fn gate(State(sim): State<Simulator>, mut req: Request, next: Next) -> Response {
     let route = route_template(&req);
     let account = match auth::authenticate(&sim, req.headers()) {
@@ -96,6 +111,9 @@ async fn gate(State(sim): State<Simulator>, mut req: Request, next: Next) -> Res
         }
     };
     sim.count(&account.name, &route);
+    if account.dialect().require_accept_json && !accept::allows_json(req.headers()) {
+        return accept::not_acceptable();
+    }
     let verdict = sim.fault_switch().decide();
     if !verdict.latency.is_zero() {
         tokio::time::sleep(verdict.latency).await;
@@ -194,6 +212,26 @@ mod tests {
         let resp = call.await.unwrap().unwrap();
         assert_eq!(resp.status(), StatusCode::CREATED);
         assert!(started.elapsed() >= Duration::from_secs(29));
+    }
+
+    #[tokio::test]
+    async fn a_missing_accept_header_is_refused_when_json_is_required() {
+        let config = SimConfig::demo().with_dialect("demo", crate::Dialect::vendor_help());
+        let sim = Simulator::new(config);
+        let resp = sim
+            .router()
+            .oneshot(api_request("/v10/api/kustannuspaikat/selaa"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_ACCEPTABLE);
+        assert_eq!(sim.calls().get("demo", "GET kustannuspaikat/selaa"), 1);
+        sim.set_dialect("demo", crate::Dialect::classic()).unwrap();
+        let resp = sim
+            .router()
+            .oneshot(api_request("/v10/api/kustannuspaikat/selaa"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
     }
 
     #[tokio::test]

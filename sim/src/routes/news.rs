@@ -3,12 +3,12 @@
 use axum::body::Bytes;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
+use serde_json::Value;
 
 use super::Caller;
 use crate::error::ApiError;
 use crate::extract;
-use crate::model::Announcement;
-use crate::paging::{Page, PageRequest};
+use crate::paging::PageRequest;
 use crate::simulator::Simulator;
 use crate::world::NewsFilter;
 
@@ -21,9 +21,15 @@ async fn news(
     Extension(caller): Extension<Caller>,
     page: PageRequest,
     body: Bytes,
-) -> Result<Json<Page<Announcement>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let filter: NewsFilter = extract::optional_json(&body)?;
-    let world = caller.read();
-    let rows = world.find_news(&filter)?;
-    Ok(Json(page.page(&rows, |a| (*a).clone())))
+    caller.render(|wire, world| {
+        let rows = world.find_news(&filter)?;
+        let items = page
+            .window(&rows)
+            .iter()
+            .map(|a| wire.announcement(a))
+            .collect();
+        Ok(Json(wire.page(&page, rows.len(), items)))
+    })
 }

@@ -3,12 +3,12 @@
 use axum::body::Bytes;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use serde_json::Value;
 
 use super::Caller;
 use crate::error::ApiError;
 use crate::extract::{self, Params};
-use crate::model::RegistryObject;
-use crate::paging::{Page, PageRequest};
+use crate::paging::PageRequest;
 use crate::simulator::Simulator;
 use crate::world::ObjectFilter;
 
@@ -20,24 +20,22 @@ pub(super) fn routes() -> Router<Simulator> {
 }
 
 /// `GET kustannuspaikat/selaa`
-async fn cost_centres(
-    Extension(caller): Extension<Caller>,
-    page: PageRequest,
-) -> Json<Page<RegistryObject>> {
-    let world = caller.read();
-    Json(page.page(&world.cost_centres(), |o| (*o).clone()))
+async fn cost_centres(Extension(caller): Extension<Caller>, page: PageRequest) -> Json<Value> {
+    Json(caller.render(|wire, world| {
+        let rows = world.cost_centres();
+        let items = page.window(&rows).iter().map(|o| wire.object(o)).collect();
+        wire.page(&page, rows.len(), items)
+    }))
 }
 
 /// `GET kohteet/{id}`
 async fn object(
     Extension(caller): Extension<Caller>,
     Params(id): Params<String>,
-) -> Result<Json<RegistryObject>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let id = extract::id(&id)?;
     caller
-        .read()
-        .object(id)
-        .cloned()
+        .render(|wire, world| world.object(id).map(|o| wire.object(o)))
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("Kohdetta {id} ei löydy")))
 }
@@ -48,10 +46,12 @@ async fn descendants(
     Params(id): Params<String>,
     page: PageRequest,
     body: Bytes,
-) -> Result<Json<Page<RegistryObject>>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let id = extract::id(&id)?;
     let filter: ObjectFilter = extract::optional_json(&body)?;
-    let world = caller.read();
-    let rows = world.descendants(id, &filter)?;
-    Ok(Json(page.page(&rows, |o| (*o).clone())))
+    caller.render(|wire, world| {
+        let rows = world.descendants_coded(id, &filter, |o| wire.object_code(o))?;
+        let items = page.window(&rows).iter().map(|o| wire.object(o)).collect();
+        Ok(Json(wire.page(&page, rows.len(), items)))
+    })
 }

@@ -1,33 +1,25 @@
 //! Parties and their connections to objects.
 
+use std::collections::BTreeSet;
+
 use axum::body::Bytes;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::Caller;
 use crate::error::ApiError;
 use crate::extract::{self, Params};
-use crate::model::{Connection, ConnectionView, Party};
-use crate::paging::{Page, PageRequest};
+use crate::paging::PageRequest;
 use crate::simulator::Simulator;
-use crate::world::{ConnectionFilter, World};
+use crate::world::ConnectionFilter;
 
 pub(super) fn routes() -> Router<Simulator> {
     Router::new()
         .route("/osapuolet/yhteydet/selaa", post(connections))
         .route("/osapuolet/{id}", get(party))
-}
-
-/// The wire form of a page of connections: each with its party embedded.
-fn views<'w>(world: &'w World, rows: &[&'w Connection]) -> Vec<ConnectionView<'w>> {
-    rows.iter()
-        .filter_map(|c| {
-            world
-                .party(c.osapuoli_id)
-                .map(|p| ConnectionView::new(c, p))
-        })
-        .collect()
+        .route("/osapuolitiedot/osapuolet/hae", post(parties_by_id))
 }
 
 /// `POST osapuolet/yhteydet/selaa`
@@ -35,28 +27,60 @@ async fn connections(
     Extension(caller): Extension<Caller>,
     page: PageRequest,
     body: Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let filter: ConnectionFilter = extract::optional_json(&body)?;
-    let world = caller.read();
-    let rows = world.find_connections(&filter)?;
-    // The rows borrow the world: serialize while the read lock is held.
-    let body = Page {
-        items: views(&world, page.window(&rows)),
-        metadata: page.metadata(rows.len()),
-    };
-    Ok(Json(body).into_response())
+    caller.render(|wire, world| {
+        let rows = world.find_connections_coded(&filter, |c| wire.role_code(c))?;
+        let items = page
+            .window(&rows)
+            .iter()
+            .filter_map(|c| world.party(c.osapuoli_id).map(|p| wire.connection(c, p)))
+            .collect();
+        Ok(Json(wire.page(&page, rows.len(), items)))
+    })
 }
 
 /// `GET osapuolet/{id}`
 async fn party(
     Extension(caller): Extension<Caller>,
     Params(id): Params<String>,
-) -> Result<Json<Party>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let id = extract::id(&id)?;
     caller
-        .read()
-        .party(id)
-        .cloned()
+        .render(|wire, world| world.party(id).map(|p| wire.party(p)))
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("Osapuolta {id} ei löydy")))
+}
+
+/// Body of `POST osapuolitiedot/osapuolet/hae` (`ApiOsapuoletRequestModel`). The
+/// parameter selectors `Metanimet` and `ParametriIdt` are ignored: the simulator's parties
+/// have no parameters (`Parametrit` is always empty).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PartiesRequest {
+    /// The parties (required).
+    osapuoli_idt: Option<Vec<i64>>,
+}
+
+/// `POST osapuolitiedot/osapuolet/hae`: many parties in one call, a bare array in the
+/// order asked; archived and unknown parties are silently absent.
+async fn parties_by_id(
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: PartiesRequest = extract::required_json(&body)?;
+    let ids = body
+        .osapuoli_idt
+        .ok_or_else(|| ApiError::BadRequest("OsapuoliIdt puuttuu".to_owned()))?;
+    Ok(Json(caller.render(|wire, world| {
+        let mut seen = BTreeSet::new();
+        let rows = ids
+            .iter()
+            .filter(|id| seen.insert(**id))
+            .filter_map(|id| world.party(*id))
+            .filter(|p| p.arkistoitu.is_none())
+            .map(|p| wire.party_brief(p))
+            .collect();
+        Value::Array(rows)
+    })))
 }

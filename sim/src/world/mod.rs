@@ -7,6 +7,7 @@
 
 mod admin;
 mod bodies;
+mod lisaa;
 mod query;
 mod reports;
 mod summary;
@@ -20,6 +21,7 @@ pub use bodies::{
     AnnouncementPatch, ConnectionPatch, NewAnnouncement, NewAttachment, NewReport, NewResident,
     PartyPatch, StepBody,
 };
+pub use lisaa::{ContactRequest, FileRequest, ReportRequest};
 pub use query::{ConnectionFilter, NewsFilter, ObjectFilter, ReportFilter};
 pub use summary::{
     AccountSummary, BuildingSummary, PropertySummary, ResidentExample, ResidentExamples, Snapshot,
@@ -205,6 +207,13 @@ impl World {
         self.connections_on(cost_centre)
             .find(|c| c.rooli == role && c.is_current(self.today))
             .map(|c| c.osapuoli_id)
+    }
+
+    /// Whether nobody lives in the object today (no current `Asukas` connection).
+    pub fn is_vacant(&self, object: i64) -> bool {
+        !self
+            .connections_on(object)
+            .any(|c| c.rooli == Role::Asukas && c.is_current(self.today))
     }
 
     /// Connections on one object, in id order.

@@ -4,15 +4,17 @@
 use serde::Deserialize;
 
 use super::{World, WorldError};
+use crate::codes::{self, NameOrCode};
 use crate::model::{Announcement, Connection, RegistryObject};
 use crate::report::FaultReport;
+use crate::time::{self, Timestamp};
 
 /// Body of `POST kohteet/{id}/selaa`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ObjectFilter {
-    /// Only these levels (`Huoneisto`, ...); absent or empty = all.
-    pub kohde_metatyypit: Option<Vec<String>>,
+    /// Only these levels (`Huoneisto` or its code, ...); absent or empty = all.
+    pub kohde_metatyypit: Option<Vec<NameOrCode>>,
 }
 
 /// Body of `POST osapuolet/yhteydet/selaa`.
@@ -23,8 +25,8 @@ pub struct ConnectionFilter {
     pub kohde_id: Option<i64>,
     /// Also connections on the object's descendants.
     pub sisallyta_alakohteet: Option<bool>,
-    /// Only these roles; absent or empty = all.
-    pub roolit: Option<Vec<String>>,
+    /// Only these roles (names or codes); absent or empty = all.
+    pub roolit: Option<Vec<NameOrCode>>,
     /// Only connections of this party.
     pub osapuoli_id: Option<i64>,
 }
@@ -46,21 +48,38 @@ pub struct ReportFilter {
     /// Only top-level reports (no follow-ups).
     #[serde(rename = "VainPäätasonIlmoitukset", alias = "VainPaatasonIlmoitukset")]
     pub vain_paatason_ilmoitukset: Option<bool>,
-    /// Only these states.
-    pub tilat: Option<Vec<String>>,
+    /// Only these states (names or codes).
+    pub tilat: Option<Vec<NameOrCode>>,
     /// Only reports on this object or its descendants.
     pub kohde_id: Option<i64>,
+    /// Only reports on this space (object) or its descendants, like `KohdeId`.
+    pub tila_id: Option<i64>,
+    /// Only reports created at or after this time.
+    pub luotu_alkaen: Option<String>,
+    /// Only reports created at or before this time.
+    pub luotu_paattyen: Option<String>,
     /// Only reports by this party.
     pub ilmoittaja_id: Option<i64>,
     /// Only reports with this external id.
     pub ulkoinen_tunniste: Option<String>,
-    /// Only these topics.
-    pub aiheet: Option<Vec<String>>,
+    /// Only these topics (names or codes).
+    pub aiheet: Option<Vec<NameOrCode>>,
 }
 
-/// `None` or an empty list accepts everything; otherwise the name must be listed.
-fn listed(list: Option<&Vec<String>>, name: &str) -> bool {
-    list.is_none_or(|l| l.is_empty() || l.iter().any(|x| x == name))
+/// A time bound of a search, else 400.
+fn bound(value: Option<&String>, field: &str) -> Result<Option<Timestamp>, WorldError> {
+    value
+        .map(|v| {
+            time::parse_flexible(v)
+                .ok_or_else(|| WorldError::Invalid(format!("Virheellinen {field}: {v:?}")))
+        })
+        .transpose()
+}
+
+/// The code of an enum value in a table. Every model value has one (tested in
+/// `codes`); a value without one would match no filter.
+fn code(table: &codes::CodeTable, name: &str) -> i64 {
+    table.number(name).unwrap_or(i64::MIN)
 }
 
 impl World {
@@ -85,14 +104,27 @@ impl World {
         id: i64,
         filter: &ObjectFilter,
     ) -> Result<Vec<&RegistryObject>, WorldError> {
+        self.descendants_coded(id, filter, |o| {
+            code(&codes::OBJECT_KINDS, o.kohde_metatyyppi.as_str())
+        })
+    }
+
+    /// [`World::descendants`], the level filter matched against `kind_code` (the code a
+    /// dialect gives each object).
+    pub fn descendants_coded(
+        &self,
+        id: i64,
+        filter: &ObjectFilter,
+        kind_code: impl Fn(&RegistryObject) -> i64,
+    ) -> Result<Vec<&RegistryObject>, WorldError> {
         let end = self
             .subtree_end(id)
             .ok_or_else(|| WorldError::NotFound(format!("Kohdetta {id} ei löydy")))?;
-        let kinds = filter.kohde_metatyypit.as_ref();
+        let kinds = codes::OBJECT_KINDS.selection(filter.kohde_metatyypit.as_ref());
         Ok(self
             .objects
             .range(id + 1, end)
-            .filter(|o| listed(kinds, o.kohde_metatyyppi.as_str()))
+            .filter(|o| codes::selected(kinds.as_ref(), kind_code(o)))
             .collect())
     }
 
@@ -101,9 +133,20 @@ impl World {
         &self,
         filter: &ConnectionFilter,
     ) -> Result<Vec<&Connection>, WorldError> {
-        let roles = filter.roolit.as_ref();
+        self.find_connections_coded(filter, |c| code(&codes::ROLES, c.rooli.as_str()))
+    }
+
+    /// [`World::find_connections`], the role filter matched against `role_code` (the code
+    /// a dialect gives each connection).
+    pub fn find_connections_coded(
+        &self,
+        filter: &ConnectionFilter,
+        role_code: impl Fn(&Connection) -> i64,
+    ) -> Result<Vec<&Connection>, WorldError> {
+        let roles = codes::ROLES.selection(filter.roolit.as_ref());
         let keep = |c: &&Connection| {
-            listed(roles, c.rooli.as_str()) && filter.osapuoli_id.is_none_or(|p| c.osapuoli_id == p)
+            codes::selected(roles.as_ref(), role_code(c))
+                && filter.osapuoli_id.is_none_or(|p| c.osapuoli_id == p)
         };
         let Some(object) = filter.kohde_id else {
             return Ok(self.connections.iter().filter(keep).collect());
@@ -143,15 +186,19 @@ impl World {
 
     /// Fault reports matching `filter`, newest `Luotu` first.
     pub fn find_reports(&self, filter: &ReportFilter) -> Result<Vec<&FaultReport>, WorldError> {
-        let within = match filter.kohde_id {
-            Some(id) => {
-                let end = self
-                    .subtree_end(id)
-                    .ok_or_else(|| WorldError::NotFound(format!("Kohdetta {id} ei löydy")))?;
-                Some(id..=end)
-            }
-            None => None,
+        let range = |id: Option<i64>| match id {
+            Some(id) => self
+                .subtree_end(id)
+                .map(|end| Some(id..=end))
+                .ok_or_else(|| WorldError::NotFound(format!("Kohdetta {id} ei löydy"))),
+            None => Ok(None),
         };
+        let within = range(filter.kohde_id)?;
+        let space = range(filter.tila_id)?;
+        let from = bound(filter.luotu_alkaen.as_ref(), "LuotuAlkaen")?;
+        let until = bound(filter.luotu_paattyen.as_ref(), "LuotuPaattyen")?;
+        let states = codes::REPORT_STATES.selection(filter.tilat.as_ref());
+        let topics = codes::TOPICS.selection(filter.aiheet.as_ref());
         let top_only = filter.vain_paatason_ilmoitukset.unwrap_or(false);
         let mut rows: Vec<&FaultReport> = self
             .reports
@@ -161,8 +208,14 @@ impl World {
                     .tyonsuorittaja_id
                     .is_none_or(|t| r.tyonsuorittaja_id == Some(t))
                     && (!top_only || r.yla_ilmoitus_id.is_none())
-                    && listed(filter.tilat.as_ref(), r.tila.as_str())
+                    && codes::selected(
+                        states.as_ref(),
+                        code(&codes::REPORT_STATES, r.tila.as_str()),
+                    )
                     && within.as_ref().is_none_or(|w| w.contains(&r.kohde_id))
+                    && space.as_ref().is_none_or(|w| w.contains(&r.kohde_id))
+                    && from.is_none_or(|t| r.luotu >= t)
+                    && until.is_none_or(|t| r.luotu <= t)
                     && filter
                         .ilmoittaja_id
                         .is_none_or(|p| r.ilmoittaja_id == Some(p))
@@ -170,7 +223,7 @@ impl World {
                         .ulkoinen_tunniste
                         .as_ref()
                         .is_none_or(|u| r.ulkoinen_tunniste.as_ref() == Some(u))
-                    && listed(filter.aiheet.as_ref(), r.aihe.as_str())
+                    && codes::selected(topics.as_ref(), code(&codes::TOPICS, r.aihe.as_str()))
             })
             .collect();
         rows.sort_by(|a, b| b.luotu.cmp(&a.luotu).then(b.id.cmp(&a.id)));

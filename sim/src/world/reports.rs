@@ -9,13 +9,13 @@ use super::{Action, Change, REPORT_BASE, World, WorldError};
 use crate::data::tags;
 use crate::model::{Extra, ObjectKind, Role};
 use crate::report::{
-    Attachment, FaultReport, ReportState, StateChange, Topic, Transition, WorkAction,
+    Attachment, FaultReport, ReportDetails, ReportState, StateChange, Topic, Transition, WorkAction,
 };
 use crate::time::Timestamp;
 
 const MAX_TEXT: usize = 4000;
 
-fn invalid(msg: impl Into<String>) -> WorldError {
+pub(crate) fn invalid(msg: impl Into<String>) -> WorldError {
     WorldError::Invalid(msg.into())
 }
 
@@ -24,11 +24,48 @@ fn not_found(id: i64) -> WorldError {
 }
 
 /// A present, non-blank text trimmed, or `None`.
-fn text(s: Option<String>) -> Option<String> {
+pub(crate) fn text(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn report_change(action: Action, report: &FaultReport) -> Change {
+/// Standard base64 content of attachment `i`, else 400.
+pub(crate) fn decode(i: usize, field: &str, content: &str) -> Result<Vec<u8>, WorldError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(content.trim())
+        .map_err(|e| invalid(format!("Liitteet[{i}].{field} ei ole base64: {e}")))
+}
+
+/// An attachment of a new report, decoded.
+pub(crate) struct NewFile {
+    pub(crate) name: String,
+    pub(crate) content_type: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) content: Vec<u8>,
+}
+
+/// A validated new report, before it gets its id.
+pub(crate) struct Draft {
+    pub(crate) otsikko: String,
+    pub(crate) kuvaus: Option<String>,
+    pub(crate) aihe: Topic,
+    pub(crate) kohde_id: i64,
+    pub(crate) kustannuspaikka_id: i64,
+    pub(crate) sijainti: Option<String>,
+    pub(crate) sisaanpaasy: bool,
+    pub(crate) kotielaimet: Option<String>,
+    pub(crate) ilmoittaja_id: Option<i64>,
+    pub(crate) ilmoittajan_nimi: Option<String>,
+    pub(crate) ilmoittajan_puhelin: Option<String>,
+    pub(crate) ilmoittajan_sahkoposti: Option<String>,
+    pub(crate) lisatiedot: Option<String>,
+    pub(crate) tyonsuorittaja_id: Option<i64>,
+    pub(crate) yla_ilmoitus_id: Option<i64>,
+    pub(crate) ulkoinen_tunniste: Option<String>,
+    pub(crate) files: Vec<NewFile>,
+    pub(crate) details: ReportDetails,
+}
+
+pub(crate) fn report_change(action: Action, report: &FaultReport) -> Change {
     Change {
         data: Some(report.kohde_id),
         ..Change::new(action, report.id)
@@ -72,55 +109,29 @@ impl World {
                 (None, _) => Topic::YleisetTilat,
             },
         };
+        let is_apartment = object.kohde_metatyyppi == ObjectKind::Huoneisto;
         let cost_centre = object.kustannuspaikka_id;
-        for party in [body.ilmoittaja_id, body.tyonsuorittaja_id]
-            .into_iter()
-            .flatten()
-        {
-            if self.parties.get(party).is_none() {
-                return Err(invalid(format!("Osapuolta {party} ei löydy")));
-            }
-        }
-        let tyonsuorittaja_id = body
-            .tyonsuorittaja_id
-            .or(parent.and_then(|p| p.tyonsuorittaja_id))
-            .or_else(|| self.cost_centre_party(cost_centre, Role::Huoltoyhtio));
-        let mut liitteet = Vec::new();
+        self.known_parties(&[body.ilmoittaja_id, body.tyonsuorittaja_id])?;
+        let mut files = Vec::new();
         for (i, a) in body.liitteet.unwrap_or_default().into_iter().enumerate() {
             let name = text(a.tiedostonimi)
                 .ok_or_else(|| invalid(format!("Liitteet[{i}].Tiedostonimi puuttuu")))?;
             let content = a
                 .sisalto
                 .ok_or_else(|| invalid(format!("Liitteet[{i}].Sisalto puuttuu")))?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(content.trim())
-                .map_err(|e| invalid(format!("Liitteet[{i}].Sisalto ei ole base64: {e}")))?;
-            let id = self.attachment_id();
-            liitteet.push(Attachment {
-                id,
-                tiedostonimi: name,
-                tyyppi: text(a.tyyppi).unwrap_or_else(|| "application/octet-stream".to_owned()),
-                koko: bytes.len() as u64,
-                content: bytes,
-                extra: Extra::stamped(tags::ATTACHMENT, id, now),
+            files.push(NewFile {
+                name,
+                content_type: text(a.tyyppi),
+                description: None,
+                content: decode(i, "Sisalto", &content)?,
             });
         }
-        let id = self.reports.next_id();
-        let report = FaultReport {
-            id,
-            ilmoitusnumero: format!("{}-{:06}", now.year(), id - REPORT_BASE),
+        let draft = Draft {
             otsikko,
             kuvaus: text(body.kuvaus),
             aihe,
             kohde_id,
             kustannuspaikka_id: cost_centre,
-            tila: ReportState::Avoin,
-            tilahistoria: vec![StateChange {
-                tila: ReportState::Avoin,
-                aika: now,
-                selite: None,
-                extra: Extra::stamped(tags::HISTORY, id, now),
-            }],
             sijainti: text(body.sijainti),
             sisaanpaasy: body.sisaanpaasy.unwrap_or(false),
             kotielaimet: text(body.kotielaimet),
@@ -129,21 +140,92 @@ impl World {
             ilmoittajan_puhelin: text(body.ilmoittajan_puhelin),
             ilmoittajan_sahkoposti: text(body.ilmoittajan_sahkoposti),
             lisatiedot: text(body.lisatiedot),
-            tyonsuorittaja_id,
+            tyonsuorittaja_id: body
+                .tyonsuorittaja_id
+                .or(parent.and_then(|p| p.tyonsuorittaja_id)),
             yla_ilmoitus_id: parent.map(|p| p.id),
-            kasitelty: false,
             ulkoinen_tunniste: body.ulkoinen_tunniste.filter(|u| !u.is_empty()),
-            luotu: now,
-            muokattu: now,
-            toimenpiteet: Vec::new(),
-            liitteet,
-            extra: Extra::stamped(tags::REPORT, id, now),
+            files,
+            details: ReportDetails {
+                tila_id: is_apartment.then_some(kohde_id),
+                ..ReportDetails::default()
+            },
         };
-        self.reports.insert_with(|_| report.clone());
+        let report = self.insert_draft(draft, now);
         Ok((
             report.clone(),
             vec![report_change(Action::IlmoitusUusi, &report)],
         ))
+    }
+
+    /// 400 unless every given party exists.
+    pub(crate) fn known_parties(&self, ids: &[Option<i64>]) -> Result<(), WorldError> {
+        for party in ids.iter().flatten() {
+            if self.parties.get(*party).is_none() {
+                return Err(invalid(format!("Osapuolta {party} ei löydy")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Store a validated report, state `Avoin`; the assignee defaults to the cost centre's
+    /// maintenance company.
+    pub(crate) fn insert_draft(&mut self, draft: Draft, now: Timestamp) -> FaultReport {
+        let tyonsuorittaja_id = draft
+            .tyonsuorittaja_id
+            .or_else(|| self.cost_centre_party(draft.kustannuspaikka_id, Role::Huoltoyhtio));
+        let mut liitteet = Vec::new();
+        for file in draft.files {
+            let id = self.attachment_id();
+            liitteet.push(Attachment {
+                id,
+                tiedostonimi: file.name,
+                tyyppi: file
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".to_owned()),
+                koko: file.content.len() as u64,
+                kuvaus: file.description,
+                content: file.content,
+                extra: Extra::stamped(tags::ATTACHMENT, id, now),
+            });
+        }
+        let id = self.reports.next_id();
+        let report = FaultReport {
+            id,
+            ilmoitusnumero: format!("{}-{:06}", now.year(), id - REPORT_BASE),
+            otsikko: draft.otsikko,
+            kuvaus: draft.kuvaus,
+            aihe: draft.aihe,
+            kohde_id: draft.kohde_id,
+            kustannuspaikka_id: draft.kustannuspaikka_id,
+            tila: ReportState::Avoin,
+            tilahistoria: vec![StateChange {
+                tila: ReportState::Avoin,
+                aika: now,
+                selite: None,
+                extra: Extra::stamped(tags::HISTORY, id, now),
+            }],
+            sijainti: draft.sijainti,
+            sisaanpaasy: draft.sisaanpaasy,
+            kotielaimet: draft.kotielaimet,
+            ilmoittaja_id: draft.ilmoittaja_id,
+            ilmoittajan_nimi: draft.ilmoittajan_nimi,
+            ilmoittajan_puhelin: draft.ilmoittajan_puhelin,
+            ilmoittajan_sahkoposti: draft.ilmoittajan_sahkoposti,
+            lisatiedot: draft.lisatiedot,
+            tyonsuorittaja_id,
+            yla_ilmoitus_id: draft.yla_ilmoitus_id,
+            kasitelty: false,
+            ulkoinen_tunniste: draft.ulkoinen_tunniste,
+            luotu: now,
+            muokattu: now,
+            toimenpiteet: Vec::new(),
+            liitteet,
+            details: draft.details,
+            extra: Extra::stamped(tags::REPORT, id, now),
+        };
+        self.reports.insert_with(|_| report.clone());
+        report
     }
 
     /// Move a report through the lifecycle.

@@ -77,6 +77,8 @@ impl TestSim {
             ("X-TiliNimi", spec.name.as_str()),
             ("X-Kayttajatunnus", spec.user.as_str()),
             ("X-Salasana", spec.password.as_str()),
+            // Accounts in the vendor_help dialect refuse callers that do not ask for JSON.
+            ("Accept", "application/json"),
         ] {
             headers.insert(name, value.parse().unwrap());
         }
