@@ -233,6 +233,58 @@ pub struct AccountSettings {
     /// `X-Salasana`.
     #[serde(serialize_with = "redacted")]
     pub password: SecretString,
+    /// How a fault report is found again after a lost answer (exactly once):
+    /// `reference` (the default: Rappu's reference line in the description, searched by
+    /// reporter, place and time; works on every account), `external-id` (Tampuuri's
+    /// `UlkoinenTunniste` filter, only where `rappu verify-upstream --write-test-object`
+    /// showed the account keeps it), or `auto` (what the go-live check recorded, else
+    /// `reference`).
+    #[serde(default)]
+    pub exactly_once: ExactlyOnce,
+    /// The account's `Sisaanpaasy` pick-list value for "the worker may enter with a master
+    /// key" (*assumed* default `Yleisavaimella`; `rappu verify-upstream` lists the values seen).
+    #[serde(default = "default_entry_allowed")]
+    pub entry_allowed_value: String,
+    /// The pick-list value for "agree on entry separately" (*assumed* default
+    /// `Sovittava erikseen`).
+    #[serde(default = "default_entry_denied")]
+    pub entry_denied_value: String,
+}
+
+impl AccountSettings {
+    /// The defaults for an account that is not configured (no credentials).
+    pub fn unknown(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            user: String::new(),
+            password: SecretString::from(String::new()),
+            exactly_once: ExactlyOnce::Auto,
+            entry_allowed_value: default_entry_allowed(),
+            entry_denied_value: default_entry_denied(),
+        }
+    }
+}
+
+/// How the outbox finds a report it may already have delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExactlyOnce {
+    /// What `rappu verify-upstream --write-test-object` recorded for the account, else
+    /// `reference`.
+    #[default]
+    Auto,
+    /// The reference line in the description, searched by reporter, place and time.
+    Reference,
+    /// Tampuuri's `UlkoinenTunniste` search filter.
+    ExternalId,
+}
+
+fn default_entry_allowed() -> String {
+    "Yleisavaimella".to_owned()
+}
+
+fn default_entry_denied() -> String {
+    "Sovittava erikseen".to_owned()
 }
 
 /// The embedded simulator (demo mode).
@@ -726,6 +778,9 @@ mod tests {
                     name: "tili".into(),
                     user: "api".into(),
                     password: SecretString::from("salasana"),
+                    exactly_once: ExactlyOnce::Auto,
+                    entry_allowed_value: default_entry_allowed(),
+                    entry_denied_value: default_entry_denied(),
                 }],
                 timeout_secs: 10,
                 connect_timeout_secs: 3,

@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::config::{AccountSettings, Settings, TampuuriSettings};
+use crate::config::{AccountSettings, ExactlyOnce, Settings, TampuuriSettings};
 
 /// The running embedded simulator.
 pub struct EmbeddedSim {
@@ -106,6 +106,9 @@ pub fn client_settings(base_url: Url, config: &rappu_sim::SimConfig) -> Tampuuri
                 name: a.name.clone(),
                 user: a.user.clone(),
                 password: SecretString::from(a.password.clone()),
+                exactly_once: ExactlyOnce::Auto,
+                entry_allowed_value: rappu_sim::report::ENTRY_ALLOWED.to_owned(),
+                entry_denied_value: rappu_sim::report::ENTRY_BY_APPOINTMENT.to_owned(),
             })
             .collect(),
         timeout_secs: 10,

@@ -222,6 +222,9 @@ pub enum ReportStatus {
     /// Rappu could not deliver it: the property manager's system refused it. The operator
     /// has been told and can send it again; nothing the resident wrote is lost.
     Failed,
+    /// Tampuuri reports a state this version of Rappu does not know (shown as such, never
+    /// guessed).
+    Unknown,
 }
 
 /// One step of a report's timeline.

@@ -22,8 +22,9 @@ pub struct Dialect {
     pub external_id: bool,
     /// Probability (0–1) with which each optional field of each returned row is left out,
     /// decided from the account seed, the row and the field: the same row always lacks the
-    /// same fields. Ids, `KohdeMetatyyppi`, a connection's `KohdeId`, `Rooli` and
-    /// `Osapuoli`, and a report's `Tila` are never left out.
+    /// same fields. Ids, an object's `KohdeMetatyyppi`, `YlaKohdeId` and
+    /// `KustannuspaikkaId`, a connection's `KohdeId`, `Rooli` and `Osapuoli`, and a report's
+    /// `Tila` and description are never left out ([`RowKind::protected`]).
     pub drop_optional: f64,
     /// Probability (0–1) with which an optional field that is present comes as `null`.
     pub null_optional: f64,
@@ -138,12 +139,14 @@ impl RowKind {
         }
     }
 
-    /// Fields a dialect never leaves out or nulls in this kind of row.
+    /// Fields a dialect never leaves out or nulls in this kind of row: ids, the registry
+    /// tree's links (integrations navigate it by them), and a report's state and description
+    /// (required by the documented create model, so on every report a caller filed).
     pub fn protected(self) -> &'static [&'static str] {
         match self {
-            Self::Object => &["Id", "KohdeMetatyyppi"],
+            Self::Object => &["Id", "KohdeMetatyyppi", "YlaKohdeId", "KustannuspaikkaId"],
             Self::Connection => &["Id", "KohdeId", "Rooli", "Osapuoli"],
-            Self::Report => &["Id", "Tila"],
+            Self::Report => &["Id", "Tila", "TyotehtavanKuvaus", "Kuvaus"],
             Self::Party | Self::Announcement => &["Id"],
         }
     }

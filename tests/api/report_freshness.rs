@@ -14,10 +14,27 @@ async fn each_topic_lands_on_the_object_that_is_looked_after() {
     let app = report_app().await;
     let example = app.summary().residents.plain[0].clone();
     let token = app.token(resident(&app, 0).grant());
-    for (topic, expected, aihe) in [
-        ("apartment", example.apartment_id, "Huoneisto"),
-        ("common_areas", example.staircase_id, "YleisetTilat"),
-        ("outdoors", example.property_id, "Ulkoalueet"),
+    // The documented create body has no topic: the space says where (the apartment, its
+    // staircase, or none: the property), the topic travels as text.
+    for (topic, expected, aihe, text) in [
+        (
+            "apartment",
+            example.apartment_id,
+            "Huoneisto",
+            "Aihe: huoneisto",
+        ),
+        (
+            "common_areas",
+            example.staircase_id,
+            "YleisetTilat",
+            "Aihe: yleiset tilat",
+        ),
+        (
+            "outdoors",
+            example.property_id,
+            "YleisetTilat",
+            "Aihe: ulkoalueet",
+        ),
     ] {
         let mut body = report_body("Valo ei syty");
         body["topic"] = json!(topic);
@@ -28,6 +45,10 @@ async fn each_topic_lands_on_the_object_that_is_looked_after() {
         let delivered = delivered_as(&app, &filed.id);
         assert_eq!(delivered.kohde_id, expected, "{topic}");
         assert_eq!(delivered.aihe.as_str(), aihe);
+        assert!(
+            delivered.lisatiedot.as_deref().unwrap_or("").contains(text),
+            "{topic}"
+        );
         assert_eq!(delivered.ilmoittaja_id, Some(example.party_id));
     }
     app.stop().await;

@@ -134,15 +134,21 @@ pub async fn until_status(
     .await
 }
 
-/// Tampuuri reports carrying `external_id`, from the simulator's own data.
+/// Tampuuri reports Rappu filed as `id` (its reference line ends the description; accounts
+/// that keep `UlkoinenTunniste` have it there too), from the simulator's own data.
 pub fn in_tampuuri<'a>(
     snapshot: &'a Snapshot,
-    external_id: &str,
+    id: &str,
 ) -> Vec<&'a rappu_sim::report::FaultReport> {
+    let line = format!("Rappu-viite: {id}");
     snapshot
         .reports
         .iter()
-        .filter(|r| r.ulkoinen_tunniste.as_deref() == Some(external_id))
+        .filter(|r| {
+            r.kuvaus
+                .as_deref()
+                .is_some_and(|k| k.lines().any(|l| l.trim() == line))
+        })
         .collect()
 }
 

@@ -9,7 +9,7 @@ use super::assemble::{Inputs, WorkTitles, assemble};
 use super::compact::{self, Node, Resident, Staff, Work};
 use crate::upstream::tampuuri::model::{
     Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, Party, PartyKind,
-    ReportState,
+    ReportState, Topic,
 };
 
 fn now() -> DateTime<Utc> {
@@ -27,6 +27,7 @@ fn object(id: u64, kind: ObjectKind, parent: Option<u64>) -> Object {
         name: Some(format!("Kohde {id}")),
         code: None,
         parent_id: parent,
+        parent_alt: None,
         cost_centre_id: Some(1),
         street_address: Some("Koivukuja 3".into()),
         postal_code: Some("00940".into()),
@@ -203,10 +204,12 @@ fn report(
         number: None,
         title: title.into(),
         description: None,
-        topic: Some(topic.into()),
+        topic: Some(Topic::from_name(topic)),
         object_id: object,
         location: None,
-        entry_allowed: None,
+        extra: None,
+        entry: None,
+        cost_centre_id: None,
         pets: None,
         reporter_phone: None,
         modified_at: None,

@@ -14,7 +14,7 @@ use rappu_shared::display::{FeedContact, WorkPlace, WorkState};
 use super::privacy;
 use crate::property::name_of;
 use crate::upstream::tampuuri::model::{
-    Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, ReportState,
+    Announcement, Connection, ConnectionRole, FaultReport, Object, ObjectKind, ReportState, Topic,
 };
 
 /// Kind of a node below a building.
@@ -105,20 +105,32 @@ fn boxed(s: &Option<String>) -> Option<Box<str>> {
         .map(Box::from)
 }
 
-/// The staircases and apartments of a building's tree.
+/// The staircases and apartments of a building's tree. An object of a kind Rappu does not
+/// know that has an apartment number or a floor is shown as an apartment line (a vacant
+/// apartment, say, in an account that codes it differently: an apartment number on a board
+/// is never dropped); other unknown objects (saunas, storage) are left off and counted in a
+/// warning.
 pub fn nodes(objects: &[Object]) -> Vec<Node> {
-    objects
+    let mut unknown = 0usize;
+    let nodes = objects
         .iter()
         .filter_map(|o| {
-            let kind = match o.kind {
+            let kind = match &o.kind {
                 ObjectKind::Staircase => NodeKind::Staircase,
                 ObjectKind::Apartment => NodeKind::Apartment,
+                ObjectKind::Other(_) if o.apartment_number.is_some() || o.floor.is_some() => {
+                    NodeKind::Apartment
+                }
+                ObjectKind::Other(_) => {
+                    unknown += 1;
+                    return None;
+                }
                 _ => return None,
             };
             Some(Node {
                 id: o.id,
                 kind,
-                parent: o.parent_id,
+                parent: o.parent(),
                 code: boxed(&o.code),
                 name: name_of(o).into(),
                 letter: boxed(&o.staircase),
@@ -126,7 +138,14 @@ pub fn nodes(objects: &[Object]) -> Vec<Node> {
                 number: o.apartment_number,
             })
         })
-        .collect()
+        .collect();
+    if unknown > 0 {
+        tracing::warn!(
+            unknown,
+            "objects of a kind Rappu does not know were left off a board"
+        );
+    }
+    nodes
 }
 
 /// Resident connections, names only where [`privacy`](super::privacy) allows them.
@@ -190,13 +209,12 @@ pub fn work(reports: &[FaultReport], keep_titles: bool) -> Vec<Work> {
                 ReportState::Waiting => WorkState::Waiting,
                 _ => return None,
             };
-            let topic = r.topic.as_deref();
             Some(Work {
                 object: r.object_id,
-                apartment_topic: topic == Some("Huoneisto"),
-                place: match topic {
-                    Some("YleisetTilat") => WorkPlace::CommonAreas,
-                    Some("Ulkoalueet") => WorkPlace::Outdoors,
+                apartment_topic: r.topic == Some(Topic::Apartment),
+                place: match r.topic {
+                    Some(Topic::CommonAreas) => WorkPlace::CommonAreas,
+                    Some(Topic::Outdoors) => WorkPlace::Outdoors,
                     _ => WorkPlace::Building,
                 },
                 category: boxed(&r.fault_class),

@@ -53,6 +53,7 @@ fn object(id: u64, kind: ObjectKind, parent: Option<u64>) -> Object {
         name: Some(format!("Kohde {id}")),
         code: None,
         parent_id: parent,
+        parent_alt: None,
         cost_centre_id: Some(PROPERTY),
         street_address: Some(format!("Testikatu {id}")),
         postal_code: Some("00100".into()),
@@ -173,7 +174,9 @@ impl World {
     fn read(&self, resource: &Resource) -> Result<Raw, UpstreamError> {
         let not_found = UpstreamError::NotFound { route: "fake" };
         Ok(match *resource {
-            Resource::Object(id) => Raw::Object(self.objects.get(&id).cloned().ok_or(not_found)?),
+            Resource::Object(id) => {
+                Raw::Object(Box::new(self.objects.get(&id).cloned().ok_or(not_found)?))
+            }
             Resource::BuildingTree(b) => Raw::Objects(
                 self.objects
                     .values()

@@ -15,8 +15,8 @@ use futures::future::BoxFuture;
 use super::compact;
 use crate::cache::{Entry, Fetched, FlightCache};
 use crate::upstream::tampuuri::model::{
-    Announcement, Connection, ConnectionQuery, ConnectionRole, FaultReport, Object, ObjectKind,
-    ReportQuery, ReportState,
+    Announcement, Connection, ConnectionQuery, ConnectionRole, FaultReport, Object, ReportQuery,
+    ReportState,
 };
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
@@ -50,7 +50,7 @@ pub struct ResourceKey {
 #[derive(Debug)]
 pub enum Raw {
     /// One object.
-    Object(Object),
+    Object(Box<Object>),
     /// Objects below a building.
     Objects(Vec<Object>),
     /// Connections with their parties.
@@ -81,7 +81,7 @@ impl Upstream for TampuuriUpstream {
 #[derive(Debug, Clone)]
 pub enum ResourceData {
     /// One object (a building or a property).
-    Object(Object),
+    Object(Box<Object>),
     /// A building's staircases and apartments.
     Tree(Vec<compact::Node>),
     /// Residents.
@@ -280,11 +280,10 @@ async fn fetch_raw(tampuuri: &Tampuuri, key: &ResourceKey) -> Result<Raw, Upstre
             account: key.account.to_string(),
         })?;
     Ok(match key.resource {
-        Resource::Object(id) => Raw::Object(client.object(id).await?),
-        Resource::BuildingTree(id) => {
-            let kinds = vec![ObjectKind::Staircase, ObjectKind::Apartment];
-            Raw::Objects(client.descendants(id, kinds).await?)
-        }
+        Resource::Object(id) => Raw::Object(Box::new(client.object(id).await?)),
+        // Every descendant, not only staircases and apartments by kind: an account may code
+        // a kind Rappu does not know (see `compact::nodes`).
+        Resource::BuildingTree(id) => Raw::Objects(client.descendants(id, Vec::new()).await?),
         Resource::Residents(id) => {
             let query = ConnectionQuery {
                 object_id: Some(id),

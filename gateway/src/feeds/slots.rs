@@ -500,7 +500,7 @@ impl FeedService {
         };
         let inputs = Inputs {
             building: building_object,
-            property: property_object,
+            property: property_object.map(|o| &**o),
             tree: nodes,
             residents: residents_list,
             staff: staff_list,

@@ -89,6 +89,9 @@ struct Inner {
     /// caching is off. A notification always wins over a read begun before it.
     remote: Option<FlightCache<(String, u64), RemoteReports>>,
     remote_ttl: Duration,
+    /// Where an apartment's reports go (its property and staircase), per (account,
+    /// apartment): the registry tree almost never changes, so it is read once a day.
+    placements: FlightCache<(String, u64), outbox::Placement>,
 }
 
 impl std::fmt::Debug for FaultReports {
@@ -118,6 +121,11 @@ impl FaultReports {
                 wake: Notify::new(),
                 remote,
                 remote_ttl,
+                placements: FlightCache::new(
+                    10_000,
+                    Duration::from_secs(86_400),
+                    Duration::from_secs(86_400),
+                ),
             }),
         }
     }

@@ -15,8 +15,12 @@ use super::FaultReports;
 use super::db::ReportRow;
 use super::outbox_db::{self, Due, Job};
 use super::view;
-use crate::upstream::tampuuri::report_body::{NewAttachment, NewFaultReportBody, Topic};
+use crate::config::ExactlyOnce;
+use crate::upstream::tampuuri::report_body::{
+    MAX_DESCRIPTION, MAX_SHORT, NewAttachment, NewFaultReportBody, ReportParty, reference_line,
+};
 use crate::upstream::tampuuri::{TampuuriClient, UpstreamError, model};
+use rappu_shared::report::ReportTopic;
 
 /// What the worker does after one delivery.
 enum Next {
@@ -39,6 +43,114 @@ pub fn backoff(min: Duration, max: Duration, n: u32) -> Duration {
         .saturating_mul(1u32 << n.saturating_sub(1).min(20))
         .min(max);
     ceiling.mul_f64(rand::rng().random_range(0.5..=1.0))
+}
+
+/// Where an apartment's reports go in Tampuuri.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// `KustannuspaikkaId`: the property.
+    cost_centre: u64,
+    /// The apartment's parent (its staircase), for common-area faults.
+    staircase: Option<u64>,
+}
+
+/// Where a report of `topic` goes: `TilaId` the apartment, its staircase (common areas), or
+/// none (outdoors: the property itself).
+fn space(apartment: u64, placement: &Placement, topic: ReportTopic) -> Option<u64> {
+    match topic {
+        ReportTopic::Apartment => Some(apartment),
+        ReportTopic::CommonAreas => placement.staircase,
+        ReportTopic::Outdoors => None,
+    }
+}
+
+/// Reads the apartment (and, when it does not name its property, its ancestors) for its
+/// property and staircase.
+async fn read_placement(
+    client: TampuuriClient,
+    apartment: u64,
+) -> Result<Placement, UpstreamError> {
+    let flat = client.object(apartment).await?;
+    let mut cost_centre = flat.cost_centre_id;
+    let mut up = flat.parent();
+    // At most staircase, building, property: a registry deeper than that is not walked.
+    for _ in 0..3 {
+        if cost_centre.is_some() {
+            break;
+        }
+        let Some(id) = up else { break };
+        let o = client.object(id).await?;
+        cost_centre = if o.kind == model::ObjectKind::CostCentre {
+            Some(o.id)
+        } else {
+            o.cost_centre_id
+        };
+        up = o.parent();
+    }
+    let cost_centre = cost_centre.ok_or_else(|| UpstreamError::BadResponse {
+        route: crate::upstream::tampuuri::routes::OBJECT.label,
+        detail: format!("apartment {apartment} names no property (KustannuspaikkaId)"),
+    })?;
+    Ok(Placement {
+        cost_centre,
+        staircase: flat.parent(),
+    })
+}
+
+/// The body of the create call (`ilmoitukset/lisaa`): the resident's text with Rappu's
+/// reference on its last line, topic, location and phone as extra information, the
+/// master-key permission as the account's pick-list value, the photos.
+fn create_body(
+    client: &TampuuriClient,
+    row: &ReportRow,
+    placement: &Placement,
+    photos: Vec<outbox_db::StoredPhoto>,
+) -> NewFaultReportBody {
+    let space_id = space(row.owner.apartment, placement, row.report.topic);
+    let r = &row.report;
+    let account = client.settings();
+    let topic = match r.topic {
+        ReportTopic::Apartment => "huoneisto",
+        ReportTopic::CommonAreas => "yleiset tilat",
+        ReportTopic::Outdoors => "ulkoalueet",
+    };
+    let mut extra = vec![format!("Aihe: {topic}")];
+    if let Some(location) = &r.location {
+        extra.push(format!("Sijainti: {location}"));
+    }
+    extra.push(format!("Yhteyspuhelin: {}", r.contact_phone));
+    // The reference goes last, on its own line, within the documented 8,000 characters.
+    let reference = reference_line(&row.id);
+    let room = MAX_DESCRIPTION.saturating_sub(reference.chars().count() + 2);
+    let text: String = r.description.chars().take(room).collect();
+    let engine = base64::engine::general_purpose::STANDARD;
+    NewFaultReportBody {
+        title: r.title.chars().take(MAX_SHORT).collect(),
+        description: format!("{text}\n\n{reference}"),
+        extra: Some(extra.join("\n")),
+        cost_centre_id: placement.cost_centre,
+        space_id,
+        entry: if r.master_key_allowed {
+            account.entry_allowed_value.clone()
+        } else {
+            account.entry_denied_value.clone()
+        },
+        pets: r.pets.clone(),
+        reporter: ReportParty {
+            party_id: row.owner.party,
+            phone: Some(r.contact_phone.clone()),
+        },
+        external_id: row.id.clone(),
+        attachments: photos
+            .into_iter()
+            .map(|p| NewAttachment {
+                file_name: p.file_name,
+                content_type: p.media_type,
+                description: None,
+                content_base64: engine.encode(&p.data),
+            })
+            .collect(),
+    }
 }
 
 /// Whether a failed create should never be retried: Tampuuri understood and refused it.
@@ -113,81 +225,86 @@ impl FaultReports {
             tracing::error!(report = %row.id, error = %e, "cannot record a delivery attempt; not sending");
             return Next::Pause;
         }
+        let apartment = row.owner.apartment;
+        let key = (row.owner.account.clone(), apartment);
+        let reading = client.clone();
+        let placement = self
+            .inner
+            .placements
+            .get(&key, Duration::from_secs(86_400), move || {
+                read_placement(reading, apartment)
+            })
+            .await;
+        let placement = match placement {
+            Ok(placement) => placement.entry.value,
+            Err(e) if is_permanent(&e) => return self.give_up(&row, &e.to_string()).await,
+            Err(e) => return self.retry_later(&row, earlier + 1, &e).await,
+        };
         if earlier > 0 {
             // An earlier attempt may have reached Tampuuri: look before sending again.
-            match client.fault_report_by_external_id(&row.id).await {
+            let by_external_id = self.finds_by_external_id(&client).await;
+            let found = client
+                .find_fault_report(
+                    &row.id,
+                    by_external_id,
+                    row.owner.party,
+                    space(apartment, &placement, row.report.topic).or(Some(placement.cost_centre)),
+                    row.created_at,
+                )
+                .await;
+            match found {
                 Ok(Some(found)) => {
-                    tracing::info!(report = %row.id, tampuuri_id = found.id, "fault report was already in Tampuuri; adopted");
-                    return self.delivered(&row, &found).await;
+                    tracing::info!(report = %row.id, tampuuri_id = found.id, by_external_id, "fault report was already in Tampuuri; adopted");
+                    return self.delivered(&row, found.id, Some(&found)).await;
                 }
                 Ok(None) => {}
                 Err(e) => return self.retry_later(&row, earlier + 1, &e).await,
             }
         }
-        let body = match self.create_body(&client, &row, photos).await {
-            Ok(body) => body,
-            Err(e) if is_permanent(&e) => return self.give_up(&row, &e.to_string()).await,
-            Err(e) => return self.retry_later(&row, earlier + 1, &e).await,
-        };
+        let body = create_body(&client, &row, &placement, photos);
         match client.create_fault_report(&body).await {
-            Ok(created) => {
-                tracing::info!(report = %row.id, tampuuri_id = created.id, attempt = earlier + 1, "fault report delivered");
-                self.delivered(&row, &created).await
+            Ok(tampuuri_id) => {
+                tracing::info!(report = %row.id, tampuuri_id, attempt = earlier + 1, "fault report delivered");
+                // The create answers the id only: read the report for its number and state.
+                let report = match client.fault_report(tampuuri_id).await {
+                    Ok(report) => Some(report),
+                    Err(e) => {
+                        tracing::warn!(report = %row.id, tampuuri_id, error = %e, "delivered, but cannot read it back yet");
+                        None
+                    }
+                };
+                self.delivered(&row, tampuuri_id, report.as_ref()).await
             }
             Err(e) if is_permanent(&e) => self.give_up(&row, &e.to_string()).await,
             Err(e) => self.retry_later(&row, earlier + 1, &e).await,
         }
     }
 
-    /// The body of the create call. Common-area faults go on the apartment's parent object
-    /// (its staircase or building) and outdoor faults on its property, so that they reach
-    /// whoever looks after those; the apartment is read from Tampuuri for that.
-    async fn create_body(
-        &self,
-        client: &TampuuriClient,
-        row: &ReportRow,
-        photos: Vec<outbox_db::StoredPhoto>,
-    ) -> Result<NewFaultReportBody, UpstreamError> {
-        let r = &row.report;
-        let topic = view::topic_to_tampuuri(r.topic);
-        let apartment = row.owner.apartment;
-        let object_id = match topic {
-            Topic::Apartment => apartment,
-            Topic::CommonAreas => client
-                .object(apartment)
-                .await?
-                .parent_id
-                .unwrap_or(apartment),
-            Topic::Outdoors => {
-                let o: model::Object = client.object(apartment).await?;
-                o.cost_centre_id.or(o.parent_id).unwrap_or(apartment)
-            }
-        };
-        let engine = base64::engine::general_purpose::STANDARD;
-        Ok(NewFaultReportBody {
-            title: r.title.clone(),
-            description: r.description.clone(),
-            topic,
-            object_id,
-            location: r.location.clone(),
-            entry_allowed: r.master_key_allowed,
-            pets: r.pets.clone(),
-            reporter_id: row.owner.party,
-            reporter_phone: r.contact_phone.clone(),
-            external_id: row.id.clone(),
-            attachments: photos
-                .into_iter()
-                .map(|p| NewAttachment {
-                    file_name: p.file_name,
-                    media_type: p.media_type,
-                    content_base64: engine.encode(&p.data),
-                })
-                .collect(),
-        })
+    /// Whether reports of this account are found again by `UlkoinenTunniste`: only where
+    /// the operator says so, or where the go-live check filed one and found it that way.
+    async fn finds_by_external_id(&self, client: &TampuuriClient) -> bool {
+        match client.settings().exactly_once {
+            ExactlyOnce::ExternalId => true,
+            ExactlyOnce::Reference => false,
+            ExactlyOnce::Auto => match self.inner.store.profile(client.account()).await {
+                Ok(Some(profile)) => profile.external_id_kept == Some(true),
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the account's profile; finding reports by reference");
+                    false
+                }
+            },
+        }
     }
 
-    async fn delivered(&self, row: &ReportRow, report: &model::FaultReport) -> Next {
-        let (id, tampuuri_id, remote) = (row.id.clone(), report.id, view::remote_view(report));
+    async fn delivered(
+        &self,
+        row: &ReportRow,
+        tampuuri_id: u64,
+        report: Option<&model::FaultReport>,
+    ) -> Next {
+        let remote = report.map_or_else(view::just_filed, view::remote_view);
+        let id = row.id.clone();
         let recorded = self
             .inner
             .store
@@ -197,7 +314,8 @@ impl FaultReports {
         match recorded {
             Ok(()) => Next::Continue,
             Err(e) => {
-                // Not recorded: the next attempt finds the report by its id and adopts it.
+                // Not recorded: the next attempt finds the report by its reference and
+                // adopts it.
                 tracing::error!(report = %row.id, error = %e, "cannot record a delivery");
                 Next::Pause
             }

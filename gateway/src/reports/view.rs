@@ -6,8 +6,7 @@ use rappu_shared::report::{FaultReport, ReportStatus, ReportTopic, TimelineEntry
 use serde::{Deserialize, Serialize};
 
 use super::db::{Delivery, ReportRow};
-use crate::upstream::tampuuri::model::{self, ReportState};
-use crate::upstream::tampuuri::report_body::Topic;
+use crate::upstream::tampuuri::model::{self, ReportState, Topic};
 
 /// Shown with a `failed` step: the resident learns what happens next, not why Tampuuri
 /// refused (that is in the log for the operator).
@@ -25,11 +24,12 @@ pub struct RemoteView {
     pub timeline: Vec<TimelineEntry>,
 }
 
-/// The resident-facing status of a Tampuuri state. A state this version does not know is
-/// shown as open: the report exists and nobody has said more we understand.
+/// The resident-facing status of a Tampuuri state; a state this version does not know is
+/// `unknown` (and logged once by the caller's decoder statistics, not guessed).
 pub fn status_of(state: &ReportState) -> ReportStatus {
     match state {
-        ReportState::Open | ReportState::Other(_) => ReportStatus::Open,
+        ReportState::Other(_) => ReportStatus::Unknown,
+        ReportState::Open => ReportStatus::Open,
         ReportState::Received => ReportStatus::Received,
         ReportState::Waiting => ReportStatus::Waiting,
         ReportState::Done => ReportStatus::Done,
@@ -45,25 +45,30 @@ pub fn state_of(status: ReportStatus) -> Option<ReportState> {
         ReportStatus::Waiting => Some(ReportState::Waiting),
         ReportStatus::Done => Some(ReportState::Done),
         ReportStatus::Completed => Some(ReportState::Completed),
-        ReportStatus::Pending | ReportStatus::Handled | ReportStatus::Failed => None,
-    }
-}
-
-/// Rappu's topic as Tampuuri's `Aihe`.
-pub fn topic_to_tampuuri(topic: ReportTopic) -> Topic {
-    match topic {
-        ReportTopic::Apartment => Topic::Apartment,
-        ReportTopic::CommonAreas => Topic::CommonAreas,
-        ReportTopic::Outdoors => Topic::Outdoors,
+        ReportStatus::Pending
+        | ReportStatus::Handled
+        | ReportStatus::Failed
+        | ReportStatus::Unknown => None,
     }
 }
 
 /// Tampuuri's `Aihe` as Rappu's topic, if it is one Rappu knows.
-pub fn topic_from_tampuuri(aihe: Option<&str>) -> Option<ReportTopic> {
-    match Topic::parse(aihe?)? {
+pub fn topic_from_tampuuri(aihe: Option<&Topic>) -> Option<ReportTopic> {
+    match aihe? {
         Topic::Apartment => Some(ReportTopic::Apartment),
         Topic::CommonAreas => Some(ReportTopic::CommonAreas),
         Topic::Outdoors => Some(ReportTopic::Outdoors),
+        Topic::Other(_) => None,
+    }
+}
+
+/// A report Tampuuri has just created but whose details could not be read back yet: open,
+/// no number; the next read of the resident's reports fills it in.
+pub fn just_filed() -> RemoteView {
+    RemoteView {
+        status: ReportStatus::Open,
+        number: None,
+        timeline: Vec::new(),
     }
 }
 

@@ -53,16 +53,23 @@ fn a_report_passed_on_is_handled_until_completed() {
 }
 
 #[test]
-fn unknown_states_read_as_open_and_filters_map_back() {
+fn unknown_states_read_as_unknown_and_filters_map_back() {
     let r = report(serde_json::json!({"Id": 1, "Tila": "Arkistoitu", "Luotu": "2026-11-20"}));
     let view = remote_view(&r);
-    assert_eq!(view.status, ReportStatus::Open);
+    assert_eq!(view.status, ReportStatus::Unknown);
     assert_eq!(view.timeline.len(), 1);
+    let r = report(serde_json::json!({"Id": 2, "Tila": 57}));
+    assert_eq!(remote_view(&r).status, ReportStatus::Unknown);
+    let r = report(serde_json::json!({"Id": 3, "Tila": 3}));
+    assert_eq!(remote_view(&r).status, ReportStatus::Waiting);
     assert_eq!(state_of(ReportStatus::Waiting), Some(ReportState::Waiting));
     assert_eq!(state_of(ReportStatus::Handled), None);
     assert_eq!(
-        topic_from_tampuuri(Some("YleisetTilat")),
+        topic_from_tampuuri(Some(&Topic::CommonAreas)),
         Some(ReportTopic::CommonAreas)
     );
-    assert_eq!(topic_from_tampuuri(Some("Pysakointi")), None);
+    assert_eq!(
+        topic_from_tampuuri(Some(&Topic::from_name("Pysakointi"))),
+        None
+    );
 }

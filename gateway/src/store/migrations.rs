@@ -97,6 +97,13 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (account, party_id, idempotency_key)
     );
     CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
+    // What the go-live check found about each account (rappu verify-upstream).
+    "CREATE TABLE upstream_profiles (
+        account TEXT PRIMARY KEY,
+        external_id_kept INTEGER,
+        checked_at INTEGER NOT NULL,
+        report_json TEXT NOT NULL
+    );",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -7,6 +7,7 @@
 
 pub mod codes;
 mod migrations;
+pub mod profiles;
 pub mod revocations;
 pub mod usage;
 pub mod webhooks;

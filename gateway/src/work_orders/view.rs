@@ -5,6 +5,7 @@ use std::sync::Arc;
 use rappu_shared::report::WorkOrder;
 
 use super::WorkOrders;
+use crate::config::AccountSettings;
 use crate::reports::view as report_view;
 use crate::upstream::tampuuri::model::{self, Object, ObjectKind};
 
@@ -46,15 +47,21 @@ fn location(place: Option<&str>, detail: Option<&str>) -> Option<String> {
 
 /// The report as the assignee sees it. Its status is Tampuuri's state: the assignee works
 /// an original report to completion even after passing part of it on.
-pub fn work_order(report: &model::FaultReport, place: Option<&str>) -> WorkOrder {
+/// `account` names its pick-list values for the master-key permission.
+pub fn work_order(
+    report: &model::FaultReport,
+    place: Option<&str>,
+    account: &AccountSettings,
+) -> WorkOrder {
     WorkOrder {
         id: report.id,
         number: report.number.clone(),
-        topic: report_view::topic_from_tampuuri(report.topic.as_deref()),
+        topic: report_view::topic_from_tampuuri(report.topic.as_ref()),
         title: report.title.clone(),
         description: report.description.clone(),
-        location: location(place, report.location.as_deref()),
-        master_key_allowed: report.entry_allowed,
+        location: location(place, report.location_text().as_deref()),
+        master_key_allowed: report
+            .entry_allowed(&account.entry_allowed_value, &account.entry_denied_value),
         pets: report.pets.clone(),
         contact_phone: report.reporter_phone.clone(),
         status: report_view::status_of(&report.state),
@@ -71,7 +78,9 @@ impl WorkOrders {
             Some(object_id) => self.place(account, object_id).await,
             None => None,
         };
-        work_order(report, place.as_deref().map(String::as_str))
+        let settings = self.client(account).map(|c| c.settings().clone());
+        let settings = settings.unwrap_or_else(|_| AccountSettings::unknown(account));
+        work_order(report, place.as_deref().map(String::as_str), &settings)
     }
 
     async fn place(&self, account: &str, object_id: u64) -> Option<Arc<String>> {

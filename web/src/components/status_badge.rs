@@ -24,6 +24,7 @@ fn status_class(status: ReportStatus) -> &'static str {
         ReportStatus::Completed => "status-completed",
         ReportStatus::Handled => "status-handled",
         ReportStatus::Failed => "status-failed",
+        ReportStatus::Unknown => "status-unknown",
     }
 }
 

@@ -157,4 +157,5 @@ pub const TEXTS: Texts = Texts {
     status_completed: "Completed",
     status_handled: "Passed on to a follow-up job",
     status_failed: "Could not be passed on; the operator is on it",
+    status_unknown: "Status not known",
 };

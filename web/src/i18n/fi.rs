@@ -159,4 +159,5 @@ pub const TEXTS: Texts = Texts {
     status_completed: "Valmis",
     status_handled: "Siirretty jatkotyöksi",
     status_failed: "Välitys epäonnistui, ylläpito selvittää",
+    status_unknown: "Tila ei tiedossa",
 };

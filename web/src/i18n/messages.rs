@@ -19,6 +19,7 @@ pub fn status(t: &Texts, status: ReportStatus) -> &'static str {
         ReportStatus::Completed => t.status_completed,
         ReportStatus::Handled => t.status_handled,
         ReportStatus::Failed => t.status_failed,
+        ReportStatus::Unknown => t.status_unknown,
     }
 }
 
@@ -202,6 +203,7 @@ mod tests {
                 ReportStatus::Completed,
                 ReportStatus::Handled,
                 ReportStatus::Failed,
+                ReportStatus::Unknown,
             ];
             let mut words: Vec<_> = all.iter().map(|s| status(t, *s)).collect();
             words.sort_unstable();

@@ -68,7 +68,7 @@ texts! {
     detail_pets, detail_phone, detail_description, detail_timeline, detail_details,
     back_to_list, report_not_found, auto_refresh,
     status_pending, status_open, status_received, status_waiting, status_done,
-    status_completed, status_handled, status_failed,
+    status_completed, status_handled, status_failed, status_unknown,
 }
 
 /// A language of the app.

@@ -21,9 +21,10 @@ use url::Url;
 
 use super::error::UpstreamError;
 use super::headers::{self, Credentials};
-use super::paging::{MAX_LIMIT, Page, next_offset};
+use super::paging::{MAX_LIMIT, RawPage, next_offset};
 use super::retry::RetryPolicy;
 use super::routes::Route;
+use super::stats::WireStats;
 use crate::config::TampuuriSettings;
 use crate::usage::UsageRecorder;
 
@@ -45,6 +46,7 @@ pub enum ClientBuildError {
 #[derive(Clone, Debug)]
 pub struct Tampuuri {
     accounts: Arc<BTreeMap<String, TampuuriClient>>,
+    stats: Arc<WireStats>,
 }
 
 impl Tampuuri {
@@ -71,6 +73,7 @@ impl Tampuuri {
             .map_err(|e| ClientBuildError::Http(e.without_url().to_string()))?;
         let permits = Arc::new(Semaphore::new(settings.max_concurrent));
         let retry = RetryPolicy::new(settings.max_retries);
+        let stats = Arc::new(WireStats::default());
         let mut accounts = BTreeMap::new();
         for account in &settings.accounts {
             let headers = headers::build(&Credentials {
@@ -91,13 +94,21 @@ impl Tampuuri {
                     usage: usage.clone(),
                     permits: Arc::clone(&permits),
                     permit_wait: Duration::from_secs(settings.timeout_secs),
+                    stats: Arc::clone(&stats),
+                    settings: account.clone(),
                 }),
             };
             accounts.insert(account.name.clone(), client);
         }
         Ok(Self {
             accounts: Arc::new(accounts),
+            stats,
         })
+    }
+
+    /// What the clients learned about the accounts' wire (skipped rows, paging shapes).
+    pub fn wire_stats(&self) -> &WireStats {
+        &self.stats
     }
 
     /// The client of `account`, if it is configured.
@@ -126,6 +137,8 @@ struct Inner {
     usage: UsageRecorder,
     permits: Arc<Semaphore>,
     permit_wait: Duration,
+    stats: Arc<WireStats>,
+    settings: crate::config::AccountSettings,
 }
 
 impl std::fmt::Debug for TampuuriClient {
@@ -153,6 +166,11 @@ impl TampuuriClient {
         &self.inner.account
     }
 
+    /// The account's settings (pick-list values, the exactly-once scheme).
+    pub fn settings(&self) -> &crate::config::AccountSettings {
+        &self.inner.settings
+    }
+
     /// Calls `route` once (plus retries when safe) and decodes the answer as `T`.
     pub async fn call<T: DeserializeOwned>(
         &self,
@@ -165,7 +183,9 @@ impl TampuuriClient {
         decode(route, &bytes)
     }
 
-    /// Every row of a paged route, page by page (250 rows each) until `Metadata.Total`.
+    /// Every row of a paged route, page by page (250 rows each) until its total. A row that
+    /// cannot be read is skipped with a warning (route, row id, field) and counted in
+    /// [`WireStats`]; it never fails the page.
     pub fn browse<'a, T: DeserializeOwned + 'a>(
         &'a self,
         route: &'a Route,
@@ -183,11 +203,45 @@ impl TampuuriClient {
                 let bytes = self
                     .send(route, id, Some((offset, MAX_LIMIT)), body)
                     .await?;
-                let page: Page<T> = decode(route, &bytes)?;
-                let next = next_offset(offset, page.items.len(), page.metadata.total);
-                Ok(Some((page.items, next)))
+                let page: RawPage = decode(route, &bytes)?;
+                self.inner
+                    .stats
+                    .shape(&self.inner.account, route.label, page.shape);
+                let next = next_offset(offset, page.items.len(), page.total, MAX_LIMIT);
+                Ok(Some((self.rows(route, &page.items), next)))
             }
         })
+    }
+
+    /// Decodes each raw row on its own, skipping (and reporting) the ones that fail.
+    pub(crate) fn rows<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        raw: &[Box<serde_json::value::RawValue>],
+    ) -> Vec<T> {
+        raw.iter()
+            .filter_map(|row| {
+                let mut de = serde_json::Deserializer::from_str(row.get());
+                match serde_path_to_error::deserialize(&mut de) {
+                    Ok(value) => Some(value),
+                    Err(e) => {
+                        let field = e.path().to_string();
+                        let row_id = row_id(row.get());
+                        tracing::warn!(
+                            route = route.label,
+                            account = %self.inner.account,
+                            row = row_id.as_deref().unwrap_or("?"),
+                            field,
+                            "skipped a row Rappu cannot read"
+                        );
+                        self.inner
+                            .stats
+                            .skipped(&self.inner.account, route.label, &field, row_id);
+                        None
+                    }
+                }
+            })
+            .collect()
     }
 
     /// Every row of a paged route, collected.
@@ -199,6 +253,20 @@ impl TampuuriClient {
     ) -> Result<Vec<T>, UpstreamError> {
         let pages: Vec<Vec<T>> = self.browse(route, id, body).try_collect().await?;
         Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// Calls `route` once (plus retries when safe) and returns the raw body, for the
+    /// go-live check that inspects what the account sends.
+    pub async fn raw(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        body: Option<&impl Serialize>,
+        page: bool,
+    ) -> Result<Bytes, UpstreamError> {
+        let body = body.map(|b| json_body(route, b)).transpose()?;
+        self.send(route, id, page.then_some((0, MAX_LIMIT)), body)
+            .await
     }
 
     async fn send(
@@ -217,9 +285,10 @@ impl TampuuriClient {
                     detail: "cannot build the URL".into(),
                 })?;
         if let Some((offset, limit)) = page {
+            // Spelled as the help pages write them (vendor (help page)).
             url.query_pairs_mut()
-                .append_pair("limit", &limit.to_string())
-                .append_pair("offset", &offset.to_string());
+                .append_pair("Limit", &limit.to_string())
+                .append_pair("Offset", &offset.to_string());
         }
         let mut attempt = 0;
         loop {
@@ -390,8 +459,18 @@ async fn read_body(route: &Route, mut response: reqwest::Response) -> Result<Byt
     }
 }
 
+/// A raw row's `Id` as text, for warnings (never any other field's value).
+fn row_id(row: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct RowId {
+        #[serde(rename = "Id", default, deserialize_with = "super::wire::opt_text")]
+        id: Option<String>,
+    }
+    serde_json::from_str::<RowId>(row).ok()?.id
+}
+
 /// Decodes a body, reporting where it failed but never what it contained.
-fn decode<T: DeserializeOwned>(route: &Route, bytes: &[u8]) -> Result<T, UpstreamError> {
+pub(crate) fn decode<T: DeserializeOwned>(route: &Route, bytes: &[u8]) -> Result<T, UpstreamError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let class = match e.inner().classify() {
@@ -419,13 +498,10 @@ mod tests {
             #[serde(rename = "Id")]
             _id: u64,
         }
-        let err = decode::<Page<Row>>(
-            &routes::OBJECT,
-            br#"{"Items":[{"Id":1},{"Id":"Virtanen"}],"Metadata":{"Total":2}}"#,
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("Items[1].Id"), "{err}");
+        let err = decode::<Vec<Row>>(&routes::OBJECT, br#"[{"Id":1},{"Id":"Virtanen"}]"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[1].Id"), "{err}");
         assert!(!err.contains("Virtanen"), "{err}");
         let err = decode::<Row>(&routes::OBJECT, b"<html>")
             .unwrap_err()

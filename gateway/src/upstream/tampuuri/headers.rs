@@ -43,7 +43,7 @@ pub struct InvalidHeader(pub &'static str);
 /// Builds the six headers. Key and password are marked sensitive, so HTTP/2 never indexes
 /// them and `Debug` output of the map hides them.
 pub fn build(c: &Credentials<'_>) -> Result<HeaderMap, InvalidHeader> {
-    let mut map = HeaderMap::with_capacity(6);
+    let mut map = HeaderMap::with_capacity(7);
     let mut put = |name: &'static str, value: &str, sensitive: bool| {
         // Non-ASCII (e.g. "Isännöinti Oy") goes out as UTF-8 bytes.
         let mut v = HeaderValue::from_bytes(value.as_bytes()).map_err(|_| InvalidHeader(name))?;
@@ -57,6 +57,11 @@ pub fn build(c: &Credentials<'_>) -> Result<HeaderMap, InvalidHeader> {
     put(ACCOUNT, c.account, false)?;
     put(USER, c.user, false)?;
     put(PASSWORD, c.password.expose_secret(), true)?;
+    // Every help page offers XML as well as JSON (vendor (help page)): ask for JSON.
+    map.insert(
+        reqwest::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
     Ok(map)
 }
 
@@ -77,7 +82,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn six_headers_with_secrets_hidden() {
+    fn six_headers_and_accept_with_secrets_hidden() {
         let key = SecretString::from("AAAA1111-2222-3333");
         let pw = SecretString::from("salainen");
         let map = build(&Credentials {
@@ -89,7 +94,8 @@ mod tests {
             password: &pw,
         })
         .unwrap();
-        assert_eq!(map.len(), 6);
+        assert_eq!(map.len(), 7);
+        assert_eq!(map["accept"], "application/json");
         assert!(map["x-tampuuriavain"].is_sensitive());
         assert!(map["x-salasana"].is_sensitive());
         assert_eq!(map["x-asiakasnimi"].as_bytes(), "Isännöinti Oy".as_bytes());

@@ -8,8 +8,10 @@ pub mod paging;
 pub mod report_body;
 pub mod retry;
 pub mod routes;
+pub mod stats;
 pub mod time;
 mod typed;
+pub mod wire;
 
 pub use client::{ClientBuildError, Tampuuri, TampuuriClient};
 pub use error::UpstreamError;

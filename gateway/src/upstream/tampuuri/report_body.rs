@@ -1,90 +1,99 @@
-//! What Rappu sends to create a fault report (`POST ilmoitukset/base64`). *Assumed field
-//! names* (the vendor names the fields in prose only, see `sim/README.md`): verify them
-//! against the account's API help before going live.
+//! What Rappu sends to create a fault report: `POST ilmoitukset/lisaa` with the documented
+//! body (`ApiIlmoitusRequestModel`, vendor (help page)), which answers the new report's id
+//! only. Seed 001 also names `ilmoitukset/base64`, with no body; the help page documents
+//! `lisaa` with attachments, so Rappu uses `lisaa` alone.
+//!
+//! The documented model has no topic, location or correlation id: the topic chooses the
+//! space (`TilaId`: the apartment, or its staircase for common areas, none for outdoors),
+//! the location and the topic go in `TyotehtavanLisatiedot`, and Rappu's reference — the
+//! report's own UUID, on a line of its own at the end of `TyotehtavanKuvaus` — is what makes
+//! a report findable again after a lost answer on every account. `UlkoinenTunniste`
+//! (*assumed*) is sent too and relied on only where the go-live check found it kept.
 
 use serde::Serialize;
 
-/// `Aihe`: what the report is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Topic {
-    /// `Huoneisto`: the apartment.
-    #[serde(rename = "Huoneisto")]
-    Apartment,
-    /// `YleisetTilat`: common areas.
-    #[serde(rename = "YleisetTilat")]
-    CommonAreas,
-    /// `Ulkoalueet`: outdoors.
-    #[serde(rename = "Ulkoalueet")]
-    Outdoors,
+/// `TyotehtavanKuvaus`: at most this many characters (vendor (help page)).
+pub const MAX_DESCRIPTION: usize = 8000;
+/// `Otsikko` and pick-list values: at most this many characters (vendor (help page)).
+pub const MAX_SHORT: usize = 255;
+
+/// The line Rappu ends a report's description with: `Rappu-viite: <uuid>`.
+pub fn reference_line(reference: &str) -> String {
+    format!("Rappu-viite: {reference}")
 }
 
-impl Topic {
-    /// The wire value, for reading `FaultReport::topic` back.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Apartment => "Huoneisto",
-            Self::CommonAreas => "YleisetTilat",
-            Self::Outdoors => "Ulkoalueet",
-        }
-    }
-
-    /// Parses a wire value.
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Apartment, Self::CommonAreas, Self::Outdoors]
-            .into_iter()
-            .find(|t| t.as_str() == s)
-    }
+/// Whether `description` carries Rappu's reference `reference` (on a line of its own).
+pub fn has_reference(description: &str, reference: &str) -> bool {
+    let line = reference_line(reference);
+    description.lines().any(|l| l.trim() == line)
 }
 
-/// One attachment, its content base64-encoded (`Liitteet[]`).
+/// A party in a create body (`ApiIlmoitusOsapuoliRequest`; *assumed* fields: the stored
+/// help page ends before its model).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportParty {
+    /// `OsapuoliId`.
+    #[serde(rename = "OsapuoliId")]
+    pub party_id: u64,
+    /// `Puhelin`.
+    #[serde(rename = "Puhelin", skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// One attachment in the help's shared file model (`{FileName, ContentType, Description,
+/// Base64Content}`, vendor (help page)); the collection's name `Liitteet` is *assumed*.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewAttachment {
-    /// `Tiedostonimi`.
-    #[serde(rename = "Tiedostonimi")]
+    /// `FileName`.
+    #[serde(rename = "FileName")]
     pub file_name: String,
-    /// `Tyyppi`: the media type.
-    #[serde(rename = "Tyyppi")]
-    pub media_type: String,
-    /// `Sisalto`: standard base64.
-    #[serde(rename = "Sisalto")]
+    /// `ContentType`.
+    #[serde(rename = "ContentType")]
+    pub content_type: String,
+    /// `Description`.
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `Base64Content`: standard base64.
+    #[serde(rename = "Base64Content")]
     pub content_base64: String,
 }
 
-/// Body of `POST ilmoitukset/base64`.
+/// Body of `POST ilmoitukset/lisaa`.
 #[derive(Debug, Clone, Serialize)]
 pub struct NewFaultReportBody {
-    /// `Otsikko`.
+    /// `Otsikko` (required, at most 255 characters).
     #[serde(rename = "Otsikko")]
     pub title: String,
-    /// `Kuvaus`.
-    #[serde(rename = "Kuvaus")]
+    /// `TyotehtavanKuvaus` (required, at most 8,000): the resident's description and, on
+    /// its last line, Rappu's reference.
+    #[serde(rename = "TyotehtavanKuvaus")]
     pub description: String,
-    /// `Aihe`.
-    #[serde(rename = "Aihe")]
-    pub topic: Topic,
-    /// `KohdeId`: the apartment, or the object of the common areas or yard.
-    #[serde(rename = "KohdeId")]
-    pub object_id: u64,
-    /// `Sijainti`.
-    #[serde(rename = "Sijainti", skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-    /// `Sisaanpaasy`: entry with a master key allowed.
+    /// `TyotehtavanLisatiedot`: topic, location and contact phone as text.
+    #[serde(
+        rename = "TyotehtavanLisatiedot",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extra: Option<String>,
+    /// `KustannuspaikkaId` (required): the property.
+    #[serde(rename = "KustannuspaikkaId")]
+    pub cost_centre_id: u64,
+    /// `TilaId`: the space (the apartment, or the staircase for common areas).
+    #[serde(rename = "TilaId", skip_serializing_if = "Option::is_none")]
+    pub space_id: Option<u64>,
+    /// `Sisaanpaasy`: the account's pick-list value for the master-key permission.
     #[serde(rename = "Sisaanpaasy")]
-    pub entry_allowed: bool,
+    pub entry: String,
     /// `Kotielaimet`.
     #[serde(rename = "Kotielaimet", skip_serializing_if = "Option::is_none")]
     pub pets: Option<String>,
-    /// `IlmoittajaId`: the resident's party.
-    #[serde(rename = "IlmoittajaId")]
-    pub reporter_id: u64,
-    /// `IlmoittajanPuhelin`.
-    #[serde(rename = "IlmoittajanPuhelin")]
-    pub reporter_phone: String,
-    /// `UlkoinenTunniste`: Rappu's correlation id, searched before any re-send.
+    /// `Ilmoittaja`: the resident.
+    #[serde(rename = "Ilmoittaja")]
+    pub reporter: ReportParty,
+    /// `UlkoinenTunniste` (*assumed*; ignored by accounts that do not keep it).
     #[serde(rename = "UlkoinenTunniste")]
     pub external_id: String,
     /// `Liitteet`.
-    #[serde(rename = "Liitteet")]
+    #[serde(rename = "Liitteet", skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<NewAttachment>,
 }
 
@@ -93,29 +102,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serializes_with_the_simulators_names() {
+    fn serializes_the_documented_names_and_the_reference() {
         let body = NewFaultReportBody {
             title: "Hana vuotaa".into(),
-            description: "Tippuu".into(),
-            topic: Topic::CommonAreas,
-            object_id: 100_002,
-            location: None,
-            entry_allowed: true,
+            description: format!("Tippuu.\n\n{}", reference_line("abc")),
+            extra: Some("Sijainti: keittiö".into()),
+            cost_centre_id: 100_000,
+            space_id: Some(100_012),
+            entry: "Yleisavaimella".into(),
             pets: Some("Kissa".into()),
-            reporter_id: 200_002,
-            reporter_phone: "040 123 4567".into(),
+            reporter: ReportParty {
+                party_id: 200_002,
+                phone: Some("040 123 4567".into()),
+            },
             external_id: "abc".into(),
             attachments: vec![NewAttachment {
                 file_name: "kuva-1.jpg".into(),
-                media_type: "image/jpeg".into(),
+                content_type: "image/jpeg".into(),
+                description: None,
                 content_base64: "AAAA".into(),
             }],
         };
-        let json = serde_json::to_value(&body).unwrap();
-        assert_eq!(json["Aihe"], "YleisetTilat");
-        assert_eq!(json["UlkoinenTunniste"], "abc");
-        assert_eq!(json["Liitteet"][0]["Sisalto"], "AAAA");
-        assert!(json.get("Sijainti").is_none());
-        assert_eq!(Topic::parse("Ulkoalueet"), Some(Topic::Outdoors));
+        let json = serde_json::to_value(&body).expect("json");
+        assert_eq!(json["TyotehtavanKuvaus"], "Tippuu.\n\nRappu-viite: abc");
+        assert_eq!(json["Ilmoittaja"]["OsapuoliId"], 200_002);
+        assert_eq!(json["Liitteet"][0]["Base64Content"], "AAAA");
+        assert_eq!(json["Sisaanpaasy"], "Yleisavaimella");
+        assert!(has_reference("x\nRappu-viite: abc", "abc"));
+        assert!(!has_reference("x Rappu-viite: abc", "abc"));
+        assert!(!has_reference("Rappu-viite: abcd", "abc"));
     }
 }

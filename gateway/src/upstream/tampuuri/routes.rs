@@ -40,18 +40,19 @@ macro_rules! route {
     };
 }
 
-route!(COST_CENTRES, "All cost centres (housing companies) (vendor).", GET "kustannuspaikat/selaa");
-route!(OBJECT, "One object: property, building, staircase or apartment (vendor).", GET "kohteet/{id}");
-route!(OBJECT_DESCENDANTS, "Objects below one object, filtered by kind (vendor path; descendant semantics assumed).", POST "kohteet/{id}/selaa", safe = true);
-route!(CONNECTIONS, "Parties connected to objects: residents, managers, maintenance (vendor path; body assumed).", POST "osapuolet/yhteydet/selaa", safe = true);
+route!(COST_CENTRES, "All cost centres (housing companies) (vendor (seed)).", GET "kustannuspaikat/selaa");
+route!(OBJECT, "One object: property, building, staircase or apartment (vendor (seed)).", GET "kohteet/{id}");
+route!(OBJECT_DESCENDANTS, "Objects below one object, filtered by kind (vendor (seed) path; descendant semantics assumed).", POST "kohteet/{id}/selaa", safe = true);
+route!(CONNECTIONS, "Parties connected to objects: residents, managers, maintenance (vendor (seed) path; body assumed).", POST "osapuolet/yhteydet/selaa", safe = true);
 route!(PARTY, "One party (assumed path).", GET "osapuolet/{id}");
+route!(PARTIES, "Many parties by id, non-archived only, in one call (vendor (help page)).", POST "osapuolitiedot/osapuolet/hae", safe = true);
 route!(ANNOUNCEMENTS, "Announcements (news) of an object and its ancestors (assumed route).", POST "uutiset/selaa", safe = true);
-route!(FAULT_REPORTS, "Search fault reports (vendor).", POST "ilmoitukset/selaa", safe = true);
-route!(FAULT_REPORT, "One fault report (assumed path).", GET "ilmoitukset/{id}");
-route!(FAULT_REPORT_CREATE, "Create a fault report with base64 attachments (vendor). Not safe: a retry could file it twice.", POST "ilmoitukset/base64", safe = false);
-route!(FAULT_REPORT_RECEIVE, "Assignee takes the report: received (vendor).", POST "ilmoitukset/{id}/vastaanota", safe = false);
-route!(FAULT_REPORT_HOLD, "Put on hold with a reason: waiting (vendor).", POST "ilmoitukset/{id}/odotukseen", safe = false);
-route!(FAULT_REPORT_DONE, "Assignee marks the work done (vendor).", POST "ilmoitukset/{id}/kuittaatehdyksi", safe = false);
+route!(FAULT_REPORTS, "Search fault reports (vendor (seed)).", POST "ilmoitukset/selaa", safe = true);
+route!(FAULT_REPORT, "One fault report (vendor (help page): third-party connectors read it).", GET "ilmoitukset/{id}");
+route!(FAULT_REPORT_CREATE, "Create a fault report with its attachments; answers the new id only (vendor (help page)). Not safe: a retry could file it twice.", POST "ilmoitukset/lisaa", safe = false);
+route!(FAULT_REPORT_RECEIVE, "Assignee takes the report: received (vendor (seed)).", POST "ilmoitukset/{id}/vastaanota", safe = false);
+route!(FAULT_REPORT_HOLD, "Put on hold with a reason: waiting (vendor (seed)).", POST "ilmoitukset/{id}/odotukseen", safe = false);
+route!(FAULT_REPORT_DONE, "Assignee marks the work done (vendor (seed)).", POST "ilmoitukset/{id}/kuittaatehdyksi", safe = false);
 
 impl Route {
     /// The path for object `id` (routes without `{id}` ignore it).

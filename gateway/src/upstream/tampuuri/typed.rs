@@ -1,12 +1,15 @@
 //! One method per Tampuuri operation Rappu uses, so services never touch routes or JSON.
 
 use super::client::TampuuriClient;
+use super::client::decode;
 use super::error::UpstreamError;
 use super::model::{
-    Announcement, AnnouncementQuery, Connection, ConnectionQuery, DescendantQuery, DoneRequest,
-    FaultReport, HoldRequest, Object, ObjectKind, Party, ReportQuery,
+    Announcement, AnnouncementQuery, Connection, ConnectionQuery, CreatedId, DescendantQuery,
+    DoneRequest, FaultReport, HoldRequest, Object, ObjectKind, PartiesQuery, Party, PartySummary,
+    ReportQuery,
 };
-use super::report_body::NewFaultReportBody;
+use super::paging::RawPage;
+use super::report_body::{NewFaultReportBody, has_reference};
 use super::routes;
 
 /// No request body (GET routes).
@@ -48,6 +51,24 @@ impl TampuuriClient {
         self.call(&routes::PARTY, Some(id), NO_BODY).await
     }
 
+    /// Many parties by id in one billed call (`osapuolitiedot/osapuolet/hae`). Archived
+    /// parties and unknown ids are absent from the answer (vendor (help page)); the answer
+    /// has no first or last name. At most 250 ids a call.
+    pub async fn parties(&self, ids: &[u64]) -> Result<Vec<PartySummary>, UpstreamError> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(250) {
+            let query = PartiesQuery {
+                ids: chunk.to_vec(),
+            };
+            let bytes = self
+                .raw(&routes::PARTIES, None, Some(&query), false)
+                .await?;
+            let page: RawPage = decode(&routes::PARTIES, &bytes)?;
+            found.extend(self.rows::<PartySummary>(&routes::PARTIES, &page.items));
+        }
+        Ok(found)
+    }
+
     /// Announcements on `object_id` and its ancestors, newest first.
     pub async fn announcements(&self, object_id: u64) -> Result<Vec<Announcement>, UpstreamError> {
         let query = AnnouncementQuery { object_id };
@@ -66,32 +87,64 @@ impl TampuuriClient {
             .await
     }
 
-    /// Creates a fault report (`POST ilmoitukset/base64`). **Never retried**: a timeout may
-    /// hide a report Tampuuri created; the caller must look for it with
-    /// [`TampuuriClient::fault_report_by_external_id`] before sending it again.
+    /// Creates a fault report (`POST ilmoitukset/lisaa`), which answers only its id.
+    /// **Never retried**: a timeout may hide a report Tampuuri created; the caller must look
+    /// for it with [`TampuuriClient::find_fault_report`] before sending it again.
     pub async fn create_fault_report(
         &self,
         body: &NewFaultReportBody,
-    ) -> Result<FaultReport, UpstreamError> {
-        self.call(&routes::FAULT_REPORT_CREATE, None, Some(body))
-            .await
+    ) -> Result<u64, UpstreamError> {
+        let created: CreatedId = self
+            .call(&routes::FAULT_REPORT_CREATE, None, Some(body))
+            .await?;
+        Ok(created.0)
     }
 
-    /// The report created with correlation id `external_id`, if any. Rows are matched here
-    /// too, exactly: were Tampuuri to ignore the filter, another report must never be
-    /// taken for ours. With several matches (which Rappu never causes) the oldest wins.
-    pub async fn fault_report_by_external_id(
+    /// The report Rappu filed as `reference`, if Tampuuri has it: by `UlkoinenTunniste`
+    /// where the account keeps it (`by_external_id`), else among the reports `reporter`
+    /// filed on `place` within `window` of now, by the reference line in the description.
+    /// Rows are matched here too, exactly: were Tampuuri to ignore a filter, another report
+    /// must never be taken for ours. With several matches (which Rappu never causes) the
+    /// oldest wins.
+    pub async fn find_fault_report(
         &self,
-        external_id: &str,
+        reference: &str,
+        by_external_id: bool,
+        reporter: u64,
+        place: Option<u64>,
+        since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<FaultReport>, UpstreamError> {
-        let query = ReportQuery {
-            external_id: Some(external_id.to_owned()),
-            ..ReportQuery::default()
+        let query = if by_external_id {
+            ReportQuery {
+                external_id: Some(reference.to_owned()),
+                ..ReportQuery::default()
+            }
+        } else {
+            // A margin for clocks that disagree and for the time a create takes.
+            let margin = chrono::TimeDelta::minutes(10);
+            ReportQuery {
+                reporter_id: Some(reporter),
+                object_id: place,
+                created_from: Some((since - margin).to_rfc3339()),
+                created_until: Some((chrono::Utc::now() + margin).to_rfc3339()),
+                ..ReportQuery::default()
+            }
         };
         let rows = self.fault_reports(&query).await?;
         Ok(rows
             .into_iter()
-            .filter(|r| r.external_id.as_deref() == Some(external_id))
+            .filter(|r| {
+                if by_external_id {
+                    r.external_id.as_deref() == Some(reference)
+                } else {
+                    // The reference is a UUID: a row that does not say its reporter is
+                    // matched on it alone.
+                    r.reporter_id.is_none_or(|id| id == reporter)
+                        && r.description
+                            .as_deref()
+                            .is_some_and(|d| has_reference(d, reference))
+                }
+            })
             .min_by_key(|r| r.id))
     }
 
