@@ -43,6 +43,14 @@ pub fn local_date(utc: DateTime<Utc>) -> NaiveDate {
     to_local(utc).date_naive()
 }
 
+/// The instant of a Finnish wall-clock time (a timestamp written without an offset). In the
+/// hour repeated when summer time ends the earlier instant is taken.
+pub fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
+    // The offset two hours before is right everywhere but within the switch itself.
+    let offset = offset_at(local - chrono::TimeDelta::hours(2));
+    (local - chrono::TimeDelta::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+}
+
 /// The first instant of the next Finnish day after `utc`.
 pub fn next_local_midnight(utc: DateTime<Utc>) -> DateTime<Utc> {
     let date = local_date(utc);
@@ -59,6 +67,27 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn wall_clock_times_read_back_as_instants() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").unwrap();
+        assert_eq!(
+            from_local(at("2026-01-15T12:00:00")),
+            utc("2026-01-15T10:00:00Z")
+        );
+        assert_eq!(
+            from_local(at("2026-07-15T12:00:00")),
+            utc("2026-07-15T09:00:00Z")
+        );
+        // Round trip through to_local, in both seasons.
+        for s in [
+            "2026-03-30T08:00:00Z",
+            "2026-10-26T08:00:00Z",
+            "2026-12-31T23:30:00Z",
+        ] {
+            assert_eq!(from_local(to_local(utc(s)).naive_local()), utc(s));
+        }
     }
 
     #[test]

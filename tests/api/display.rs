@@ -554,13 +554,13 @@ async fn webhooks_are_off_without_a_secret() {
 }
 
 /// Reads Server-Sent Events from a response, one `(id, data)` per `feed` event.
-struct Events {
+pub(crate) struct Events {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl Events {
-    async fn open(app: &TestApp, token: &str, last_event_id: Option<&str>) -> Self {
+    pub(crate) async fn open(app: &TestApp, token: &str, last_event_id: Option<&str>) -> Self {
         let mut request = app
             .http
             .get(format!("{}/api/v1/display/events", app.url))
@@ -583,7 +583,7 @@ impl Events {
     }
 
     /// The next `feed` event within `within`, or `None`.
-    async fn next(&mut self, within: Duration) -> Option<(String, serde_json::Value)> {
+    pub(crate) async fn next(&mut self, within: Duration) -> Option<(String, serde_json::Value)> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             while let Some(end) = self.buffer.find("\n\n") {

@@ -13,5 +13,8 @@ pub mod time;
 mod typed;
 pub mod wire;
 
+#[cfg(test)]
+mod decode_tests;
+
 pub use client::{ClientBuildError, Tampuuri, TampuuriClient};
 pub use error::UpstreamError;
