@@ -63,6 +63,24 @@ pub enum Command {
         #[allow(missing_docs)]
         link: LinkArgs,
     },
+    /// The go-live check: at most 25 read-only calls to the configured Tampuuri account, and a
+    /// report of what it found (routes, fields, privacy fields, differences from what Rappu
+    /// assumed). Without `[tampuuri]` settings it checks the embedded simulator.
+    VerifyUpstream {
+        /// The account (default: the only one, or the first).
+        #[arg(long)]
+        account: Option<String>,
+        /// Also file a report on this test object (an apartment or space id) and close it
+        /// again, to prove the write path and choose the exactly-once scheme.
+        #[arg(long, value_name = "ID")]
+        write_test_object: Option<u64>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
     /// Validate the configuration and print it with secrets redacted.
     CheckConfig(CommonArgs),
     /// Print the OpenAPI document of this build.

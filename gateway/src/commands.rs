@@ -51,6 +51,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Grant::Resident { party, apartment },
             format!("resident-{party}"),
         ),
+        Command::VerifyUpstream {
+            account,
+            write_test_object,
+            json,
+            common,
+        } => {
+            let settings = load(config, Some(&common))?;
+            crate::verify::command(settings, account, write_test_object, json).await
+        }
         Command::CheckConfig(common) => {
             let settings = load(config, Some(&common))?;
             println!("configuration is valid");

@@ -21,6 +21,7 @@
 //! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
 //! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
 //! - [`usage`], [`pricing`]: upstream call counting and what it costs.
+//! - [`verify`]: `rappu verify-upstream`, the go-live check of a Tampuuri account.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
 
@@ -45,6 +46,7 @@ pub mod store;
 pub mod telemetry;
 pub mod upstream;
 pub mod usage;
+pub mod verify;
 pub mod webhooks;
 pub mod work_orders;
 

@@ -126,6 +126,7 @@ impl Application {
             settings,
             store,
             tampuuri,
+            tampuuri_settings,
             tokens,
             usage,
             mode,

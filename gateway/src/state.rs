@@ -35,6 +35,8 @@ pub struct App {
     pub store: Store,
     /// Tampuuri clients by account.
     pub tampuuri: Tampuuri,
+    /// The settings the clients were built from (the embedded simulator's in demo mode).
+    pub tampuuri_settings: crate::config::TampuuriSettings,
     /// Token minting and verification.
     pub tokens: Tokens,
     /// Upstream call counting.
@@ -81,6 +83,11 @@ impl Deref for AppState {
 }
 
 impl App {
+    /// The Tampuuri settings in force (for the go-live check, which builds its own client).
+    pub fn upstream_settings(&self) -> Option<crate::config::TampuuriSettings> {
+        Some(self.tampuuri_settings.clone())
+    }
+
     /// The Tampuuri client of `account`. Tokens are only minted and accepted for configured
     /// accounts, so a miss means the configuration changed under a live token.
     pub fn upstream(&self, account: &str) -> Result<&TampuuriClient, UpstreamError> {

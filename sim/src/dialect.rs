@@ -36,6 +36,11 @@ pub struct Dialect {
     pub report_fields: ReportFields,
     /// The answer of a create route that answers only the new id (`ilmoitukset/lisaa`).
     pub created_id: CreatedId,
+    /// Probability (0–1) with which a row of an owner connection or of an announcement is
+    /// damaged beyond reading (its `Rooli` or `Id` replaced by an object), decided from the
+    /// account seed and the row: what a reader must skip with a warning, never failing the
+    /// page. In no preset; [`Dialect::damaged`] turns it on.
+    pub corrupt_rows: f64,
 }
 
 /// The shape of a paged answer.
@@ -178,6 +183,7 @@ impl Dialect {
             require_accept_json: false,
             report_fields: ReportFields::Classic,
             created_id: CreatedId::Object,
+            corrupt_rows: 0.0,
         }
     }
 
@@ -194,6 +200,7 @@ impl Dialect {
             require_accept_json: true,
             report_fields: ReportFields::Vendor,
             created_id: CreatedId::Bare,
+            corrupt_rows: 0.0,
         }
     }
 
@@ -210,7 +217,22 @@ impl Dialect {
             require_accept_json: false,
             report_fields: ReportFields::Vendor,
             created_id: CreatedId::Object,
+            corrupt_rows: 0.0,
         }
+    }
+
+    /// The classic wire with some rows no reader can read (owner connections and
+    /// announcements): for tests of how a reader skips and reports them.
+    pub fn damaged() -> Self {
+        Self {
+            corrupt_rows: 0.3,
+            ..Self::classic()
+        }
+    }
+
+    /// Whether the row of `kind` with id `id` goes out damaged.
+    pub fn corrupts(&self, seed: u64, kind: RowKind, id: i64) -> bool {
+        self.corrupt_rows > 0.0 && unit(&[seed, kind.tag(), id as u64, 0xBAD]) < self.corrupt_rows
     }
 
     /// Every preset by name, for tests that must pass in every dialect.
@@ -235,6 +257,7 @@ impl Dialect {
         for (name, p) in [
             ("drop_optional", self.drop_optional),
             ("null_optional", self.null_optional),
+            ("corrupt_rows", self.corrupt_rows),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("{name} must be between 0 and 1"));

@@ -18,4 +18,5 @@ mod report_freshness;
 mod report_support;
 mod server;
 mod sessions;
+mod verify;
 mod work_orders;

@@ -136,10 +136,10 @@ fn create_body(
             account.entry_denied_value.clone()
         },
         pets: r.pets.clone(),
-        reporter: ReportParty {
+        reporter: Some(ReportParty {
             party_id: row.owner.party,
             phone: Some(r.contact_phone.clone()),
-        },
+        }),
         external_id: row.id.clone(),
         attachments: photos
             .into_iter()
@@ -247,7 +247,7 @@ impl FaultReports {
                 .find_fault_report(
                     &row.id,
                     by_external_id,
-                    row.owner.party,
+                    Some(row.owner.party),
                     space(apartment, &placement, row.report.topic).or(Some(placement.cost_centre)),
                     row.created_at,
                 )

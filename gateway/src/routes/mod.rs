@@ -2,6 +2,7 @@
 //! [`crate::http`] only composes them.
 
 pub mod admin;
+pub mod admin_upstream;
 pub mod buildings;
 pub mod display;
 pub mod fault_reports;

@@ -105,14 +105,28 @@ pub(super) fn restamp(v: &mut Value, style: Timestamps) {
     }
 }
 
-/// The optional fields of one row left out or nulled as the dialect decides.
+/// The optional fields of one row left out or nulled as the dialect decides; an owner
+/// connection or an announcement damaged when the dialect says so.
 pub(super) fn thin(row: &mut Map<String, Value>, dialect: &Dialect, seed: u64, kind: RowKind) {
-    if dialect.drop_optional <= 0.0 && dialect.null_optional <= 0.0 {
-        return;
-    }
     let Some(id) = row.get("Id").and_then(Value::as_i64) else {
         return;
     };
+    if dialect.corrupts(seed, kind, id) {
+        let damaged = serde_json::json!({"Vaurioitunut": true});
+        match kind {
+            RowKind::Connection if row.get("Rooli") == Some(&Value::from("Omistaja")) => {
+                row.insert("Rooli".into(), damaged);
+            }
+            RowKind::Announcement => {
+                row.insert("Id".into(), damaged);
+                return;
+            }
+            _ => {}
+        }
+    }
+    if dialect.drop_optional <= 0.0 && dialect.null_optional <= 0.0 {
+        return;
+    }
     let keys: Vec<String> = row.keys().cloned().collect();
     for key in keys {
         match dialect.field_fate(seed, kind, id, &key) {

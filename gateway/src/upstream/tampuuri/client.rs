@@ -269,6 +269,52 @@ impl TampuuriClient {
             .await
     }
 
+    /// One GET of `route` asking for XML instead of JSON (`Accept: application/xml`), for the
+    /// go-live check: the status and content type the account answers such a call with
+    /// (counted as a call). An account that answers JSON anyway ignores `Accept`.
+    pub async fn probe_accept_xml(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+    ) -> Result<(u16, Option<String>), UpstreamError> {
+        let inner = &self.inner;
+        let url = inner
+            .base
+            .join(&route.path(id))
+            .map_err(|_| UpstreamError::BadResponse {
+                route: route.label,
+                detail: "cannot build the URL".into(),
+            })?;
+        let mut headers = inner.headers.clone();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/xml"),
+        );
+        let response = inner
+            .http
+            .request(route.method.clone(), url)
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| UpstreamError::Unavailable {
+                route: route.label,
+                reason: if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "request failed"
+                }
+                .into(),
+                retry_after: None,
+            })?;
+        inner.usage.record(&inner.account, route.label);
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok((response.status().as_u16(), content_type))
+    }
+
     async fn send(
         &self,
         route: &Route,

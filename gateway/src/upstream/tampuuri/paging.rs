@@ -20,7 +20,7 @@ use super::wire;
 pub const MAX_LIMIT: u64 = 250;
 
 /// Which of the two shapes a page came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PagingShape {
     /// `{"Items", "Metadata": {...}}`.

@@ -86,9 +86,9 @@ pub struct NewFaultReportBody {
     /// `Kotielaimet`.
     #[serde(rename = "Kotielaimet", skip_serializing_if = "Option::is_none")]
     pub pets: Option<String>,
-    /// `Ilmoittaja`: the resident.
-    #[serde(rename = "Ilmoittaja")]
-    pub reporter: ReportParty,
+    /// `Ilmoittaja`: the resident (none for the go-live check's test report).
+    #[serde(rename = "Ilmoittaja", skip_serializing_if = "Option::is_none")]
+    pub reporter: Option<ReportParty>,
     /// `UlkoinenTunniste` (*assumed*; ignored by accounts that do not keep it).
     #[serde(rename = "UlkoinenTunniste")]
     pub external_id: String,
@@ -111,10 +111,10 @@ mod tests {
             space_id: Some(100_012),
             entry: "Yleisavaimella".into(),
             pets: Some("Kissa".into()),
-            reporter: ReportParty {
+            reporter: Some(ReportParty {
                 party_id: 200_002,
                 phone: Some("040 123 4567".into()),
-            },
+            }),
             external_id: "abc".into(),
             attachments: vec![NewAttachment {
                 file_name: "kuva-1.jpg".into(),

@@ -102,7 +102,8 @@ impl TampuuriClient {
 
     /// The report Rappu filed as `reference`, if Tampuuri has it: by `UlkoinenTunniste`
     /// where the account keeps it (`by_external_id`), else among the reports `reporter`
-    /// filed on `place` within `window` of now, by the reference line in the description.
+    /// (when given) filed on `place` since `since`, by the reference line in the
+    /// description.
     /// Rows are matched here too, exactly: were Tampuuri to ignore a filter, another report
     /// must never be taken for ours. With several matches (which Rappu never causes) the
     /// oldest wins.
@@ -110,7 +111,7 @@ impl TampuuriClient {
         &self,
         reference: &str,
         by_external_id: bool,
-        reporter: u64,
+        reporter: Option<u64>,
         place: Option<u64>,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<FaultReport>, UpstreamError> {
@@ -123,7 +124,7 @@ impl TampuuriClient {
             // A margin for clocks that disagree and for the time a create takes.
             let margin = chrono::TimeDelta::minutes(10);
             ReportQuery {
-                reporter_id: Some(reporter),
+                reporter_id: reporter,
                 object_id: place,
                 created_from: Some((since - margin).to_rfc3339()),
                 created_until: Some((chrono::Utc::now() + margin).to_rfc3339()),
@@ -131,18 +132,23 @@ impl TampuuriClient {
             }
         };
         let rows = self.fault_reports(&query).await?;
+        // Our report carries the id as `UlkoinenTunniste` where kept, and always the
+        // reference line (a row may leave `UlkoinenTunniste` out, never the description).
         Ok(rows
             .into_iter()
             .filter(|r| {
+                let by_description = r
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| has_reference(d, reference));
                 if by_external_id {
-                    r.external_id.as_deref() == Some(reference)
+                    r.external_id.as_deref() == Some(reference) || by_description
                 } else {
                     // The reference is a UUID: a row that does not say its reporter is
                     // matched on it alone.
-                    r.reporter_id.is_none_or(|id| id == reporter)
-                        && r.description
-                            .as_deref()
-                            .is_some_and(|d| has_reference(d, reference))
+                    r.reporter_id
+                        .is_none_or(|id| reporter.is_none_or(|want| id == want))
+                        && by_description
                 }
             })
             .min_by_key(|r| r.id))
