@@ -127,6 +127,9 @@ pub struct SimArgs {
     /// Seed of the first account's data (the next account gets seed + 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// The dialect every account speaks (see sim/README.md).
+    #[arg(long, default_value = "classic", value_parser = ["classic", "vendor_help", "mixed"])]
+    pub dialect: String,
 }
 
 /// `rappu token ...`.

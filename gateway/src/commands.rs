@@ -120,7 +120,10 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
 
 async fn sim(args: SimArgs) -> anyhow::Result<()> {
     telemetry::init(&Settings::default().log);
-    let config = rappu_sim::SimConfig::demo_sized(args.properties, args.seed);
+    let config = crate::embedded::with_dialect(
+        rappu_sim::SimConfig::demo_sized(args.properties, args.seed),
+        &args.dialect,
+    );
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -295,6 +295,10 @@ pub struct SimulatorSettings {
     pub properties: usize,
     /// Listen address of the simulator; port 0 picks a free port.
     pub addr: SocketAddr,
+    /// The dialect every simulated account speaks: `classic` (the simulator's first
+    /// guesses), `vendor_help` (flat paging, enums as numbers, sparse rows, no
+    /// `UlkoinenTunniste`: what the vendor's public help shows) or `mixed`.
+    pub dialect: String,
 }
 
 /// Token verification and minting.
@@ -441,6 +445,7 @@ impl Default for Settings {
             simulator: SimulatorSettings {
                 properties: 3,
                 addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                dialect: "classic".into(),
             },
             auth: AuthSettings {
                 issuer: "rappu".into(),
@@ -595,6 +600,15 @@ impl Settings {
             return Err(invalid(
                 "auth.revocation_refresh_secs",
                 "must be at least 1",
+            ));
+        }
+        if !rappu_sim::Dialect::presets()
+            .iter()
+            .any(|(name, _)| *name == self.simulator.dialect)
+        {
+            return Err(invalid(
+                "simulator.dialect",
+                "must be classic, vendor_help or mixed",
             ));
         }
         if self.simulator.properties > 20_000 {

@@ -20,11 +20,25 @@ pub struct EmbeddedSim {
     pub task: tokio::task::JoinHandle<()>,
 }
 
-/// The simulator's demo configuration with the configured size.
+/// The simulator's demo configuration with the configured size and dialect.
 pub fn sim_config(settings: &Settings) -> rappu_sim::SimConfig {
     let mut config = rappu_sim::SimConfig::demo();
     for account in &mut config.accounts {
         account.properties = settings.simulator.properties;
+    }
+    with_dialect(config, &settings.simulator.dialect)
+}
+
+/// `config` with every account speaking the preset `dialect` (unknown names: classic).
+pub fn with_dialect(mut config: rappu_sim::SimConfig, dialect: &str) -> rappu_sim::SimConfig {
+    if let Some((_, d)) = rappu_sim::Dialect::presets()
+        .into_iter()
+        .find(|(name, _)| *name == dialect)
+    {
+        let names: Vec<String> = config.accounts.iter().map(|a| a.name.clone()).collect();
+        for name in names {
+            config = config.with_dialect(&name, d.clone());
+        }
     }
     config
 }
