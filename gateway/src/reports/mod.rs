@@ -13,26 +13,33 @@
 //! `POST /api/v1/fault-reports` answers 201 only after the report (with its photos) is
 //! committed to SQLite with `synchronous=FULL`; its status is `pending` ("received by
 //! Rappu, waiting for delivery") until Tampuuri has it. A background worker, woken at once
-//! by each new report, delivers reports one at a time with `POST ilmoitukset/base64`;
-//! transient failures (Tampuuri down, timeouts, 5xx, 429) are retried with exponential
-//! backoff and jitter (`reports.outbox_backoff_min_ms` … `_max_ms`), forever; a permanent
-//! refusal (another 4xx) marks the report `failed`, logs an error, and shows the resident a
-//! `failed` step. Photos are deleted from SQLite once Tampuuri has them.
+//! by each new report, delivers reports one at a time with the documented
+//! `POST ilmoitukset/lisaa` (which answers only the new id; the report is then read back
+//! with `GET ilmoitukset/{id}`); transient failures (Tampuuri down, timeouts, 5xx, 429) are
+//! retried with exponential backoff and jitter (`reports.outbox_backoff_min_ms` … `_max_ms`),
+//! forever; a permanent refusal (another 4xx) marks the report `failed`, logs an error, and
+//! shows the resident a `failed` step. Photos are deleted from SQLite once Tampuuri has them.
 //!
 //! # Delivered exactly once
 //!
 //! The create call is not idempotent, and a crash (or a timeout) can come after Tampuuri
 //! created the report but before Rappu recorded it. So every report carries a UUID, Rappu's
-//! id, sent as `UlkoinenTunniste` (external id). Before each attempt the worker durably
-//! counts it (`attempts + 1`, synced to disk); an attempt that finds an earlier one counted
-//! (a retry, or any attempt after a restart) first searches `POST ilmoitukset/selaa`
-//! `{"UlkoinenTunniste": id}` and, when Tampuuri already has the report, adopts it instead of
-//! creating it again. Only an exact match of the id counts (in case Tampuuri ignored the
-//! filter). If the search itself fails, nothing is sent until it succeeds.
+//! id: the last line of its description is the reference `Rappu-viite: <uuid>`, and the UUID
+//! also goes as `UlkoinenTunniste` (an undocumented field some accounts keep). Before each
+//! attempt the worker durably counts it (`attempts + 1`, synced to disk); an attempt that
+//! finds an earlier one counted (a retry, or any attempt after a restart) first looks for the
+//! report and, when Tampuuri already has it, adopts it instead of creating it again:
+//! - by `UlkoinenTunniste` (`POST ilmoitukset/selaa {"UlkoinenTunniste"}`) where the account
+//!   keeps it — set by `tampuuri.accounts.exactly_once = "external-id"`, or found so by
+//!   `rappu verify-upstream --write-test-object` under `auto`;
+//! - else by the reference line, among the reports the resident filed on the same place
+//!   since the report was filed (`IlmoittajaId`, `KohdeId`, `LuotuAlkaen`/`LuotuPaattyen`):
+//!   a scheme that rests only on the description, which every account keeps.
 //!
-//! What this relies on (verify against real Tampuuri): that `UlkoinenTunniste` is stored as
-//! sent and searchable, and that a created report is searchable as soon as the create call
-//! has answered (or, after a lost answer, by the time the retry's backoff has passed).
+//! Only an exact match counts (the reference line, or the `UlkoinenTunniste` itself), in case
+//! Tampuuri ignored a filter. If the search itself fails, nothing is sent until it succeeds.
+//! What this relies on: that a created report is searchable by the time the retry's backoff
+//! has passed.
 
 pub mod db;
 pub mod error;
