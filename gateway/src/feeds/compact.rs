@@ -148,7 +148,7 @@ pub fn nodes(objects: &[Object]) -> Vec<Node> {
     nodes
 }
 
-/// Resident connections, names only where [`privacy`](super::privacy) allows them.
+/// Resident connections, names only where [`super::privacy`] allows them.
 pub fn residents(connections: &[Connection]) -> Vec<Resident> {
     connections
         .iter()
@@ -163,7 +163,7 @@ pub fn residents(connections: &[Connection]) -> Vec<Resident> {
         .collect()
 }
 
-/// Staff connections, contacts only where [`privacy`](super::privacy) allows them.
+/// Staff connections, contacts only where [`super::privacy`] allows them.
 pub fn staff(connections: &[Connection]) -> Vec<Staff> {
     connections
         .iter()

@@ -13,7 +13,7 @@
 //!    connection or a bare status;
 //! 5. on the way out, the request id and the security headers (not on a `304`), and every
 //!    error that is not yet problem+json (a routing 404, a 405, a 413, a timeout, a panic)
-//!    converted into one ([`RequestContext::finish`]).
+//!    converted into one ([`RequestContext::add_headers`], [`RequestContext::into_problem`]).
 //!
 //! The future is a concrete type: the common path allocates nothing; only converting an
 //! error response into a problem document (which may read its body) is boxed.

@@ -6,7 +6,7 @@
 //! prove the write path and choose the account's exactly-once scheme.
 //!
 //! - [`fields`]: what each field held, over every row seen.
-//! - [`probe`]: the calls.
+//! - `probe`: the calls ([`run`]).
 //! - [`render`]: the report as a table for people.
 
 mod command;
