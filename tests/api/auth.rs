@@ -140,6 +140,15 @@ async fn every_forged_or_stale_token_is_refused() {
     let payload = URL_SAFE_NO_PAD.encode(claims(&app).to_string());
     assert_refused(&app, &format!("{none_header}.{payload}."), "alg none").await;
 
+    // Properly signed, but naming a critical extension Rappu does not understand.
+    let mut crit = ed_header(&kid);
+    crit.crit = Some(vec!["exp-override".into()]);
+    assert_refused(&app, &sign(crit, &claims(&app), &key), "crit").await;
+
+    // And the personal answer is never stored by a cache.
+    let me = app.get("/api/v1/me", Some(&good)).await;
+    assert_eq!(me.headers()["cache-control"], "no-store");
+
     // Signed by another Ed25519 key under the right kid.
     let other = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
     let other_pem = other.to_pkcs8_pem(Default::default()).unwrap();

@@ -165,6 +165,29 @@ async fn the_same_key_answers_the_first_answer_and_never_files_twice() {
         .unwrap();
     assert_ne!(theirs.id, filed.id);
 
+    // Keys are scoped like the report: the same resident in another apartment (a second
+    // home in the same account) files a new report with the same key, and each report is
+    // found where it belongs.
+    let other_home = resident(&app, 1).apartment;
+    let second = app.token(rappu_shared::Grant::Resident {
+        party: aino.party,
+        apartment: other_home,
+    });
+    let response = post_report(&app, &second, "key-1", &body).await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("idempotent-replayed").is_none());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let there: FaultReport = response.json().await.unwrap();
+    assert_ne!(there.id, filed.id);
+    assert_eq!(app.get(&location, Some(&second)).await.status(), 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/fault-reports/{}", there.id), Some(&token))
+            .await
+            .status(),
+        404,
+        "not the first apartment's"
+    );
+
     let page: ReportPage<FaultReport> = app
         .get("/api/v1/fault-reports", Some(&token))
         .await

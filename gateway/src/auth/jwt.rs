@@ -280,6 +280,11 @@ impl Tokens {
 
     fn verify_uncached(&self, token: &str) -> Result<Principal, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // RFC 7515 §4.1.11: an extension named critical must be understood, and Rappu
+        // understands none.
+        if header.crit.is_some() {
+            return Err(TokenError::Malformed);
+        }
         if header.typ.as_deref() != Some(TOKEN_TYPE) {
             return Err(TokenError::WrongType);
         }

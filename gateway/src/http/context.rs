@@ -53,6 +53,11 @@ impl RequestContext {
             for (name, value) in SECURITY_HEADERS {
                 headers.entry(name).or_insert(value);
             }
+            // An answer that says nothing about caching is personal until shown otherwise
+            // (the feed, the web app and the docs set their own).
+            headers
+                .entry(header::CACHE_CONTROL)
+                .or_insert(HeaderValue::from_static("no-store"));
         }
     }
 

@@ -77,15 +77,16 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             path
         };
+        // A body that is not one well-formed JSON value (trailing data included) is a 400
+        // whatever else is wrong with it; only a well-formed body has fields to be wrong.
+        let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
         match inner.classify() {
-            serde_json::error::Category::Data => {
+            serde_json::error::Category::Data if well_formed() => {
                 ApiError::Validation(vec![FieldError::new(field, data_message(&inner))])
             }
             // serde_json reports some wrong types as syntax (e.g. `null` for an enum); if
             // the body is well-formed JSON, it is the field that is wrong.
-            serde_json::error::Category::Syntax
-                if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
-            {
+            serde_json::error::Category::Syntax if well_formed() => {
                 ApiError::Validation(vec![FieldError::new(field, "has the wrong type")])
             }
             _ => ApiError::BadRequest(format!("the body is not valid JSON: {inner}")),
@@ -159,6 +160,17 @@ mod tests {
         match parse::<WithKind>(br#"{"kind": null}"#).unwrap_err() {
             ApiError::Validation(errors) => assert_eq!(errors[0].field, "kind"),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn trailing_data_is_a_bad_request_whatever_the_value() {
+        for body in [&br#"{"photos":[]} {}"#[..], br#"{"title":"x","photos":[]} x"#, b"{} []"] {
+            assert!(
+                matches!(parse::<Body>(body), Err(ApiError::BadRequest(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

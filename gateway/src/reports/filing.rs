@@ -1,9 +1,9 @@
 //! Filing a report: validate (the shared rules, then each photo's bytes), then in one
 //! durable transaction check the idempotency key and store the report with its photos.
 //!
-//! **Idempotency.** `Idempotency-Key` is required. Keys are scoped to the caller (account
-//! and party) and remembered for `reports.idempotency_key_ttl_secs`, with a SHA-256 of the
-//! request. The same key with the same request answers the first answer again (status and
+//! **Idempotency.** `Idempotency-Key` is required. Keys are scoped like the report they
+//! make (account, party and apartment) and remembered for
+//! `reports.idempotency_key_ttl_secs`, with a SHA-256 of the request. The same key with the same request answers the first answer again (status and
 //! body, byte for byte, with `Idempotent-Replayed: true`); with another request it answers
 //! 422. Requests are checked and stored inside one transaction on the single database
 //! connection, so two concurrent requests with one key are serialised: the second waits for
@@ -184,8 +184,8 @@ fn store_once(
     let earlier: Option<(String, u16, String, String)> = tx
         .query_row(
             "SELECT request_hash, status, response_json, report_id FROM idempotency_keys
-             WHERE account = ?1 AND party_id = ?2 AND idempotency_key = ?3",
-            params![owner.account, owner.party, key],
+             WHERE account = ?1 AND party_id = ?2 AND apartment_id = ?3 AND idempotency_key = ?4",
+            params![owner.account, owner.party, owner.apartment, key],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
@@ -198,12 +198,13 @@ fn store_once(
     }
     db::insert(tx, &row.id, owner, &row.report, photos, now)?;
     tx.execute(
-        "INSERT INTO idempotency_keys (account, party_id, idempotency_key, request_hash, status,
-             response_json, report_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, 201, ?5, ?6, ?7)",
+        "INSERT INTO idempotency_keys (account, party_id, apartment_id, idempotency_key,
+             request_hash, status, response_json, report_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 201, ?6, ?7, ?8)",
         params![
             owner.account,
             owner.party,
+            owner.apartment,
             key,
             hash,
             body,

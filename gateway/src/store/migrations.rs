@@ -97,6 +97,28 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (account, party_id, idempotency_key)
     );
     CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
+    // Idempotency keys scoped like the report they made: account, party and apartment (a
+    // resident with two apartments may reuse a key in each). Old keys take their report's
+    // apartment.
+    "CREATE TABLE idempotency_keys_v2 (
+        account TEXT NOT NULL,
+        party_id INTEGER NOT NULL,
+        apartment_id INTEGER NOT NULL,
+        idempotency_key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        response_json TEXT NOT NULL,
+        report_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account, party_id, apartment_id, idempotency_key)
+    );
+    INSERT INTO idempotency_keys_v2
+        SELECT k.account, k.party_id, COALESCE(r.apartment_id, 0), k.idempotency_key,
+               k.request_hash, k.status, k.response_json, k.report_id, k.created_at
+        FROM idempotency_keys k LEFT JOIN fault_reports r ON r.id = k.report_id;
+    DROP TABLE idempotency_keys;
+    ALTER TABLE idempotency_keys_v2 RENAME TO idempotency_keys;
+    CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
     // What the go-live check found about each account (rappu verify-upstream).
     "CREATE TABLE upstream_profiles (
         account TEXT PRIMARY KEY,
@@ -122,6 +144,35 @@ pub fn run(conn: &mut Connection) -> rusqlite::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn idempotency_keys_move_to_the_reports_apartment() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let step = STEPS
+            .iter()
+            .position(|s| s.contains("idempotency_keys_v2"))
+            .unwrap();
+        for sql in &STEPS[..step] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", step as i64).unwrap();
+        conn.execute_batch(
+            "INSERT INTO fault_reports (id, account, party_id, apartment_id, report_json,
+                photo_count, created_at, delivery, next_attempt_at)
+                VALUES ('r1', 'a', 7, 42, '{}', 0, 1, 'pending', 1);
+             INSERT INTO idempotency_keys VALUES ('a', 7, 'k', 'h', 201, '{}', 'r1', 1);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let apartment: i64 = conn
+            .query_row(
+                "SELECT apartment_id FROM idempotency_keys WHERE idempotency_key = 'k'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(apartment, 42);
+    }
 
     #[test]
     fn migrating_twice_is_a_no_op() {
