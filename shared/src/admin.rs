@@ -55,9 +55,10 @@ pub struct MonthlyBill {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RevokeToken {
-    /// The token's `jti`.
+    /// The token's `jti`: 1 to 100 visible ASCII characters (a UUID for Rappu's tokens).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,100}$"))]
     pub jti: String,
-    /// Why, for the record.
+    /// Why, for the record (the first 500 characters are kept).
     #[serde(default)]
     pub reason: Option<String>,
 }

@@ -44,8 +44,20 @@ pub enum ReportTopic {
 #[serde(deny_unknown_fields)]
 pub struct PhotoUpload {
     /// The file's name, e.g. `hana.jpg` (informative only: the type is judged by the bytes).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub name: String,
     /// The image, standard base64.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, content_encoding = "base64")
+    )]
     pub data: String,
 }
 
@@ -57,22 +69,50 @@ pub struct PhotoUpload {
 pub struct NewFaultReport {
     /// Apartment, common areas or outdoors.
     pub topic: ReportTopic,
-    /// Short title, e.g. `Keittiön hana vuotaa`.
+    /// Short title, e.g. `Keittiön hana vuotaa`: 3 to 100 characters (not counting spaces
+    /// around it), one line.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 3,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub title: String,
-    /// What is wrong.
+    /// What is wrong: 1 to 2000 characters, not only spaces; line breaks allowed.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 2000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub description: String,
-    /// Where exactly, e.g. `Keittiö` or `B-rapun sauna`.
+    /// Where exactly, e.g. `Keittiö` or `B-rapun sauna`: at most 100 characters, one line.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")
+    )]
     pub location: Option<String>,
     /// May the maintenance worker enter with a master key?
     pub master_key_allowed: bool,
-    /// Pets in the apartment, free text (empty: none).
+    /// Pets in the apartment, free text (empty: none): at most 200 characters, one line.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")
+    )]
     pub pets: Option<String>,
-    /// Phone number the worker can call.
+    /// Phone number the worker can call: 6 to 15 digits, with spaces, dashes, parentheses
+    /// and a leading `+` allowed.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^\s*\+?[0-9 ()\-]*\s*$"))]
     pub contact_phone: String,
     /// Up to [`PHOTOS_MAX`] photos.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 5))]
     pub photos: Vec<PhotoUpload>,
 }
 
@@ -321,7 +361,15 @@ pub struct WorkOrder {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HoldWorkOrder {
-    /// Why the work waits; the resident sees it.
+    /// Why the work waits; the resident sees it. 1 to 1000 characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub reason: String,
 }
 
@@ -330,7 +378,15 @@ pub struct HoldWorkOrder {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompleteWorkOrder {
-    /// What was done; the resident sees it.
+    /// What was done; the resident sees it. 1 to 1000 characters, not only spaces.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 1000,
+            pattern = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+        )
+    )]
     pub summary: String,
 }
 

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RedeemCode {
-    /// The code from the link.
+    /// The code from the link (43 URL-safe base64 characters).
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9_\-]{43}$"))]
     pub code: String,
 }
 
@@ -33,8 +34,10 @@ pub struct DemoResident {
 #[serde(deny_unknown_fields)]
 pub struct DemoLogin {
     /// Party id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub party: u64,
     /// Apartment object id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub apartment: u64,
 }
 
@@ -44,9 +47,11 @@ pub struct DemoLogin {
 #[serde(deny_unknown_fields)]
 pub struct NewEnrolment {
     /// Building object id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub building: u64,
     /// Staircase object id, for a display that shows one staircase.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub staircase: Option<u64>,
     /// A name for the display, e.g. `Koivukuja 3 A, entrance`.
     #[serde(default)]
@@ -59,8 +64,10 @@ pub struct NewEnrolment {
 #[serde(deny_unknown_fields)]
 pub struct NewLoginLink {
     /// Party id of the resident.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub party: u64,
     /// Apartment object id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub apartment: u64,
 }
 

@@ -165,7 +165,11 @@ mod tests {
 
     #[test]
     fn trailing_data_is_a_bad_request_whatever_the_value() {
-        for body in [&br#"{"photos":[]} {}"#[..], br#"{"title":"x","photos":[]} x"#, b"{} []"] {
+        for body in [
+            &br#"{"photos":[]} {}"#[..],
+            br#"{"title":"x","photos":[]} x"#,
+            b"{} []",
+        ] {
             assert!(
                 matches!(parse::<Body>(body), Err(ApiError::BadRequest(_))),
                 "{}",

@@ -46,7 +46,9 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of this build.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    let mut document = api().into_openapi();
+    openapi::complete(&mut document);
+    document
 }
 
 /// The whole application as the server runs it: the display feed's [`lane::App`] in front
@@ -61,7 +63,8 @@ pub fn app(state: AppState) -> lane::App {
 /// belongs there, not here.
 pub fn router(state: AppState) -> Router {
     let settings = &state.settings;
-    let (api, openapi) = api().split_for_parts();
+    let (api, mut openapi) = api().split_for_parts();
+    openapi::complete(&mut openapi);
     let docs = SwaggerUi::new("/docs").url("/openapi.json", openapi);
     let web = web::router(&settings.web_dir);
     let request_timeout = settings.request_timeout();

@@ -42,10 +42,19 @@ async fn list_properties(
 
 /// Query of the usage report.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 struct UsageQuery {
     /// Only this month, `YYYY-MM`.
+    #[param(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     month: Option<String>,
+}
+
+/// Whether `month` is `YYYY-MM` exactly (the pattern in the document).
+fn is_month(month: &str) -> bool {
+    let b = month.as_bytes();
+    b.len() == 7
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && matches!((b[5], b[6]), (b'0', b'1'..=b'9') | (b'1', b'0'..=b'2'))
 }
 
 /// Tampuuri calls made for the admin's account, by month and route, and what each month
@@ -64,7 +73,7 @@ async fn usage(
     Query(query): Query<UsageQuery>,
 ) -> ApiResult<Json<UsageReport>> {
     if let Some(month) = &query.month
-        && chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").is_err()
+        && !is_month(month)
     {
         return Err(ApiError::Validation(vec![FieldError::new(
             "month",
@@ -119,11 +128,11 @@ async fn revoke_token(
     AdminCaller(admin): AdminCaller,
     ApiJson(body): ApiJson<RevokeToken>,
 ) -> ApiResult<StatusCode> {
-    let jti = body.jti.trim().to_owned();
-    if jti.is_empty() || jti.len() > 100 {
+    let jti = body.jti;
+    if !(1..=100).contains(&jti.len()) || !jti.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "jti",
-            "must be 1 to 100 characters",
+            "must be 1 to 100 visible ASCII characters",
         )]));
     }
     let reason = body.reason.map(|r| r.chars().take(500).collect::<String>());
@@ -134,4 +143,30 @@ async fn revoke_token(
     state.tokens.revocations().insert(jti.clone());
     tracing::info!(jti, by = %admin.subject, "token revoked");
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_month;
+
+    #[test]
+    fn months_are_yyyy_mm_exactly() {
+        for good in ["2026-01", "2026-09", "2026-10", "2026-12", "0000-05"] {
+            assert!(is_month(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2026",
+            "2026-1",
+            "2026-00",
+            "2026-13",
+            "2026-1x",
+            "+202-01",
+            "2026-011",
+            "2026/01",
+            "２０２６-01",
+        ] {
+            assert!(!is_month(bad), "{bad}");
+        }
+    }
 }

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A building with its address and staircases. A display may read only the building it
 /// is bound to; an admin any building of its account.
 #[utoipa::path(get, path = "/api/v1/buildings/{building_id}", tag = "buildings",
-    params(("building_id" = u64, Path, description = "Tampuuri object id of the building")),
+    params(("building_id" = u64, Path, maximum = 9_223_372_036_854_775_807_u64, description = "Tampuuri object id of the building")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The building", body = Building),

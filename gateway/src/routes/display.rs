@@ -160,7 +160,7 @@ pub(crate) async fn feed_response(
     security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "The id of the last event received")),
     responses(
-        (status = 200, description = "An event stream; each `feed` event's data is a FeedChanged", content_type = "text/event-stream", body = FeedChanged),
+        (status = 200, description = "An event stream of `feed` events (heartbeats are comments)", content_type = "text/event-stream", body = FeedEvent),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a display token", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The display's building or staircase does not exist", body = rappu_shared::Problem, content_type = "application/problem+json")))]
@@ -188,6 +188,23 @@ async fn events(
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         Sse::new(stream).keep_alive(KeepAlive::new().interval(heartbeat).text("heartbeat")),
     ))
+}
+
+/// One event of `GET /api/v1/display/events`, field by field as the stream carries it
+/// (documentation only: the stream is written by [`event_for`]).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct FeedEvent {
+    /// Always `feed`.
+    #[schema(pattern = "^feed$")]
+    event: String,
+    /// The new ETag without its quotes; sent back as `Last-Event-ID` on reconnect.
+    id: String,
+    /// A [`FeedChanged`] as JSON text, e.g. `{"etag":"\"3f1c…\""}`.
+    #[schema(content_media_type = "application/json")]
+    data: String,
+    /// How long to wait before reconnecting, in milliseconds.
+    retry: Option<u64>,
 }
 
 /// The ETag without its quotes, as an SSE id.

@@ -52,7 +52,7 @@ fn owner(caller: &ResidentCaller) -> Owner {
 /// 413.
 #[utoipa::path(post, path = "/api/v1/fault-reports", tag = "fault-reports",
     security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "1–255 visible ASCII characters, unique per report; e.g. a UUID")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, pattern = r"^[!-~]{1,255}$", description = "1–255 visible ASCII characters, unique per report; e.g. a UUID")),
     request_body(content = NewFaultReport, content_type = "application/json"),
     responses(
         (status = 201, description = "Stored; status `pending` until delivered", body = FaultReport,

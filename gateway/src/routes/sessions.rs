@@ -221,13 +221,22 @@ async fn demo_login(
 
 /// Whether `party` is a current resident of `apartment`.
 async fn lives_in(client: &TampuuriClient, party: u64, apartment: u64) -> ApiResult<bool> {
-    let connections = client
+    use crate::upstream::tampuuri::is_possible_id;
+    if !is_possible_id(party) || !is_possible_id(apartment) {
+        return Ok(false);
+    }
+    let connections = match client
         .connections(&ConnectionQuery {
             object_id: Some(apartment),
             roles: vec![ConnectionRole::Resident],
             ..ConnectionQuery::default()
         })
-        .await?;
+        .await
+    {
+        // No such apartment: nobody lives there.
+        Err(crate::upstream::tampuuri::UpstreamError::NotFound { .. }) => return Ok(false),
+        other => other?,
+    };
     let today = finnish_time::local_date(chrono::Utc::now());
     Ok(connections.iter().any(|c| {
         c.party.id == party

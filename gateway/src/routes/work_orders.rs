@@ -37,12 +37,28 @@ fn assignee(caller: &PartnerCaller) -> Assignee {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct WorkOrderQuery {
-    /// Only work orders in this state: `open`, `received`, `waiting`, `done` or `completed`.
+    /// Only work orders in this state.
+    #[param(inline, value_type = Option<WorkOrderState>)]
     state: Option<String>,
-    /// Rows to skip (default 0).
+    /// Rows to skip, 0 to 1000000 (default 0).
+    #[param(minimum = 0, maximum = 1_000_000)]
     offset: Option<u64>,
     /// Rows per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
+}
+
+/// The states a work order can be listed by (documentation of `state`; an unknown value is
+/// a 422 naming the field rather than a 400, so it is read as text).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum WorkOrderState {
+    Open,
+    Received,
+    Waiting,
+    Done,
+    Completed,
 }
 
 fn parse_state(state: Option<&str>) -> Result<Option<ReportStatus>, ApiError> {
@@ -91,7 +107,7 @@ async fn list_work_orders(
 /// like a missing one.
 #[utoipa::path(get, path = "/api/v1/work-orders/{id}", tag = "work-orders",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "Tampuuri report id")),
+    params(("id" = u64, Path, maximum = 9_223_372_036_854_775_807_u64, description = "Tampuuri report id")),
     responses(
         (status = 200, description = "The work order", body = WorkOrder),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
@@ -109,7 +125,7 @@ async fn get_work_order(
 /// Takes the job: open or waiting → received.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/receive", tag = "work-orders",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "Tampuuri report id")),
+    params(("id" = u64, Path, maximum = 9_223_372_036_854_775_807_u64, description = "Tampuuri report id")),
     responses(
         (status = 200, description = "Received", body = WorkOrder),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
@@ -132,7 +148,7 @@ async fn receive(
 /// Puts the job on hold: received → waiting. The reason is shown to the resident.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/hold", tag = "work-orders",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "Tampuuri report id")),
+    params(("id" = u64, Path, maximum = 9_223_372_036_854_775_807_u64, description = "Tampuuri report id")),
     request_body(content = HoldWorkOrder, content_type = "application/json"),
     responses(
         (status = 200, description = "On hold", body = WorkOrder),
@@ -161,7 +177,7 @@ async fn hold(
 /// Marks the work done: received or waiting → done. The summary is shown to the resident.
 #[utoipa::path(post, path = "/api/v1/work-orders/{id}/done", tag = "work-orders",
     security(("bearer" = [])),
-    params(("id" = u64, Path, description = "Tampuuri report id")),
+    params(("id" = u64, Path, maximum = 9_223_372_036_854_775_807_u64, description = "Tampuuri report id")),
     request_body(content = CompleteWorkOrder, content_type = "application/json"),
     responses(
         (status = 200, description = "Done", body = WorkOrder),

@@ -155,7 +155,8 @@ mod tests {
         for sql in &STEPS[..step] {
             conn.execute_batch(sql).unwrap();
         }
-        conn.pragma_update(None, "user_version", step as i64).unwrap();
+        conn.pragma_update(None, "user_version", step as i64)
+            .unwrap();
         conn.execute_batch(
             "INSERT INTO fault_reports (id, account, party_id, apartment_id, report_json,
                 photo_count, created_at, delivery, next_attempt_at)

@@ -322,6 +322,9 @@ impl TampuuriClient {
         page: Option<(u64, u64)>,
         body: Option<Bytes>,
     ) -> Result<Bytes, UpstreamError> {
+        if id.is_some_and(|id| !super::is_possible_id(id)) {
+            return Err(UpstreamError::NotFound { route: route.label });
+        }
         let mut url =
             self.inner
                 .base
