@@ -4,11 +4,14 @@
 pub mod admin;
 pub mod buildings;
 pub mod display;
+pub mod displays_admin;
 pub mod fault_reports;
 pub mod fault_reports_admin;
 pub mod health;
 pub mod me;
 pub mod paging;
+pub mod pairing;
+pub mod resident_extras;
 pub mod sessions;
 pub mod webhooks;
 pub mod work_orders;
