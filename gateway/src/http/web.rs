@@ -39,6 +39,12 @@ pub fn router(dir: &Path) -> Router<AppState> {
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("no-cache"),
                 ))
+                // A worker's own policy governs its fetches (the API's `default-src 'none'`
+                // would forbid it to keep the app shell).
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                ))
                 .service(worker),
         )
         .nest_service(

@@ -6,14 +6,17 @@
 //! - **Live**: the SSE stream (opened once the gateway has answered a first fetch) announces
 //!   each new ETag; a fetch with `If-None-Match` follows unless the display already has that
 //!   version. Announcements during a fetch are coalesced into one more fetch.
-//! - **Polling fallback**: every 60 s while the stream is open (a safety net for a lost
-//!   event), every 10 s while it is not, every 5 s while the gateway is unreachable (so the
-//!   display recovers by itself within seconds). A stream the browser gave up on is
+//! - **Liveness and polling fallback**: a conditional fetch (a `304` when nothing changed)
+//!   every 7 s, with or without the stream, each given 5 s to answer: a stream can look open
+//!   while the gateway no longer answers (a half-open connection, a hung process), and the
+//!   screen must say it is offline within 15 s. Every 5 s while the gateway is unreachable
+//!   (so the display recovers by itself within seconds). A stream the browser gave up on is
 //!   reopened after 5 s.
 //! - **Offline**: the last feed stays; [`FeedView::offline_since`] is when the failures
 //!   began (or the feed's `data_as_of` when the gateway itself serves stale data).
 //! - **Not enrolled**: 401/403 drops the feed (a revoked display must stop showing names)
-//!   and checks again only once a minute.
+//!   and checks again only once a minute; [`Input::Restart`] (the screen was just paired)
+//!   fetches at once.
 
 use std::rc::Rc;
 
@@ -24,10 +27,10 @@ use crate::api::{ApiError, FeedFetch};
 /// Milliseconds since the epoch (`Date.now()`).
 pub type Millis = f64;
 
-/// Poll interval while the stream is open.
-pub const POLL_WITH_STREAM: Millis = 60_000.0;
+/// Poll interval while the stream is open: the liveness check.
+pub const POLL_WITH_STREAM: Millis = 7_000.0;
 /// Poll interval while the stream is not open.
-pub const POLL_WITHOUT_STREAM: Millis = 10_000.0;
+pub const POLL_WITHOUT_STREAM: Millis = 7_000.0;
 /// Poll interval while the gateway cannot be reached.
 pub const POLL_WHILE_FAILING: Millis = 5_000.0;
 /// Poll interval while the display is not enrolled (or its building is gone).
@@ -79,6 +82,8 @@ pub enum Input {
     },
     /// A fetch finished.
     Fetched(Result<FeedFetch, ApiError>),
+    /// The display just got a session (paired): look again now.
+    Restart,
 }
 
 /// Something to do.
@@ -202,6 +207,10 @@ impl FeedMachine {
             // The stream opens after the first answer: a display without a session (or
             // a gateway that is down) has nothing to listen to yet.
             Input::Started => self.fetch(now, &mut out),
+            Input::Restart => {
+                self.blocked = None;
+                self.fetch(now, &mut out);
+            }
             Input::Tick => {
                 let due = self
                     .last_fetch
@@ -409,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn polls_slowly_with_a_stream_and_faster_without() {
+    fn polls_every_seven_seconds_with_or_without_a_stream() {
         let mut m = running();
         assert_eq!(m.handle(Input::Tick, 500.0 + POLL_WITH_STREAM - 1.0), []);
         assert_eq!(
@@ -418,7 +427,7 @@ mod tests {
         );
         let t = 500.0 + POLL_WITH_STREAM;
         assert_eq!(m.handle(Input::Fetched(Ok(FeedFetch::NotModified)), t), []);
-        // The browser gives up on the stream: reopen after a pause, poll every 10 s.
+        // The browser gives up on the stream: reopen after a pause, keep polling.
         assert_eq!(
             m.handle(Input::StreamFailed { closed: true }, t + 100.0),
             []
@@ -546,6 +555,20 @@ mod tests {
         );
         assert_eq!(
             m.handle(modified("A", "\"1\""), 5100.0),
+            [Command::Store, Command::OpenStream]
+        );
+    }
+
+    #[test]
+    fn a_display_paired_while_blocked_fetches_at_once() {
+        let mut m = FeedMachine::new(None);
+        m.handle(Input::Started, 0.0);
+        m.handle(Input::Fetched(Err(ApiError::Unauthorized)), 10.0);
+        assert_eq!(m.view().blocked, Some(Blocked::NotEnrolled));
+        assert_eq!(m.handle(Input::Restart, 500.0), [fetch(None)]);
+        assert_eq!(m.view().blocked, None);
+        assert_eq!(
+            m.handle(modified("A", "\"1\""), 600.0),
             [Command::Store, Command::OpenStream]
         );
     }

@@ -35,7 +35,7 @@ texts! {
     // Common
     skip_to_content, loading, retry, back_home, yes, no, close,
     language, error_network, error_unavailable, error_rate_limited, error_generic,
-    error_session_expired, not_found_title, not_found_text, date_time, time,
+    error_session_expired, not_found_title, not_found_text, date_time, date, time, weekdays,
     // Landing page
     landing_lead, landing_display_title, landing_display_text, landing_portal_title,
     landing_portal_text, health_checking, health_ok, health_degraded, health_failed,
@@ -43,11 +43,16 @@ texts! {
     display_title, display_floor, display_staircase, display_staircase_continued,
     display_announcements, display_ongoing_work, display_contacts, display_maintenance,
     display_manager, display_board_chair, display_qr_caption, display_qr_alt, display_updated,
-    display_offline_since, display_page, display_connecting, display_not_enrolled_title,
-    display_not_enrolled_text, display_no_building, display_no_residents_name,
+    display_offline_since, display_page, display_connecting, display_no_building,
+    display_no_residents_name, display_announcement_n, display_published, display_valid_until,
     work_open, work_received, work_waiting, work_place_common_areas, work_place_outdoors,
     work_place_building,
     enroll_title, enroll_working, enroll_invalid, enroll_no_code, enroll_retrying,
+    // Pairing: the unpaired screen and the caretaker's phone
+    pairing_title, pairing_intro, pairing_code_label, pairing_qr_alt, pairing_offline,
+    pair_title, pair_signed_out, pair_link_invalid, pair_session, pair_code, pair_code_hint,
+    pair_building, pair_choose, pair_staircase, pair_whole_building, pair_label,
+    pair_label_hint, pair_submit, pair_done, pair_err_code, pair_err_no_display,
     // Portal frame and sign-in
     portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,
     signin_demo_intro, signin_demo_list, signin_link_intro, signin_link_note, login_title,
@@ -165,6 +170,29 @@ pub fn time_of_day(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
     )
 }
 
+/// A date in Finnish time, as the language writes it (`24.11.2026`).
+pub fn date(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let local = finnish_time::to_local(at);
+    fill(
+        t.date,
+        &[
+            ("d", &local.day().to_string()),
+            ("mo", &local.month().to_string()),
+            ("y", &local.year().to_string()),
+        ],
+    )
+}
+
+/// The weekday and date in Finnish time (`ti 24.11.2026`), for the display's clock.
+pub fn today(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let local = finnish_time::to_local(at);
+    let index = local.weekday().num_days_from_monday() as usize;
+    let weekday = t.weekdays.split(',').nth(index).unwrap_or("");
+    format!("{weekday} {}", date(t, at))
+}
+
 /// Date and time in Finnish time, as the language writes it.
 pub fn date_time(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::{Datelike, Timelike};
@@ -246,6 +274,8 @@ mod tests {
         assert_eq!(time_of_day(Lang::Fi.texts(), at), "16.05");
         assert_eq!(time_of_day(Lang::En.texts(), at), "16:05");
         assert_eq!(date_time(Lang::Fi.texts(), at), "23.11.2026 klo 16.05");
+        assert_eq!(today(Lang::Fi.texts(), at), "ma 23.11.2026");
+        assert_eq!(today(Lang::En.texts(), at), "Mon 23/11/2026");
         assert_eq!(
             utc_from_millis(1_795_442_700_000.0).to_rfc3339(),
             "2026-11-23T14:05:00+00:00"
