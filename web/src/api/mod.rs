@@ -19,8 +19,8 @@ pub use pairing::{
     approve_pairing, caretaker_session, open_caretaker_link, pairing_qr, poll_pairing,
     renew_display_session, start_pairing,
 };
-pub use reports::{file_report, get_report, list_reports};
-pub use session::{demo_login, demo_residents, login, logout, my_role};
+pub use reports::{file_report, get_report, list_reports, photo_url};
+pub use session::{demo_login, demo_residents, login, logout, my_contact, my_role};
 
 use std::fmt;
 

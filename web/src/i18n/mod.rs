@@ -12,16 +12,16 @@ pub mod messages;
 
 use rappu_shared::finnish_time;
 
-/// Declares [`Texts`] and [`Texts::entries`] from one list of field names, so the list the
+/// Declares a texts struct and its `entries` from one list of field names, so the list the
 /// tests walk is the struct itself.
 macro_rules! texts {
-    ($($name:ident),* $(,)?) => {
-        /// All user-visible text of the app in one language.
-        pub struct Texts {
+    ($(#[$doc:meta])* $texts:ident { $($name:ident),* $(,)? }) => {
+        $(#[$doc])*
+        pub struct $texts {
             $(#[allow(missing_docs)] pub $name: &'static str,)*
         }
 
-        impl Texts {
+        impl $texts {
             /// Every text with its field name, in declaration order (for tests).
             #[cfg_attr(not(test), allow(dead_code))]
             pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
@@ -32,6 +32,8 @@ macro_rules! texts {
 }
 
 texts! {
+    /// All user-visible text of the app in one language (but the caretaker's page's).
+    Texts {
     // Common
     skip_to_content, loading, retry, back_home, yes, no, close,
     language, error_network, error_unavailable, error_rate_limited, error_generic,
@@ -50,9 +52,6 @@ texts! {
     enroll_title, enroll_working, enroll_invalid, enroll_no_code, enroll_retrying,
     // Pairing: the unpaired screen and the caretaker's phone
     pairing_title, pairing_intro, pairing_code_label, pairing_qr_alt, pairing_offline,
-    pair_title, pair_signed_out, pair_link_invalid, pair_session, pair_code, pair_code_hint,
-    pair_building, pair_choose, pair_staircase, pair_whole_building, pair_label,
-    pair_label_hint, pair_submit, pair_done, pair_err_code, pair_err_no_display,
     // Portal frame and sign-in
     portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,
     signin_demo_intro, signin_demo_list, signin_link_intro, signin_link_note, login_title,
@@ -68,12 +67,25 @@ texts! {
     err_phone_digits, err_photos_count, err_photo_size, err_photo_name, err_photo_empty,
     err_photo_type, err_photo_read,
     // My reports and a report
-    reports_title, reports_intro, reports_empty, reports_total, report_filed, report_number,
-    report_photos, load_more, detail_status, detail_topic, detail_location, detail_master_key,
+    reports_title, reports_intro, reports_empty, reports_total_one, reports_total, report_filed,
+    report_number, report_photos_one, report_photos, load_more, detail_status, detail_topic, detail_location, detail_master_key,
     detail_pets, detail_phone, detail_description, detail_timeline, detail_details,
     back_to_list, report_not_found, auto_refresh,
     status_pending, status_open, status_received, status_waiting, status_done,
-    status_completed, status_handled, status_failed,
+    status_completed, status_handled, status_failed, meaning_pending, meaning_open,
+    meaning_received, meaning_waiting, meaning_done, meaning_completed, meaning_handled,
+    meaning_failed, waiting_for, photo_alt, photos_gone,
+    }
+}
+
+texts! {
+    /// The texts of a caretaker's pairing page, apart so the display and the portal do not
+    /// carry them.
+    PairTexts {
+    pair_title, pair_signed_out, pair_link_invalid, pair_session, pair_code, pair_code_hint,
+    pair_building, pair_choose, pair_staircase, pair_whole_building, pair_label,
+    pair_label_hint, pair_submit, pair_done, pair_err_code, pair_err_no_display,
+    }
 }
 
 /// A language of the app.
@@ -87,7 +99,8 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Both languages, Finnish first.
+    /// Both languages, Finnish first (for tests).
+    #[cfg(test)]
     pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
 
     /// The BCP 47 tag, for `lang` attributes and storage.
@@ -123,6 +136,14 @@ impl Lang {
             Lang::En => &en::TEXTS,
         }
     }
+
+    /// The caretaker's pairing page's texts in this language.
+    pub fn pair_texts(self) -> &'static PairTexts {
+        match self {
+            Lang::Fi => &fi::PAIR,
+            Lang::En => &en::PAIR,
+        }
+    }
 }
 
 /// Replaces each `{name}` in `template` with its value.
@@ -147,6 +168,12 @@ pub fn placeholders(template: &str) -> Vec<&str> {
         rest = &rest[start + len + 1..];
     }
     out
+}
+
+/// `one` for exactly one, else `other`, with `{n}` filled in: "1 ilmoitus" / "2 ilmoitusta",
+/// "1 report" / "2 reports" (both languages use the singular for one only).
+pub fn plural(one: &str, other: &str, n: u64) -> String {
+    fill(if n == 1 { one } else { other }, &[("n", &n.to_string())])
 }
 
 /// Milliseconds since the epoch as a UTC time (what `Date.now()` returns).
@@ -215,8 +242,13 @@ mod tests {
 
     #[test]
     fn every_text_exists_in_both_languages_with_the_same_placeholders() {
-        let fi = Lang::Fi.texts().entries();
-        let en = Lang::En.texts().entries();
+        let both = |lang: Lang| {
+            let mut all = lang.texts().entries();
+            all.extend(lang.pair_texts().entries());
+            all
+        };
+        let fi = both(Lang::Fi);
+        let en = both(Lang::En);
         assert_eq!(fi.len(), en.len());
         for ((key, fi_text), (en_key, en_text)) in fi.iter().zip(&en) {
             assert_eq!(key, en_key);
@@ -246,6 +278,37 @@ mod tests {
             same.iter()
                 .all(|k| ["required", "char_count", "display_page", "time"].contains(k)),
             "untranslated: {same:?}"
+        );
+    }
+
+    #[test]
+    fn plurals_are_right_in_both_languages() {
+        let fi = Lang::Fi.texts();
+        let en = Lang::En.texts();
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 1),
+            "Yhteensä 1 ilmoitus."
+        );
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 2),
+            "Yhteensä 2 ilmoitusta."
+        );
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 0),
+            "Yhteensä 0 ilmoitusta."
+        );
+        assert_eq!(
+            plural(en.reports_total_one, en.reports_total, 1),
+            "1 report in all."
+        );
+        assert_eq!(
+            plural(en.reports_total_one, en.reports_total, 2),
+            "2 reports in all."
+        );
+        assert_eq!(plural(fi.report_photos_one, fi.report_photos, 1), "1 kuva");
+        assert_eq!(
+            plural(en.report_photos_one, en.report_photos, 3),
+            "3 photos"
         );
     }
 

@@ -13,7 +13,7 @@ use crate::api::{self, ApiError};
 use crate::app::Route;
 use crate::components::{FieldMessage, Notice, NoticeKind, TextField, use_title};
 use crate::hooks::use_i18n;
-use crate::i18n::{Texts, date, fill, messages};
+use crate::i18n::{PairTexts, Texts, date, fill, messages};
 use crate::router::use_navigator;
 use crate::url::query_param;
 
@@ -29,11 +29,11 @@ enum Phone {
 }
 
 /// A pairing code's message in the reader's language.
-fn code_message(t: &Texts, error: &FieldError) -> String {
+fn code_message(t: &Texts, p: &PairTexts, error: &FieldError) -> String {
     if error.message.starts_with("no display shows") {
-        t.pair_err_no_display.to_owned()
+        p.pair_err_no_display.to_owned()
     } else if error.message.starts_with("must be the") || error.message == "is not a pairing code" {
-        t.pair_err_code.to_owned()
+        p.pair_err_code.to_owned()
     } else {
         messages::field_message(t, error)
     }
@@ -48,8 +48,9 @@ fn select_value(e: &Event) -> String {
 /// The caretaker's pairing page.
 #[component]
 pub fn PairPage() -> Html {
-    let t = use_i18n().t;
-    use_title(t.pair_title.into());
+    let i18n = use_i18n();
+    let (t, p) = (i18n.t, i18n.lang.pair_texts());
+    use_title(p.pair_title.into());
     let navigator = use_navigator();
     let phone = use_state(|| Phone::Loading);
     let code = use_state(String::new);
@@ -150,9 +151,9 @@ pub fn PairPage() -> Html {
         Phone::SignedOut { link_failed } => html! {
             <>
                 if *link_failed {
-                    <Notice kind={NoticeKind::Error}>{ t.pair_link_invalid }</Notice>
+                    <Notice kind={NoticeKind::Error}>{ p.pair_link_invalid }</Notice>
                 }
-                <p>{ t.pair_signed_out }</p>
+                <p>{ p.pair_signed_out }</p>
             </>
         },
         Phone::Failed(error) => html! {
@@ -160,7 +161,7 @@ pub fn PairPage() -> Html {
         },
         Phone::Ready(session) => {
             let error_of = |field: &str| errors.iter().find(|e| e.field == field).cloned();
-            let code_error = error_of("code").map(|e| code_message(t, &e));
+            let code_error = error_of("code").map(|e| code_message(t, p, &e));
             let building_error = error_of("building").map(|e| messages::field_message(t, &e));
             let staircase_error = error_of("staircase").map(|e| messages::field_message(t, &e));
             let chosen = session.buildings.iter().find(|b| Some(b.id) == *building);
@@ -179,13 +180,13 @@ pub fn PairPage() -> Html {
                 let state = state.clone();
                 Callback::from(move |v: String| state.set(v))
             };
-            let success = paired.as_ref().map(|p| {
+            let success = paired.as_ref().map(|done| {
                 let place = session
                     .buildings
                     .iter()
-                    .find(|b| b.id == p.building)
+                    .find(|b| b.id == done.building)
                     .map(|b| {
-                        let stair = p
+                        let stair = done
                             .staircase
                             .and_then(|s| b.staircases.iter().find(|x| x.id == s));
                         match stair {
@@ -198,12 +199,12 @@ pub fn PairPage() -> Html {
                         }
                     })
                     .unwrap_or_default();
-                fill(t.pair_done, &[("place", &place)])
+                fill(p.pair_done, &[("place", &place)])
             });
             html! {
                 <>
                     <p class="muted">
-                        { fill(t.pair_session, &[
+                        { fill(p.pair_session, &[
                             ("who", session.label.as_deref().unwrap_or("")),
                             ("date", &date(t, session.expires_at)),
                         ]) }
@@ -212,15 +213,15 @@ pub fn PairPage() -> Html {
                         <Notice kind={NoticeKind::Success}>{ text }</Notice>
                     }
                     <form class="pair-form" novalidate=true {onsubmit}>
-                        <TextField id="code" label={t.pair_code} value={(*code).clone()} required=true
-                            hint={t.pair_code_hint} error={code_error} autocomplete="off"
+                        <TextField id="code" label={p.pair_code} value={(*code).clone()} required=true
+                            hint={p.pair_code_hint} error={code_error} autocomplete="off"
                             oninput={set(&code)} />
                         <div class={classes!("field", building_error.is_some().then_some("invalid"))}>
-                            <label for="building">{ t.pair_building }<span class="required" aria-hidden="true">{ " *" }</span></label>
+                            <label for="building">{ p.pair_building }<span class="required" aria-hidden="true">{ " *" }</span></label>
                             <select id="building" onchange={on_building}
                                 aria-invalid={if building_error.is_some() { "true" } else { "false" }}
                                 aria-describedby={building_error.as_ref().map(|_| "building-error")}>
-                                <option value="" selected={building.is_none()}>{ t.pair_choose }</option>
+                                <option value="" selected={building.is_none()}>{ p.pair_choose }</option>
                                 { for session.buildings.iter().map(|b| html! {
                                     <option value={b.id.to_string()} selected={Some(b.id) == *building}>
                                         { format!("{} ({})", b.address.street, b.name) }
@@ -232,10 +233,10 @@ pub fn PairPage() -> Html {
                             }
                         </div>
                         <div class={classes!("field", staircase_error.is_some().then_some("invalid"))}>
-                            <label for="staircase">{ t.pair_staircase }</label>
+                            <label for="staircase">{ p.pair_staircase }</label>
                             <select id="staircase" onchange={on_staircase}
                                 aria-describedby={staircase_error.as_ref().map(|_| "staircase-error")}>
-                                <option value="" selected={staircase.is_none()}>{ t.pair_whole_building }</option>
+                                <option value="" selected={staircase.is_none()}>{ p.pair_whole_building }</option>
                                 { for chosen.into_iter().flat_map(|b| b.staircases.iter()).map(|s| html! {
                                     <option value={s.id.to_string()} selected={Some(s.id) == *staircase}>
                                         { fill(t.display_staircase, &[("name", &s.name)]) }
@@ -246,13 +247,13 @@ pub fn PairPage() -> Html {
                                 <FieldMessage id="staircase-error" {text} />
                             }
                         </div>
-                        <TextField id="label" label={t.pair_label} value={(*label).clone()}
-                            hint={t.pair_label_hint} oninput={set(&label)} />
+                        <TextField id="label" label={p.pair_label} value={(*label).clone()}
+                            hint={p.pair_label_hint} oninput={set(&label)} />
                         if let Some(error) = &*failure {
                             <Notice kind={NoticeKind::Error}>{ messages::api_error(t, error) }</Notice>
                         }
                         <button type="submit" class="primary" disabled={*sending}>
-                            { if *sending { t.sending } else { t.pair_submit } }
+                            { if *sending { t.sending } else { p.pair_submit } }
                         </button>
                     </form>
                 </>
@@ -261,7 +262,7 @@ pub fn PairPage() -> Html {
     };
     html! {
         <main id="main" class="page pair-page">
-            <h1>{ t.pair_title }</h1>
+            <h1>{ p.pair_title }</h1>
             { body }
         </main>
     }
