@@ -4,8 +4,8 @@
 //   const rappu = await startRappu();  // { url, ready, stop(), halt(), restart(), pause(), resume() }
 //   const browser = await launchBrowser();     // a playwright-core Browser; close() cleans up
 //
-// Environment: RAPPU_BIN (default target/debug/rappu), RAPPU_WEB_DIR (default web/dist),
-// CHROMIUM (default /usr/bin/chromium).
+// Environment: RAPPU_BIN (default $CARGO_TARGET_DIR/debug/rappu, else target/debug/rappu),
+// RAPPU_WEB_DIR (default web/dist), CHROMIUM (default /usr/bin/chromium).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -35,7 +35,7 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * that goes down and comes back: `await rappu.halt()`, then `await rappu.restart()`.
  *
  * @param {object} [opts]
- * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else target/debug/rappu)
+ * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else the cargo target dir's debug/rappu)
  * @param {string} [opts.webDir] the built web app (RAPPU_WEB_DIR, else web/dist)
  * @param {string[]} [opts.args] more arguments for `rappu serve`
  * @param {Record<string, string>} [opts.env] more environment variables
@@ -45,7 +45,8 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  *   resume: () => Promise<void>, output: () => string}>}
  */
 export async function startRappu(opts = {}) {
-  const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || "target/debug/rappu");
+  const targetDir = process.env.CARGO_TARGET_DIR || "target";
+  const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || path.join(targetDir, "debug/rappu"));
   const webDir = path.resolve(ROOT, opts.webDir || process.env.RAPPU_WEB_DIR || "web/dist");
   if (!fs.existsSync(bin)) throw new Error(`${bin} not found: run cargo build -p rappu-gateway`);
   if (!fs.existsSync(path.join(webDir, "index.html"))) {
