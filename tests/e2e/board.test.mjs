@@ -86,63 +86,82 @@ describe("the board for real buildings", { timeout: 600_000 }, () => {
     await rappu?.stop();
   });
 
+  /**
+   * Serves `size`'s generated feed to a fresh page of `width` × `height` and checks the
+   * board: every name whole on some page, rows of 24 px, the frame on screen, axe; returns
+   * what the board did.
+   */
+  async function check(size, orientation, width, height, name) {
+    const { feed } = generatedFeed(size);
+    const page = await browser.newPage();
+    const watch = await watchPage(page);
+    await page.setViewportSize({ width, height });
+    await serveFeed(page, feed);
+    await page.goto(`${rappu.url}/display`);
+    await page.locator(".display[data-state=live] .board-page .apt").first().waitFor();
+    // Laid out by measurement (type, columns; the announcements' room), then stable.
+    await page.waitForTimeout(500);
+    const measured = await measurePages(page);
+    const pages = measured.length;
+
+    // Every apartment of the feed, with exactly its names, whole on some page.
+    const expected = feed.staircases.flatMap((s) => s.floors.flatMap((f) => f.apartments));
+    for (const apartment of expected) {
+      const text = apartment.names.join(", ");
+      const seen = measured.flatMap((p) => p.rows).filter((r) => r.number === apartment.number);
+      assert.ok(seen.length >= 1, `${apartment.number} is on the board`);
+      assert.ok(seen.every((r) => r.names === text), `${apartment.number} shows ${text}`);
+      assert.ok(seen.some((r) => r.whole), `${apartment.number} (${text}) is whole on some page`);
+    }
+    const rows = measured.flatMap((p) => p.rows);
+    assert.equal(rows.length, expected.length, "every apartment once");
+    const lowest = Math.min(...rows.map((r) => r.height));
+    assert.ok(lowest >= 24, `rows at least 24 px (lowest ${lowest})`);
+
+    // The frame: the QR code, the date and the announcements on screen.
+    const onScreen = (selector) => page.locator(selector).first().evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
+        r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
+    });
+    assert.ok(await onScreen(".qr img"), "the QR code is on screen");
+    assert.ok(await onScreen(".today"), "the date is on screen");
+    if (feed.announcements.length) {
+      assert.ok(await onScreen(".info-item.current .info-title"), "an announcement is on screen");
+    } else {
+      assert.equal(await page.locator(".info").count(), 0, "no empty band");
+    }
+    const font = await page.locator(".board").evaluate((el) => getComputedStyle(el).fontSize);
+    const compact = await page.locator(".display").evaluate((el) => el.classList.contains("compact"));
+    results.push({ apartments: size.apartments, orientation, pages, font, "lowest row px": lowest, compact });
+
+    for (const { page: n } of measured) {
+      await page.evaluate((n) => {
+        for (const p of document.querySelectorAll(".board-page")) p.hidden = p.dataset.page !== String(n);
+      }, n);
+      await screenshot(page, `${name}${n > 1 ? `-page${n}` : ""}`, { fullPage: false });
+    }
+    assert.deepEqual(await axeSerious(page, `${name}`), []);
+    assert.deepEqual(await watch.problems(), []);
+    await page.close();
+    return { pages, compact };
+  }
+
   for (const size of SIZES) {
     for (const [orientation, width, height] of ORIENTATIONS) {
       test(`${size.apartments} apartments, ${orientation}`, async () => {
-        const { feed } = generatedFeed(size);
-        const page = await browser.newPage();
-        const watch = await watchPage(page);
-        await page.setViewportSize({ width, height });
-        await serveFeed(page, feed);
-        await page.goto(`${rappu.url}/display`);
-        await page.locator(".display[data-state=live] .board-page .apt").first().waitFor();
-        // Laid out by measurement (fonts, columns), then stable.
-        await page.waitForTimeout(300);
-        const measured = await measurePages(page);
-        const pages = measured.length;
-
-        // Every apartment of the feed, with exactly its names, whole on some page.
-        const expected = feed.staircases.flatMap((s) => s.floors.flatMap((f) => f.apartments));
-        for (const apartment of expected) {
-          const text = apartment.names.join(", ");
-          const seen = measured.flatMap((p) => p.rows).filter((r) => r.number === apartment.number);
-          assert.ok(seen.length >= 1, `${apartment.number} is on the board`);
-          assert.ok(seen.every((r) => r.names === text), `${apartment.number} shows ${text}`);
-          assert.ok(seen.some((r) => r.whole), `${apartment.number} (${text}) is whole on some page`);
-        }
-        const rows = measured.flatMap((p) => p.rows);
-        assert.equal(rows.length, expected.length, "every apartment once");
-        const lowest = Math.min(...rows.map((r) => r.height));
-        assert.ok(lowest >= 24, `rows at least 24 px (lowest ${lowest})`);
+        const { pages, compact } = await check(size, orientation, width, height,
+          `display-${size.apartments}-${orientation}`);
         if (size.apartments <= 30) assert.equal(pages, 1, "one page");
-        if (size.apartments <= 200) assert.ok(pages <= 4, `at most 4 pages (${pages})`);
-
-        // The frame: the QR code, the date and the announcements on screen.
-        const onScreen = (selector) => page.locator(selector).first().evaluate((el) => {
-          const r = el.getBoundingClientRect();
-          return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 &&
-            r.right <= innerWidth + 0.5 && r.bottom <= innerHeight + 0.5;
-        });
-        assert.ok(await onScreen(".qr img"), "the QR code is on screen");
-        assert.ok(await onScreen(".today"), "the date is on screen");
-        if (feed.announcements.length) {
-          assert.ok(await onScreen(".info-item.current .info-title"), "an announcement is on screen");
-        } else {
-          assert.equal(await page.locator(".info").count(), 0, "no empty band");
-        }
-        const font = await page.locator(".board").evaluate((el) => getComputedStyle(el).fontSize);
-        results.push({ apartments: size.apartments, orientation, pages, font, "lowest row px": lowest });
-
-        for (const { page: n } of measured) {
-          await page.evaluate((n) => {
-            for (const p of document.querySelectorAll(".board-page")) p.hidden = p.dataset.page !== String(n);
-          }, n);
-          await screenshot(page, `display-${size.apartments}-${orientation}${n > 1 ? `-page${n}` : ""}`, { fullPage: false });
-        }
-        assert.deepEqual(await axeSerious(page, `display ${size.apartments} ${orientation}`), []);
-        assert.deepEqual(await watch.problems(), []);
-        await page.close();
+        assert.ok(pages <= 4, `at most 4 pages (${pages})`);
+        assert.equal(compact, false, "the announcements keep their room");
       });
     }
   }
+
+  test("a staircase too tall for a page takes room from the announcements", async () => {
+    const tall = { apartments: 130, staircases: 1, floors: 10, announcements: 5, jobs: 3 };
+    const { compact } = await check(tall, "portrait", 1080, 1920, "display-130-one-staircase-portrait");
+    assert.equal(compact, true);
+  });
 });

@@ -23,8 +23,8 @@ pub struct BoardStatus {
     pub page: usize,
     /// Pages in all.
     pub pages: usize,
-    /// Whether every staircase is on one page (the board has room enough).
-    pub staircases_whole: bool,
+    /// Whether every staircase fits a page (the board has room enough).
+    pub staircases_fit: bool,
 }
 
 /// Props of [`ApartmentBoard`].
@@ -154,7 +154,9 @@ pub fn ApartmentBoard(props: &ApartmentBoardProps) -> Html {
     let status = BoardStatus {
         page: current,
         pages,
-        staircases_whole: plan_state.as_ref().is_none_or(|p| p.staircases_whole()),
+        staircases_fit: plan_state
+            .as_ref()
+            .is_none_or(|p| p.staircases_fit_a_page()),
     };
     {
         let on_status = props.on_status.clone();

@@ -7,9 +7,9 @@
 //! heights into columns of the board's height, and columns into pages:
 //!
 //! - each staircase lists its floors from the top down, each floor a heading and its rows;
-//! - a floor is kept whole in a column when it fits; a staircase taller than a column goes
-//!   on in the next one under a "continued" heading; a floor taller than a column is split
-//!   with its heading repeated;
+//! - a floor is kept whole in a column when it fits, unless that would leave half of it or
+//!   more as empty room (then it is split, its heading repeated in the next column); a
+//!   staircase taller than a column goes on in the next one under a "continued" heading;
 //! - staircases start a column of their own, unless packing them together (never splitting
 //!   one that would fit a column of its own) saves pages.
 //!
@@ -105,8 +105,8 @@ impl Packer {
     fn add(&mut self, staircase: &FeedStaircase, rows: &[Vec<f64>], fresh_column: bool) {
         // Top floor first.
         let floors: Vec<_> = staircase.floors.iter().zip(rows).rev().collect();
-        let floor = self.floor;
-        let floor_height = |r: &Vec<f64>| floor + r.iter().sum::<f64>();
+        let heading = self.floor;
+        let floor_height = |r: &Vec<f64>| heading + r.iter().sum::<f64>();
         let first = floors.first().map_or(0.0, |(_, r)| floor_height(r));
         let whole = self.heading + floors.iter().map(|(_, r)| floor_height(r)).sum::<f64>();
         let started = !self.columns.is_empty();
@@ -121,7 +121,11 @@ impl Packer {
         }
         self.open_block(&staircase.name, false);
         for (floor, heights) in floors {
-            if self.room() < floor_height(heights) && self.used > self.heading {
+            let whole = floor_height(heights);
+            // The heading and two rows at least, so a split floor is not a lone line.
+            let piece = heading + heights.iter().take(2).sum::<f64>();
+            let split_here = self.room() >= whole / 2.0 && self.room() >= piece;
+            if self.room() < whole && self.used > self.heading && !split_here {
                 self.new_column();
                 self.open_block(&staircase.name, true);
             }
@@ -218,25 +222,21 @@ impl Plan {
         key(self) < key(other)
     }
 
-    /// Whether every staircase is on one page (possibly over several of its columns).
-    pub fn staircases_whole(&self) -> bool {
-        let mut seen: Vec<&str> = Vec::new();
-        for page in &self.pages {
-            let mut here: Vec<&str> = page
-                .columns
-                .iter()
-                .flatten()
-                .map(|b| b.staircase.as_str())
-                .collect();
+    /// Whether every staircase takes no more columns than a page has, so it could be read
+    /// on one page (packing may still start one at the end of a page to save pages).
+    pub fn staircases_fit_a_page(&self) -> bool {
+        let mut spans: Vec<(&str, usize)> = Vec::new();
+        for column in self.pages.iter().flat_map(|p| &p.columns) {
+            let mut here: Vec<&str> = column.iter().map(|b| b.staircase.as_str()).collect();
             here.dedup();
             for name in here {
-                if seen.contains(&name) {
-                    return false;
+                match spans.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => spans.push((name, 1)),
                 }
-                seen.push(name);
             }
         }
-        true
+        spans.iter().all(|&(_, count)| count <= self.columns)
     }
 }
 

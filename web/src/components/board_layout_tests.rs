@@ -110,6 +110,25 @@ fn a_floor_taller_than_a_column_is_split_with_its_heading_repeated() {
 }
 
 #[test]
+fn a_big_floor_is_split_rather_than_leave_half_a_column_empty() {
+    // Two floors of 8: the top floor takes 2 + 9 of 16 lines; 5 lines are left, more than
+    // half of the next floor (9): it starts here and goes on, heading repeated.
+    let board = [staircase("A", &[8, 8])];
+    let pages = layout(&board, &heights(&board, 10.0), 2, lines(16));
+    assert_eq!(
+        shape(&pages),
+        [[vec![("A".into(), false, 14)], vec![("A".into(), true, 5)]]]
+    );
+    assert_eq!(pages[0].columns[1][0].lines[0], BoardLine::Floor(1));
+    // With 3 lines left (less than half), the floor moves whole to the next column.
+    let pages = layout(&board, &heights(&board, 10.0), 2, lines(14));
+    assert_eq!(
+        shape(&pages),
+        [[vec![("A".into(), false, 9)], vec![("A".into(), true, 9)]]]
+    );
+}
+
+#[test]
 fn rows_that_wrap_take_their_measured_height() {
     // Three rows of one line and one of three lines (a long name): 2 + 1 + 3 + 3 = 9
     // lines, which does not fit a column of 8.
@@ -179,7 +198,7 @@ fn plans_prefer_fewer_pages_then_larger_type_then_wider_columns() {
 }
 
 #[test]
-fn a_staircase_split_over_pages_is_not_whole() {
+fn a_staircase_taller_than_a_page_is_told() {
     let board = [staircase("A", &[4, 4, 4, 4, 4]), staircase("B", &[2])];
     let h = heights(&board, 10.0);
     let plan = |columns: usize, height: f64| Plan {
@@ -189,6 +208,7 @@ fn a_staircase_split_over_pages_is_not_whole() {
         gap: 10.0,
         pages: layout(&board, &h, columns, height),
     };
-    assert!(!plan(1, lines(12)).staircases_whole());
-    assert!(plan(3, lines(12)).staircases_whole());
+    assert!(!plan(1, lines(12)).staircases_fit_a_page());
+    assert!(plan(3, lines(12)).staircases_fit_a_page());
+    assert!(plan(2, lines(16)).staircases_fit_a_page());
 }

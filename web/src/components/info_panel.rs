@@ -33,6 +33,8 @@ pub struct InfoPanelProps {
     pub work: Rc<Vec<FeedWork>>,
     /// The screen's size: a change lays the area out again.
     pub screen: (i32, i32),
+    /// Whether the area gives up room to the board (a smaller limit): also a new layout.
+    pub compact: bool,
 }
 
 fn announcement(
@@ -141,6 +143,7 @@ pub fn InfoPanel(props: &InfoPanelProps) -> Html {
             props.announcements.clone(),
             props.work.clone(),
             props.screen,
+            props.compact,
             t.display_published,
         );
         use_effect_with(deps, move |_| {

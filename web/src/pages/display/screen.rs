@@ -32,9 +32,20 @@ pub fn DisplayScreen(props: &DisplayScreenProps) -> Html {
     let root = use_node_ref();
     let screen = use_size(root.clone());
     let board = use_state_eq(BoardStatus::default);
+    // The list comes first: when a staircase would not fit a page, the announcements get
+    // less room. Once given up, the room stays given up for this content on this screen
+    // (else the two would take it from each other in turn): `compact_for` is the content
+    // and screen it was given up for.
+    let situation = (std::rc::Rc::as_ptr(&props.feed) as usize, screen);
+    let compact_for = use_state_eq(|| None::<(usize, (i32, i32))>);
     let on_status = {
-        let board = board.clone();
-        Callback::from(move |status: BoardStatus| board.set(status))
+        let (board, compact_for) = (board.clone(), compact_for.clone());
+        Callback::from(move |status: BoardStatus| {
+            if !status.staircases_fit {
+                compact_for.set(Some(situation));
+            }
+            board.set(status);
+        })
     };
     let feed = &props.feed;
     let staircases = use_memo(feed.clone(), |f| f.staircases.clone());
@@ -53,9 +64,7 @@ pub fn DisplayScreen(props: &DisplayScreenProps) -> Html {
         "live"
     };
     let has_info = !announcements.is_empty() || !work.is_empty();
-    // The list comes first: with a staircase that would not fit a page, the announcements
-    // get less room.
-    let compact = !board.staircases_whole;
+    let compact = *compact_for == Some(situation);
     html! {
         <div class={classes!("display", has_info.then_some("has-info"), compact.then_some("compact"))}
             data-state={state} ref={root}>
@@ -69,7 +78,7 @@ pub fn DisplayScreen(props: &DisplayScreenProps) -> Html {
             <main class="display-board">
                 <ApartmentBoard {staircases} tick={props.tick} {on_status} />
             </main>
-            <InfoPanel {announcements} {work} screen={screen} />
+            <InfoPanel {announcements} {work} {screen} {compact} />
             <footer class="display-footer">
                 <ContactList contacts={feed.contacts.clone()} />
                 <p class="display-status">
