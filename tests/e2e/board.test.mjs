@@ -159,6 +159,31 @@ describe("the board for real buildings", { timeout: 600_000 }, () => {
     }
   }
 
+  test("a long announcement is shown whole, a page of the area at a time", async () => {
+    const { feed } = generatedFeed(SIZES[3]);
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1080, height: 1920 });
+    await serveFeed(page, feed);
+    await page.goto(`${rappu.url}/display`);
+    const kind = page.locator(".info-item.current .info-kind");
+    await kind.filter({ hasText: "Tiedote 1/5 · Sivu 1/" }).waitFor();
+    const pages = Number((await kind.textContent()).match(/Sivu 1\/(\d)/)[1]);
+    assert.ok(pages >= 2, "the long text needs more than one page of the area");
+    // Every column of the text is one page: all of it is reachable.
+    const reach = await page.locator(".info-item.current .info-body").evaluate((body) => {
+      const w = body.parentElement.clientWidth;
+      return { scroll: body.scrollWidth, w };
+    });
+    assert.ok(reach.scroll <= pages * (reach.w + 48) + 1, JSON.stringify(reach));
+    // The next page comes after 12 s, with the same announcement's title and dates.
+    const started = Date.now();
+    await kind.filter({ hasText: "Tiedote 1/5 · Sivu 2/" }).waitFor({ timeout: 15_000 });
+    assert.ok(Date.now() - started >= 9_000, "each page stays at least 10 s");
+    assert.match(await page.locator(".info-item.current .info-dates").innerText(), /Julkaistu/);
+    await screenshot(page, "display-200-portrait-announcement-page2", { fullPage: false });
+    await page.close();
+  });
+
   test("a staircase too tall for a page takes room from the announcements", async () => {
     const tall = { apartments: 130, staircases: 1, floors: 10, announcements: 5, jobs: 3 };
     const { compact } = await check(tall, "portrait", 1080, 1920, "display-130-one-staircase-portrait");

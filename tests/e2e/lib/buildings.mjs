@@ -123,7 +123,7 @@ export function generatedFeed({
 
 /** The sizes the board tests use. */
 export const SIZES = [
-  { apartments: 6, staircases: 1, floors: 3, announcements: 1, jobs: 0 },
+  { apartments: 6, staircases: 1, floors: 3, announcements: 0, jobs: 0 },
   { apartments: 30, staircases: 2, floors: 5, announcements: 3, jobs: 1 },
   { apartments: 96, staircases: 3, floors: 8, announcements: 4, jobs: 3 },
   { apartments: 200, staircases: 4, floors: 8, announcements: 5, jobs: 3 },
