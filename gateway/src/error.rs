@@ -25,6 +25,10 @@ pub enum ApiError {
     /// A one-time code is unknown, used or expired (which one is not told).
     #[error("the link is not valid: it is unknown, already used or expired")]
     InvalidCode,
+    /// Something that worked for a while (a display's pairing, a caretaker link) is
+    /// unknown, used or expired; the client starts over.
+    #[error("{0}")]
+    Expired(String),
     /// A webhook came with a wrong or missing shared secret.
     #[error("the webhook secret is missing or wrong")]
     WebhookSecret,
@@ -103,6 +107,7 @@ impl ApiError {
                 ("invalid-secret", "Invalid webhook secret", S::UNAUTHORIZED)
             }
             ApiError::InvalidCode => ("invalid-code", "Invalid link", S::BAD_REQUEST),
+            ApiError::Expired(_) => ("expired", "Expired or unknown", S::GONE),
             ApiError::WrongRole(_) => ("forbidden", "Not allowed for this role", S::FORBIDDEN),
             ApiError::OutOfScope(_) => {
                 ("out-of-scope", "Not allowed for this object", S::FORBIDDEN)

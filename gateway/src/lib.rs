@@ -17,6 +17,9 @@
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
+//! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
+//!   links, paired displays' renewing sessions.
+//! - [`contacts`]: the phone Tampuuri has for a resident, cached.
 //! - [`store`]: SQLite (tokens, usage, webhook notifications, the report outbox).
 //! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
 //! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
@@ -30,11 +33,13 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod contacts;
 pub mod demo;
 pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod pairing;
 pub mod pricing;
 pub mod property;
 pub mod reports;

@@ -16,10 +16,12 @@ use axum::http::HeaderValue;
 
 use crate::auth::{KeyRing, RevocationList, Tokens};
 use crate::config::Settings;
+use crate::contacts::ContactCache;
 use crate::embedded;
 use crate::feeds::FeedService;
 use crate::http;
 use crate::http::ratelimit::RateLimits;
+use crate::pairing::Displays;
 use crate::reports::{self, FaultReports};
 use crate::state::{App, AppState, UpstreamMode};
 use crate::store::Store;
@@ -121,6 +123,7 @@ impl Application {
         let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks);
 
         let public_url = settings.public_url(addr);
+        let displays = Displays::new(store.clone());
         let state = AppState(Arc::new(App {
             public_url,
             settings,
@@ -138,6 +141,8 @@ impl Application {
             shutdown: shutdown.clone(),
             reports,
             work_orders,
+            displays,
+            contacts: ContactCache::default(),
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         Ok(Self {
@@ -230,6 +235,7 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                 () = stop.cancelled() => break,
                 _ = tick.tick() => {
                     state.limits.shrink();
+                    state.displays.shrink();
                     if minutes.is_multiple_of(60) {
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
                         let before = chrono::Utc::now().timestamp() - days * 86_400;

@@ -9,8 +9,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Tokens;
 use crate::config::Settings;
+use crate::contacts::ContactCache;
 use crate::feeds::FeedService;
 use crate::http::ratelimit::RateLimits;
+use crate::pairing::Displays;
 use crate::reports::FaultReports;
 use crate::store::Store;
 use crate::upstream::tampuuri::{Tampuuri, TampuuriClient, UpstreamError};
@@ -61,6 +63,10 @@ pub struct App {
     pub reports: FaultReports,
     /// The maintenance partners' work orders.
     pub work_orders: WorkOrders,
+    /// Display pairing and paired displays.
+    pub displays: Displays,
+    /// Residents' phones from Tampuuri, cached.
+    pub contacts: ContactCache,
 }
 
 impl std::fmt::Debug for App {

@@ -11,9 +11,11 @@
 // Layout (the gateway serves /assets/* as immutable and index.html for every other page):
 //   index.html
 //   assets/rappu-display-<hash>.js  assets/rappu-display-<hash>_bg.wasm    the stairwell display
+//   assets/rappu-pair-<hash>.js     assets/rappu-pair-<hash>_bg.wasm       a caretaker's pairing page
 //   assets/rappu-portal-<hash>.js   assets/rappu-portal-<hash>_bg.wasm     landing page, portal
 //   assets/boot-<hash>.js           picks the program for the page's path
 //   assets/app-<hash>.css  assets/favicon-<hash>.svg      (+ .gz and .br when smaller)
+//   sw.js                           the display's service worker (its shell list is this build's)
 //
 // A page's first load is index.html, the CSS, the favicon, the boot module and one program
 // (its glue and its wasm); the report prints both and checks each against the budget.
@@ -39,7 +41,7 @@ const hash = (bytes) => createHash("sha256").update(bytes).digest("hex").slice(0
 const read = (...parts) => fs.readFileSync(path.join(...parts));
 
 /** The programs, by the path prefix boot.js loads them for. */
-const PROGRAMS = ["display", "portal"];
+const PROGRAMS = ["display", "pair", "portal"];
 for (const app of PROGRAMS) {
   if (fs.existsSync(path.join(args.bindgen, app, "snippets"))) {
     // Inline JS snippets would be imported by relative, unhashed paths: not handled yet.
@@ -70,11 +72,14 @@ for (const app of PROGRAMS) {
 }
 // A module, not inline script: the CSP allows scripts from the gateway's origin only. The
 // wasm download starts at once, beside the glue's; the glue instantiates it when both are in.
-// The path rule matches the app's Route::bundle (web/src/app.rs).
+// The path rules match the app's Route::bundle (web/src/app.rs).
 const boot = `// Starts Rappu's web app: the stairwell display's program on /display and
-// /display/enroll, the portal's (with the landing page) everywhere else.
+// /display/enroll, the caretaker's pairing page on /display/pair, the portal's (with the
+// landing page) everywhere else.
 const programs = ${JSON.stringify(programs)};
-const program = /^\\/display(\\/enroll)?\\/?$/.test(location.pathname) ? programs.display : programs.portal;
+const path = location.pathname;
+const program = /^\\/display\\/pair\\/?$/.test(path) ? programs.pair
+  : /^\\/display(\\/enroll)?\\/?$/.test(path) ? programs.display : programs.portal;
 const wasm = fetch(program.wasm);
 import(program.js)
   .then(({ default: init }) => init({ module_or_path: wasm }))
@@ -86,6 +91,68 @@ import(program.js)
   });
 `;
 urls.boot = addAsset("boot", ".js", Buffer.from(boot));
+
+// The display's service worker (web/src/offline.rs registers it for /display): the app
+// shell of this build, so a screen that reloads or powers up while the gateway is down
+// still starts (the last board itself is in the page's localStorage). Pages: the network
+// first (a new deployment at once), the kept shell when the gateway does not answer
+// within 4 s. Hashed assets: the kept copy. The portal's QR code: the network first, the
+// kept copy offline. Everything else (the API) is left to the network.
+const shell = ["/display", urls.css, urls.favicon, urls.boot, programs.display.js, programs.display.wasm];
+const portalQr = "/api/v1/display/portal-qr.svg";
+const serviceWorker = `// Rappu's display service worker, written by scripts/lib/package-web.mjs.
+const CACHE = "rappu-display-${hash(Buffer.from(shell.join("\n")))}";
+const SHELL = ${JSON.stringify(shell)};
+const QR = "${portalQr}";
+const PAGE_TIMEOUT_MS = 4000;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(CACHE)
+      .then((cache) => cache.addAll([...SHELL, QR]))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((keys) => Promise.all(keys
+        .filter((key) => key.startsWith("rappu-display-") && key !== CACHE)
+        .map((key) => caches.delete(key))))
+      .then(() => self.clients.claim()),
+  );
+});
+
+/** The network's answer, kept under \`key\`; the kept one when the network fails or is slow. */
+function networkFirst(request, key, timeoutMs) {
+  const network = fetch(request).then((response) => {
+    if (response.ok) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(key, copy));
+    }
+    return response;
+  });
+  const timeout = new Promise((_, reject) => setTimeout(() => reject(new Error("timeout")), timeoutMs));
+  return Promise.race([network, timeout])
+    .catch(() => caches.match(key).then((kept) => kept || network));
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    // Every page path answers the same index.html.
+    event.respondWith(networkFirst(request, "/display", PAGE_TIMEOUT_MS));
+  } else if (url.pathname.startsWith("/assets/")) {
+    event.respondWith(caches.match(request).then((kept) => kept || fetch(request)));
+  } else if (url.pathname === QR) {
+    event.respondWith(networkFirst(request, QR, PAGE_TIMEOUT_MS));
+  }
+});
+`;
 
 let html = read(args.web, "index.html").toString("utf8");
 html = html.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
@@ -99,7 +166,7 @@ const next = `${out}.next`;
 const old = `${out}.old`;
 fs.rmSync(next, { recursive: true, force: true });
 fs.mkdirSync(path.join(next, "assets"), { recursive: true });
-const files = [["index.html", Buffer.from(html)]];
+const files = [["index.html", Buffer.from(html)], ["sw.js", Buffer.from(serviceWorker)]];
 for (const [name, bytes] of assets) files.push([`assets/${name}`, bytes]);
 
 const sizes = new Map();

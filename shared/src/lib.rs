@@ -10,6 +10,7 @@
 //! - [`display`]: the stairwell display feed.
 //! - [`finnish_time`]: Finnish local time and dates (EET/EEST) without a tz database.
 //! - [`health`]: liveness and readiness answers.
+//! - [`pairing`]: pairing a display with a short code (RFC 8628's device flow as model).
 //! - [`property`]: properties, buildings and staircases.
 //! - [`report`]: fault reports and work orders, with their validation rules.
 //! - [`session`]: display enrolment and resident sign-in.
@@ -19,6 +20,7 @@ pub mod auth;
 pub mod display;
 pub mod finnish_time;
 pub mod health;
+pub mod pairing;
 pub mod problem;
 pub mod property;
 pub mod report;

@@ -80,3 +80,12 @@ pub struct OneTimeLink {
     /// It stops working then, or when used.
     pub expires_at: DateTime<Utc>,
 }
+
+/// What Tampuuri knows of how to reach the signed-in resident (`GET /api/v1/me/contact`):
+/// the portal fills the report form's phone field with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyContact {
+    /// The resident's phone (the mobile number first), when Tampuuri has one.
+    pub phone: Option<String>,
+}

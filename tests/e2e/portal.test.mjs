@@ -133,7 +133,7 @@ describe("resident portal", { timeout: 240_000 }, () => {
     assert.ok(posts[0] && posts[1] === posts[0], `one Idempotency-Key for the draft: ${posts}`);
     await heading().filter({ hasText: title }).waitFor();
     await page.getByRole("status").filter({ hasText: "vastaanotettu" }).waitFor();
-    assert.match(await page.locator(".details").innerText(), /Valokuvat\s+1 kpl/);
+    assert.match(await page.locator(".details").innerText(), /Valokuvat\s+1 kuva/);
     assert.deepEqual(await axeSerious(page, "report detail"), []);
     await screenshot(page, "portal-report-filed");
 

@@ -10,8 +10,12 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { expected401, launchBrowser, SCREENSHOTS, startRappu, watchPage } from "./lib/rappu.mjs";
 
-/** Problems other than the 401s of a browser without a session. */
-const unexpected = (problems) => problems.filter((p) => !expected401(p));
+/**
+ * Problems other than the 401s of a browser without a session, and requests a navigation
+ * cuts short (the pairing screen's waiting poll, the sign-in page's list).
+ */
+const unexpected = (problems) =>
+  problems.filter((p) => !expected401(p) && !/^request failed: .* net::ERR_ABORTED$/.test(p));
 
 const require = createRequire(import.meta.url);
 
@@ -68,9 +72,12 @@ describe("web app smoke", { timeout: 120_000 }, () => {
     const watch = await watchPage(page);
     const heading = page.getByRole("heading", { level: 1 });
 
-    // The display bundle: without a display session it says how to enrol.
+    // The display bundle: without a display session it shows a pairing code, and no
+    // instructions for people passing by.
     await page.goto(`${rappu.url}/display`);
-    await heading.filter({ hasText: "Näyttöä ei ole otettu käyttöön" }).waitFor();
+    await heading.filter({ hasText: "Näyttö odottaa käyttöönottoa" }).waitFor();
+    await page.locator(".pairing-code").waitFor();
+    assert.doesNotMatch(await page.locator("main").innerText(), /rappu |enroll|komen|http/i);
     assert.equal(await page.title(), "Porrasnäyttö – Rappu");
     assert.ok(await page.evaluate(() => [...document.scripts].every((s) => s.src)), "no inline script");
 
@@ -89,7 +96,15 @@ describe("web app smoke", { timeout: 120_000 }, () => {
     await page.goto(`${rappu.url}/`);
     await page.getByRole("link", { name: /Porrasnäyttö/ }).click();
     await displayWasm;
-    await heading.filter({ hasText: "Näyttöä ei ole otettu käyttöön" }).waitFor();
+    await heading.filter({ hasText: "Näyttö odottaa käyttöönottoa" }).waitFor();
+
+    // The caretaker's pairing page: its own program; without a caretaker session it says
+    // what to do first.
+    const pairWasm = page.waitForResponse((r) => /rappu-pair-[0-9a-f]+_bg\.wasm$/.test(r.url()));
+    await page.goto(`${rappu.url}/display/pair`);
+    await pairWasm;
+    await heading.filter({ hasText: "Näytön käyttöönotto" }).waitFor();
+    await page.getByText("Tällä puhelimella ei voi ottaa näyttöjä käyttöön").waitFor();
 
     // Signed out and not enrolled, the gateway answers 401: expected, nothing else.
     assert.deepEqual(unexpected(await watch.problems()), []);

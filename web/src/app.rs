@@ -1,15 +1,16 @@
 //! The route table and the two root components, one per bundle.
 //!
-//! The display and the portal are separate programs (`src/bin/display.rs`,
-//! `src/bin/portal.rs`) over this one library: a stairwell screen never downloads the
-//! portal's forms, a phone never downloads the display's board, and each stays under the
-//! first-load budget. The gateway answers `index.html` on every page path; its boot module
-//! loads the display bundle for `/display...` and the portal bundle for everything else.
+//! The display, the caretaker's pairing page and the portal are separate programs
+//! (`src/bin/display.rs`, `src/bin/pair.rs`, `src/bin/portal.rs`) over this one library: a
+//! stairwell screen never downloads forms, a phone never downloads the display's board, and
+//! each stays under the first-load budget. The gateway answers `index.html` on every page
+//! path; its boot module loads the display bundle for `/display` and `/display/enroll`, the
+//! pairing bundle for `/display/pair` and the portal bundle for everything else.
 
 use yew::prelude::*;
 
 use crate::hooks::I18nProvider;
-use crate::pages::{DisplayPage, EnrollPage, LandingPage, NotFoundPage, PortalPage};
+use crate::pages::{DisplayPage, EnrollPage, LandingPage, NotFoundPage, PairPage, PortalPage};
 use crate::router::Router;
 
 /// Which program serves a route.
@@ -17,6 +18,8 @@ use crate::router::Router;
 pub enum Bundle {
     /// The stairwell display.
     Display,
+    /// A caretaker's phone pairing displays.
+    Pair,
     /// The landing page and the resident portal.
     Portal,
 }
@@ -30,6 +33,8 @@ pub enum Route {
     Display,
     /// `/display/enroll?code=...`: a display's one-time enrolment link.
     DisplayEnroll,
+    /// `/display/pair`: a caretaker's phone pairs screens by the code they show.
+    DisplayPair,
     /// `/portal`: sign in, or straight to the reports when signed in.
     PortalHome,
     /// `/portal/login?code=...`: a resident's one-time login link.
@@ -56,6 +61,7 @@ impl Route {
             (None, ..) => Route::Landing,
             (Some("display"), None, ..) => Route::Display,
             (Some("display"), Some("enroll"), None, _) => Route::DisplayEnroll,
+            (Some("display"), Some("pair"), None, _) => Route::DisplayPair,
             (Some("portal"), None, ..) => Route::PortalHome,
             (Some("portal"), Some("login"), None, _) => Route::PortalLogin,
             (Some("portal"), Some("report"), None, _) => Route::NewReport,
@@ -73,6 +79,7 @@ impl Route {
             Route::Landing => "/".into(),
             Route::Display => "/display".into(),
             Route::DisplayEnroll => "/display/enroll".into(),
+            Route::DisplayPair => "/display/pair".into(),
             Route::PortalHome => "/portal".into(),
             Route::PortalLogin => "/portal/login".into(),
             Route::NewReport => "/portal/report".into(),
@@ -86,6 +93,7 @@ impl Route {
     pub fn bundle(&self) -> Bundle {
         match self {
             Route::Display | Route::DisplayEnroll => Bundle::Display,
+            Route::DisplayPair => Bundle::Pair,
             _ => Bundle::Portal,
         }
     }
@@ -118,6 +126,16 @@ pub fn DisplayApp() -> Html {
     html! {
         <I18nProvider>
             <Router bundle={Bundle::Display}><DisplaySwitch /></Router>
+        </I18nProvider>
+    }
+}
+
+/// The pairing bundle's root: language, router, the caretaker's page.
+#[component]
+pub fn PairApp() -> Html {
+    html! {
+        <I18nProvider>
+            <Router bundle={Bundle::Pair}><PairPage /></Router>
         </I18nProvider>
     }
 }
@@ -155,6 +173,7 @@ mod tests {
             ("/display", Route::Display),
             ("/display/", Route::Display),
             ("/display/enroll", Route::DisplayEnroll),
+            ("/display/pair", Route::DisplayPair),
             ("/portal", Route::PortalHome),
             ("/portal/login", Route::PortalLogin),
             ("/portal/report", Route::NewReport),
@@ -180,6 +199,7 @@ mod tests {
             Route::Landing,
             Route::Display,
             Route::DisplayEnroll,
+            Route::DisplayPair,
             Route::PortalHome,
             Route::PortalLogin,
             Route::NewReport,
@@ -196,6 +216,7 @@ mod tests {
     fn only_the_display_pages_are_in_the_display_bundle() {
         assert_eq!(Route::Display.bundle(), Bundle::Display);
         assert_eq!(Route::DisplayEnroll.bundle(), Bundle::Display);
+        assert_eq!(Route::DisplayPair.bundle(), Bundle::Pair);
         assert_eq!(Route::Landing.bundle(), Bundle::Portal);
         assert_eq!(Route::Reports.bundle(), Bundle::Portal);
         assert_eq!(Route::NotFound.bundle(), Bundle::Portal);

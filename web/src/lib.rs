@@ -22,6 +22,8 @@
 //!   validation messages and report states.
 //! - [`storage`], [`url`]: `localStorage` (preferences and the display's last feed only,
 //!   never credentials) and the page's address.
+//! - [`offline`]: the display's service worker (the app shell for a reload while the
+//!   gateway is down).
 //!
 //! Constraints that shape the code: the gateway's Content-Security-Policy allows scripts,
 //! styles and images from its own origin only (plus `blob:` images for photo previews), so
@@ -34,14 +36,21 @@ mod app;
 mod components;
 mod hooks;
 mod i18n;
+mod offline;
 mod pages;
 mod router;
 mod storage;
 mod url;
 
-/// Starts the stairwell display (`/display`, `/display/enroll`).
+/// Starts the stairwell display (`/display`, `/display/enroll`), with its service worker.
 pub fn start_display() {
+    offline::register_service_worker();
     yew::Renderer::<app::DisplayApp>::new().render();
+}
+
+/// Starts a caretaker's pairing page (`/display/pair`).
+pub fn start_pair() {
+    yew::Renderer::<app::PairApp>::new().render();
 }
 
 /// Starts the landing page and the resident portal (every other path).

@@ -3,8 +3,8 @@
 //!
 //! Why not yew-router: it costs ~12 KB of gzip in each bundle (a route recognizer, a
 //! history abstraction, serde for query strings and history state), and the app has nine
-//! fixed paths. Routes belong to one of two bundles ([`Bundle`]); moving to a route of the
-//! other bundle loads that page from the server.
+//! fixed paths. Routes belong to one of the bundles ([`Bundle`]); moving to a route of
+//! another bundle loads that page from the server.
 
 use gloo_events::EventListener;
 use yew::prelude::*;
@@ -66,7 +66,7 @@ impl Navigator {
 /// Props of [`Router`].
 #[derive(Properties, PartialEq)]
 pub struct RouterProps {
-    /// The bundle this router runs in: routes of the other bundle load from the server.
+    /// The bundle this router runs in: routes of other bundles load from the server.
     pub bundle: Bundle,
     /// The app.
     #[prop_or_default]

@@ -42,6 +42,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::fault_reports::router())
         .merge(routes::fault_reports_admin::router())
         .merge(routes::work_orders::router())
+        .merge(routes::pairing::router())
+        .merge(routes::displays_admin::router())
+        .merge(routes::resident_extras::router())
 }
 
 /// The OpenAPI document of this build.

@@ -20,6 +20,7 @@ use utoipa::openapi::{PathItem, Ref};
         (name = "auth", description = "The caller's credentials"),
         (name = "sessions", description = "Display enrolment and resident sign-in (HttpOnly session cookies)"),
         (name = "display", description = "Stairwell displays: the feed and its live updates"),
+        (name = "display-pairing", description = "Pairing a display with the short code it shows (RFC 8628's device flow as model): the screen's side and a caretaker's phone"),
         (name = "buildings", description = "Buildings and staircases"),
         (name = "webhooks", description = "Tampuuri webhooks in"),
         (name = "admin", description = "Operator routes: usage, tokens"),

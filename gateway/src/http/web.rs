@@ -2,8 +2,9 @@
 //!
 //! Hashed assets under `/assets/` are immutable and served precompressed (brotli or gzip
 //! when the browser accepts it); every other page path answers `index.html`, never cached,
-//! so a new deployment is picked up at once. The Content-Security-Policy allows only this
-//! origin, plus `'wasm-unsafe-eval'` for WebAssembly: no inline script, no CDN.
+//! so a new deployment is picked up at once; so is `/sw.js`, the display's service worker.
+//! The Content-Security-Policy allows only this origin, plus `'wasm-unsafe-eval'` for
+//! WebAssembly: no inline script, no CDN.
 
 use std::path::Path;
 
@@ -27,7 +28,25 @@ pub fn router(dir: &Path) -> Router<AppState> {
     let index = ServeFile::new(dir.join("index.html"))
         .precompressed_br()
         .precompressed_gzip();
+    // The display's service worker: at the root (a worker controls only paths under its
+    // own), revalidated on every load so a new deployment replaces it.
+    let worker = ServeFile::new(dir.join("sw.js"));
     Router::new()
+        .route_service(
+            "/sw.js",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
+                // A worker's own policy governs its fetches (the API's `default-src 'none'`
+                // would forbid it to keep the app shell).
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CONTENT_SECURITY_POLICY,
+                    HeaderValue::from_static(CSP),
+                ))
+                .service(worker),
+        )
         .nest_service(
             "/assets",
             tower::ServiceBuilder::new()

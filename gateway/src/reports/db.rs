@@ -155,7 +155,7 @@ pub fn insert(
             params![id, i, photo.file_name, photo.media_type, photo.data],
         )?;
     }
-    Ok(())
+    super::kept_photos::keep(tx, id, photos, now.timestamp())
 }
 
 /// One page of `owner`'s reports, newest first, and how many there are in all.

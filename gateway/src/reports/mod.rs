@@ -7,6 +7,7 @@
 //! - [`reading`]: a resident's list and detail, merged with Tampuuri, cached briefly.
 //! - [`view`]: Tampuuri states and history as Rappu's statuses and timeline.
 //! - [`db`]: the tables.
+//! - [`kept_photos`]: the resident's own copy of each photo, kept 180 days.
 //!
 //! # Nothing lost: the outbox
 //!
@@ -18,7 +19,8 @@
 //! with `GET ilmoitukset/{id}`); transient failures (Tampuuri down, timeouts, 5xx, 429) are
 //! retried with exponential backoff and jitter (`reports.outbox_backoff_min_ms` … `_max_ms`),
 //! forever; a permanent refusal (another 4xx) marks the report `failed`, logs an error, and
-//! shows the resident a `failed` step. Photos are deleted from SQLite once Tampuuri has them.
+//! shows the resident a `failed` step. Photos are deleted from the outbox once Tampuuri has
+//! them (the resident's own copy stays for a while: [`kept_photos`]).
 //!
 //! # Delivered exactly once
 //!
@@ -44,6 +46,7 @@
 pub mod db;
 pub mod error;
 pub mod filing;
+pub mod kept_photos;
 pub mod outbox;
 pub mod outbox_db;
 pub mod photos;

@@ -340,7 +340,14 @@ async fn create_login_link(
 #[utoipa::path(get, path = "/api/v1/display/portal-qr.svg", tag = "display",
     responses((status = 200, description = "SVG image", content_type = "image/svg+xml")))]
 async fn portal_qr(State(state): State<AppState>) -> ApiResult<Response> {
-    let url = format!("{}/portal/report", state.public_url);
+    qr_svg(
+        &format!("{}/portal/report", state.public_url),
+        "public, max-age=3600",
+    )
+}
+
+/// An SVG QR code of `url`, answered with `cache_control`.
+pub(crate) fn qr_svg(url: &str, cache_control: &'static str) -> ApiResult<Response> {
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let svg = code
@@ -356,7 +363,7 @@ async fn portal_qr(State(state): State<AppState>) -> ApiResult<Response> {
             ),
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
+                HeaderValue::from_static(cache_control),
             ),
         ],
         svg,

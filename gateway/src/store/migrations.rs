@@ -97,7 +97,7 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (account, party_id, idempotency_key)
     );
     CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
-    // Idempotency keys scoped like the report they made: account, party and apartment (a
+    // 5: idempotency keys scoped like the report they made: account, party and apartment (a
     // resident with two apartments may reuse a key in each). Old keys take their report's
     // apartment.
     "CREATE TABLE idempotency_keys_v2 (
@@ -119,13 +119,58 @@ const STEPS: &[&str] = &[
     DROP TABLE idempotency_keys;
     ALTER TABLE idempotency_keys_v2 RENAME TO idempotency_keys;
     CREATE INDEX idempotency_keys_by_time ON idempotency_keys (created_at);",
-    // What the go-live check found about each account (rappu verify-upstream).
+    // 6: what the go-live check found about each account (rappu verify-upstream).
     "CREATE TABLE upstream_profiles (
         account TEXT PRIMARY KEY,
         external_id_kept INTEGER,
         checked_at INTEGER NOT NULL,
         report_json TEXT NOT NULL
     );",
+    // 7: displays paired with a short code (RFC 8628's device flow as model): pending
+    // pairings (the screen's secret and the code it shows, only while they work), paired
+    // displays (what each shows; its sessions are tokens with subject `display:<id>`),
+    // caretakers' pairing links and the sessions of the phones that opened them; and the
+    // resident's own copy of each photo, kept after delivery for a bounded time.
+    "CREATE TABLE display_pairings (
+        device_hash TEXT PRIMARY KEY,
+        user_code TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        display_id TEXT
+    );
+    CREATE INDEX display_pairings_by_expiry ON display_pairings (expires_at);
+    CREATE TABLE paired_displays (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        building INTEGER NOT NULL,
+        staircase INTEGER,
+        label TEXT,
+        paired_at INTEGER NOT NULL,
+        paired_by TEXT NOT NULL,
+        last_seen_at INTEGER
+    );
+    CREATE INDEX paired_displays_by_account ON paired_displays (account, paired_at);
+    CREATE TABLE caretaker_links (
+        id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        label TEXT,
+        buildings_json TEXT NOT NULL,
+        link_hash TEXT NOT NULL UNIQUE,
+        link_expires_at INTEGER NOT NULL,
+        session_hash TEXT UNIQUE,
+        session_days INTEGER NOT NULL,
+        expires_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE resident_photos (
+        report_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        media_type TEXT NOT NULL,
+        data BLOB NOT NULL,
+        kept_until INTEGER NOT NULL,
+        PRIMARY KEY (report_id, position)
+    );
+    CREATE INDEX resident_photos_by_expiry ON resident_photos (kept_until);",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -1,11 +1,11 @@
 // Helpers for Rappu's browser tests: start the real gateway on a free port with a fresh data
 // directory, and launch Debian's Chromium through playwright-core.
 //
-//   const rappu = await startRappu();          // { url, ready, stop(), halt(), restart() }
+//   const rappu = await startRappu();  // { url, ready, stop(), halt(), restart(), pause(), resume() }
 //   const browser = await launchBrowser();     // a playwright-core Browser; close() cleans up
 //
-// Environment: RAPPU_BIN (default target/debug/rappu), RAPPU_WEB_DIR (default web/dist),
-// CHROMIUM (default /usr/bin/chromium).
+// Environment: RAPPU_BIN (default $CARGO_TARGET_DIR/debug/rappu, else target/debug/rappu),
+// RAPPU_WEB_DIR (default web/dist), CHROMIUM (default /usr/bin/chromium).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -35,16 +35,18 @@ const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * that goes down and comes back: `await rappu.halt()`, then `await rappu.restart()`.
  *
  * @param {object} [opts]
- * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else target/debug/rappu)
+ * @param {string} [opts.bin] the gateway binary (RAPPU_BIN, else the cargo target dir's debug/rappu)
  * @param {string} [opts.webDir] the built web app (RAPPU_WEB_DIR, else web/dist)
  * @param {string[]} [opts.args] more arguments for `rappu serve`
  * @param {Record<string, string>} [opts.env] more environment variables
  * @param {number} [opts.timeoutMs] how long to wait for the ready file (default 30 s)
  * @returns {Promise<{url: string, ready: object, dataDir: string, stop: () => Promise<void>,
- *   halt: () => Promise<void>, restart: () => Promise<object>, output: () => string}>}
+ *   halt: () => Promise<void>, restart: () => Promise<object>, pause: () => Promise<void>,
+ *   resume: () => Promise<void>, output: () => string}>}
  */
 export async function startRappu(opts = {}) {
-  const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || "target/debug/rappu");
+  const targetDir = process.env.CARGO_TARGET_DIR || "target";
+  const bin = path.resolve(ROOT, opts.bin || process.env.RAPPU_BIN || path.join(targetDir, "debug/rappu"));
   const webDir = path.resolve(ROOT, opts.webDir || process.env.RAPPU_WEB_DIR || "web/dist");
   if (!fs.existsSync(bin)) throw new Error(`${bin} not found: run cargo build -p rappu-gateway`);
   if (!fs.existsSync(path.join(webDir, "index.html"))) {
@@ -97,6 +99,8 @@ export async function startRappu(opts = {}) {
     });
     run.kill = async () => {
       if (run.exited === null) {
+        // A paused process must run again to handle SIGTERM.
+        child.kill("SIGCONT");
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
         await run.exit;
@@ -143,6 +147,17 @@ export async function startRappu(opts = {}) {
     ready: run.ready,
     dataDir,
     output: () => output,
+    /**
+     * Freezes the process (SIGSTOP): its connections stay open but nothing answers, as
+     * with a hung server or a network that silently drops packets. `resume()` thaws it.
+     */
+    pause: async () => {
+      run.child.kill("SIGSTOP");
+    },
+    /** Thaws a paused process (SIGCONT). */
+    resume: async () => {
+      run.child.kill("SIGCONT");
+    },
     /** Stops the process; the data directory stays for `restart()`. */
     halt: async () => {
       await run.kill();
@@ -243,11 +258,12 @@ export async function watchPage(page) {
 /**
  * Whether a problem from `watchPage` is the expected answer to a browser without a session:
  * `GET /api/v1/me` (the portal asks who is signed in), the display's feed and event stream
- * before enrolment, and the console lines Chromium writes for them.
+ * before pairing, a phone without a caretaker session, and the console lines Chromium
+ * writes for them.
  */
 export function expected401(problem) {
   return (
-    /^HTTP 401: .*\/api\/v1\/(me|display\/feed|display\/events)$/.test(problem) ||
+    /^HTTP 401: .*\/api\/v1\/(me|display\/feed|display\/events|displays\/pairing\/caretaker)$/.test(problem) ||
     /^console error: Failed to load resource: the server responded with a status of 401/.test(problem) ||
     /^console error: EventSource's response has a status 401/.test(problem)
   );

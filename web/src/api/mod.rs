@@ -9,13 +9,18 @@
 
 mod display;
 mod health;
+mod pairing;
 mod reports;
 mod session;
 
 pub use display::{EVENTS_PATH, FeedFetch, QR_PATH, enroll_display, fetch_feed};
 pub use health::fetch_health;
-pub use reports::{file_report, get_report, list_reports};
-pub use session::{demo_login, demo_residents, login, logout, my_role};
+pub use pairing::{
+    approve_pairing, caretaker_session, open_caretaker_link, pairing_qr, poll_pairing,
+    renew_display_session, start_pairing,
+};
+pub use reports::{file_report, get_report, list_reports, photo_url};
+pub use session::{demo_login, demo_residents, login, logout, my_contact, my_role};
 
 use std::fmt;
 
@@ -119,6 +124,7 @@ pub struct Call {
     path: String,
     headers: Vec<(&'static str, String)>,
     body: Option<String>,
+    timeout_ms: u32,
 }
 
 impl Call {
@@ -129,6 +135,7 @@ impl Call {
             path: path.into(),
             headers: Vec::new(),
             body: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
         }
     }
 
@@ -143,6 +150,12 @@ impl Call {
     /// Adds a request header.
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// How long the request may take before it counts as a network failure.
+    pub fn timeout(mut self, ms: u32) -> Self {
+        self.timeout_ms = ms;
         self
     }
 
@@ -161,7 +174,7 @@ impl Call {
             .cache(RequestCache::NoStore)
             .header("Accept", "application/json")
             .abort_signal(Some(&web_sys::AbortSignal::timeout_with_u32(
-                DEFAULT_TIMEOUT_MS,
+                self.timeout_ms,
             )));
         for (name, value) in &self.headers {
             builder = builder.header(name, value);

@@ -23,6 +23,12 @@ pub async fn list_reports(offset: u64, limit: u64) -> Result<ReportPage<FaultRep
     .await
 }
 
+/// Photo `n` (from 1) of one of the resident's reports (an `<img>` source: the session
+/// cookie goes with it, same origin).
+pub fn photo_url(id: &str, n: u32) -> String {
+    format!("/api/v1/fault-reports/{}/photos/{n}", segment(id))
+}
+
 /// One of the resident's reports, with its timeline.
 pub async fn get_report(id: &str) -> Result<FaultReport, ApiError> {
     request(Call::get(format!("/api/v1/fault-reports/{}", segment(id)))).await

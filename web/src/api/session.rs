@@ -1,7 +1,7 @@
 //! Who is signed in, and signing in and out (resident sessions are HttpOnly cookies).
 
 use rappu_shared::Role;
-use rappu_shared::session::{DemoLogin, DemoResident, RedeemCode};
+use rappu_shared::session::{DemoLogin, DemoResident, MyContact, RedeemCode};
 use serde::Deserialize;
 
 use super::{ApiError, Call, request};
@@ -24,6 +24,11 @@ struct GrantRole {
 pub async fn my_role() -> Result<Role, ApiError> {
     let me: MeRole = request(Call::get("/api/v1/me")).await?;
     Ok(me.grant.role)
+}
+
+/// The phone Tampuuri has for the signed-in resident, if any.
+pub async fn my_contact() -> Result<MyContact, ApiError> {
+    request(Call::get("/api/v1/me/contact")).await
 }
 
 /// The residents a demo lets you sign in as (404 outside demo mode).

@@ -1,17 +1,22 @@
-//! Laying the apartment board out in pages that fit the screen, so a tall building needs
-//! no scrolling: the display turns the pages by itself.
+//! Laying the apartment board out in pages from measured heights, so a tall building needs
+//! no scrolling and nothing is cut: the display turns the pages by itself.
 //!
-//! The screen gives `columns` columns of `lines` lines each (measured by the board). Each
-//! staircase lists its floors from the top down, each floor a heading line and one line per
-//! apartment. A floor is kept whole in a column when it fits; a staircase taller than a
-//! column continues in the next one under a "continued" heading. Staircases start a column
-//! of their own, unless packing them together (never splitting one that would fit a column
-//! of its own) saves pages.
+//! The board measures (in the browser) how tall each line is at a given type size and
+//! column width: a staircase heading, a floor heading, and each apartment row (a row with
+//! long or many names wraps onto more lines, so rows differ). [`layout`] packs those
+//! heights into columns of the board's height, and columns into pages:
+//!
+//! - each staircase lists its floors from the top down, each floor a heading and its rows;
+//! - a floor is kept whole in a column when it fits, unless that would leave half of it or
+//!   more as empty room (then it is split, its heading repeated in the next column); a
+//!   staircase taller than a column goes on in the next one under a "continued" heading;
+//! - staircases start a column of their own, unless packing them together (never splitting
+//!   one that would fit a column of its own) saves pages.
+//!
+//! [`Plan::better`] compares layouts at different sizes: fewer pages first, then larger
+//! type, then fewer (wider) columns.
 
 use rappu_shared::display::{FeedApartment, FeedStaircase};
-
-/// Lines a staircase heading takes (the heading and the space under it).
-pub const HEADING_LINES: usize = 2;
 
 /// One line of the board.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,23 +48,39 @@ pub struct BoardPage {
     pub columns: Vec<BoardColumn>,
 }
 
+/// Measured heights, in CSS pixels, at one type size and column width.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Heights {
+    /// A staircase heading.
+    pub staircase: f64,
+    /// A floor heading.
+    pub floor: f64,
+    /// Each apartment row, staircase by staircase, floor by floor (as in the feed: lowest
+    /// floor first), apartment by apartment.
+    pub rows: Vec<Vec<Vec<f64>>>,
+}
+
+/// Room a column leaves unused for rounding (sub-pixel heights add up).
+const SLACK: f64 = 1.0;
+
 struct Packer {
-    lines: usize,
+    height: f64,
     columns: Vec<BoardColumn>,
-    used: usize,
+    used: f64,
+    heading: f64,
+    floor: f64,
 }
 
 impl Packer {
     fn new_column(&mut self) {
         self.columns.push(Vec::new());
-        self.used = 0;
+        self.used = 0.0;
     }
 
-    fn room(&self) -> usize {
-        self.lines.saturating_sub(self.used)
+    fn room(&self) -> f64 {
+        self.height - self.used
     }
 
-    /// Starts a block for `staircase` in the current column.
     fn open_block(&mut self, staircase: &str, continued: bool) {
         if self.columns.is_empty() {
             self.new_column();
@@ -71,66 +92,73 @@ impl Packer {
                 lines: Vec::new(),
             });
         }
-        self.used += HEADING_LINES;
+        self.used += self.heading;
     }
 
-    fn push(&mut self, line: BoardLine) {
+    fn push(&mut self, line: BoardLine, height: f64) {
         if let Some(block) = self.columns.last_mut().and_then(|c| c.last_mut()) {
             block.lines.push(line);
-            self.used += 1;
+            self.used += height;
         }
     }
 
-    /// Adds a staircase; `fresh_column` starts it at the top of a column.
-    fn add(&mut self, staircase: &FeedStaircase, fresh_column: bool) {
-        let groups: Vec<(i32, &[FeedApartment])> = staircase
-            .floors
-            .iter()
-            .rev()
-            .map(|f| (f.floor, f.apartments.as_slice()))
-            .collect();
-        let first = groups.first().map_or(0, |(_, a)| 1 + a.len());
-        let whole = HEADING_LINES + groups.iter().map(|(_, a)| 1 + a.len()).sum::<usize>();
+    fn add(&mut self, staircase: &FeedStaircase, rows: &[Vec<f64>], fresh_column: bool) {
+        // Top floor first.
+        let floors: Vec<_> = staircase.floors.iter().zip(rows).rev().collect();
+        let heading = self.floor;
+        let floor_height = |r: &Vec<f64>| heading + r.iter().sum::<f64>();
+        let first = floors.first().map_or(0.0, |(_, r)| floor_height(r));
+        let whole = self.heading + floors.iter().map(|(_, r)| floor_height(r)).sum::<f64>();
         let started = !self.columns.is_empty();
         // Here if it fits whole; a staircase that fits a column of its own is not split;
-        // one taller than a column starts here if its first floor fits.
+        // one taller than a column starts here if its heading and first floor fit.
         let stay = started
             && !fresh_column
             && (self.room() >= whole
-                || (whole > self.lines && self.room() >= HEADING_LINES + first));
-        // A new column, unless the current one is still empty.
+                || (whole > self.height && self.room() >= self.heading + first));
         if !stay && self.columns.last().is_none_or(|c| !c.is_empty()) {
             self.new_column();
         }
         self.open_block(&staircase.name, false);
-        for (floor, apartments) in groups {
-            if self.room() < 1 + apartments.len() && self.used > HEADING_LINES {
+        for (floor, heights) in floors {
+            let whole = floor_height(heights);
+            // The heading and two rows at least, so a split floor is not a lone line.
+            let piece = heading + heights.iter().take(2).sum::<f64>();
+            let split_here = self.room() >= whole / 2.0 && self.room() >= piece;
+            if self.room() < whole && self.used > self.heading && !split_here {
                 self.new_column();
                 self.open_block(&staircase.name, true);
             }
-            self.push(BoardLine::Floor(floor));
-            for apartment in apartments {
-                if self.room() == 0 {
+            self.push(BoardLine::Floor(floor.floor), self.floor);
+            for (apartment, &height) in floor.apartments.iter().zip(heights) {
+                if self.room() < height && self.used > self.heading + self.floor {
                     // A floor taller than a column: go on in the next, heading repeated.
                     self.new_column();
                     self.open_block(&staircase.name, true);
-                    self.push(BoardLine::Floor(floor));
+                    self.push(BoardLine::Floor(floor.floor), self.floor);
                 }
-                self.push(BoardLine::Apartment(apartment.clone()));
+                self.push(BoardLine::Apartment(apartment.clone()), height);
             }
         }
     }
 }
 
-fn pack(staircases: &[FeedStaircase], lines: usize, fresh_columns: bool) -> Vec<BoardColumn> {
+fn pack(
+    staircases: &[FeedStaircase],
+    heights: &Heights,
+    column_height: f64,
+    fresh: bool,
+) -> Vec<BoardColumn> {
     let mut packer = Packer {
-        // Room for a heading, a floor and an apartment at the very least.
-        lines: lines.max(HEADING_LINES + 2),
+        height: column_height - SLACK,
         columns: Vec::new(),
-        used: 0,
+        used: 0.0,
+        heading: heights.staircase,
+        floor: heights.floor,
     };
-    for staircase in staircases {
-        packer.add(staircase, fresh_columns);
+    let empty = Vec::new();
+    for (i, staircase) in staircases.iter().enumerate() {
+        packer.add(staircase, heights.rows.get(i).unwrap_or(&empty), fresh);
     }
     packer.columns
 }
@@ -152,13 +180,18 @@ fn pages(columns: Vec<BoardColumn>, per_page: usize) -> Vec<BoardPage> {
     out
 }
 
-/// The board's pages for a screen of `columns` × `lines`.
-pub fn layout(staircases: &[FeedStaircase], columns: usize, lines: usize) -> Vec<BoardPage> {
-    let separate = pages(pack(staircases, lines, true), columns);
+/// The board's pages for `columns` columns of `column_height` pixels.
+pub fn layout(
+    staircases: &[FeedStaircase],
+    heights: &Heights,
+    columns: usize,
+    column_height: f64,
+) -> Vec<BoardPage> {
+    let separate = pages(pack(staircases, heights, column_height, true), columns);
     if separate.len() == 1 {
         return separate;
     }
-    let packed = pages(pack(staircases, lines, false), columns);
+    let packed = pages(pack(staircases, heights, column_height, false), columns);
     if packed.len() < separate.len() {
         packed
     } else {
@@ -166,127 +199,47 @@ pub fn layout(staircases: &[FeedStaircase], columns: usize, lines: usize) -> Vec
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use rappu_shared::display::FeedFloor;
+/// A layout with the size it was made for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Type size of the rows, px.
+    pub font: f64,
+    /// Columns a page has.
+    pub columns: usize,
+    /// Width of a column, px.
+    pub column_width: f64,
+    /// Room between columns, px.
+    pub gap: f64,
+    /// The pages.
+    pub pages: Vec<BoardPage>,
+}
 
-    use super::*;
+impl Plan {
+    /// Whether `self` is better than `other`: fewer pages, then larger type, then fewer
+    /// (wider) columns.
+    pub fn better(&self, other: &Plan) -> bool {
+        let key = |p: &Plan| (p.pages.len(), -(p.font * 100.0).round() as i64, p.columns);
+        key(self) < key(other)
+    }
 
-    fn staircase(name: &str, floors: &[usize]) -> FeedStaircase {
-        let mut n = 0;
-        FeedStaircase {
-            id: 1,
-            name: name.into(),
-            floors: floors
-                .iter()
-                .zip(1..)
-                .map(|(&count, floor)| FeedFloor {
-                    floor,
-                    apartments: (0..count)
-                        .map(|_| {
-                            n += 1;
-                            FeedApartment {
-                                number: format!("{name} {n}"),
-                                names: vec![format!("Nimi{n}")],
-                            }
-                        })
-                        .collect(),
-                })
-                .collect(),
+    /// Whether every staircase takes no more columns than a page has, so it could be read
+    /// on one page (packing may still start one at the end of a page to save pages).
+    pub fn staircases_fit_a_page(&self) -> bool {
+        let mut spans: Vec<(&str, usize)> = Vec::new();
+        for column in self.pages.iter().flat_map(|p| &p.columns) {
+            let mut here: Vec<&str> = column.iter().map(|b| b.staircase.as_str()).collect();
+            here.dedup();
+            for name in here {
+                match spans.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => spans.push((name, 1)),
+                }
+            }
         }
-    }
-
-    fn shape(pages: &[BoardPage]) -> Vec<Vec<Vec<(String, bool, usize)>>> {
-        pages
-            .iter()
-            .map(|p| {
-                p.columns
-                    .iter()
-                    .map(|c| {
-                        c.iter()
-                            .map(|b| (b.staircase.clone(), b.continued, b.lines.len()))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_small_building_fits_one_page_one_column_per_staircase() {
-        let board = [staircase("A", &[3, 3, 3]), staircase("B", &[4, 4])];
-        let pages = layout(&board, 3, 20);
-        assert_eq!(
-            shape(&pages),
-            [[[("A".into(), false, 12)], [("B".into(), false, 10)]]]
-        );
-        // Top floor first, then its apartments.
-        let a = &pages[0].columns[0][0].lines;
-        assert_eq!(a[0], BoardLine::Floor(3));
-        assert!(matches!(&a[1], BoardLine::Apartment(x) if x.number == "A 7"));
-        assert_eq!(a[4], BoardLine::Floor(2));
-    }
-
-    #[test]
-    fn a_tall_staircase_continues_in_the_next_column_floors_kept_whole() {
-        // 5 floors of 4: 25 lines; 12 lines a column leave room for 2 floors (10) each.
-        let pages = layout(&[staircase("A", &[4, 4, 4, 4, 4])], 2, 12);
-        assert_eq!(
-            shape(&pages),
-            [
-                vec![vec![("A".into(), false, 10)], vec![("A".into(), true, 10)]],
-                vec![vec![("A".into(), true, 5)]],
-            ]
-        );
-        assert_eq!(pages[0].columns[1][0].lines[0], BoardLine::Floor(3));
-    }
-
-    #[test]
-    fn a_floor_taller_than_a_column_is_split_with_its_heading_repeated() {
-        let pages = layout(&[staircase("A", &[9])], 3, 6);
-        let columns = &pages[0].columns;
-        assert_eq!(columns.len(), 3);
-        for column in columns {
-            assert_eq!(column[0].lines[0], BoardLine::Floor(1));
-            assert!(column[0].lines.len() <= 4);
-        }
-        let apartments: usize = columns.iter().map(|c| c[0].lines.len() - 1).sum();
-        assert_eq!(apartments, 9);
-    }
-
-    #[test]
-    fn many_small_staircases_share_columns_when_that_saves_pages() {
-        let board: Vec<_> = ["A", "B", "C", "D"]
-            .iter()
-            .map(|n| staircase(n, &[2]))
-            .collect();
-        // 5 lines each with the heading; 2 columns of 10 hold all four.
-        let pages = layout(&board, 2, 10);
-        assert_eq!(pages.len(), 1);
-        assert_eq!(pages[0].columns.len(), 2);
-        assert_eq!(pages[0].columns[0].len(), 2);
-    }
-
-    #[test]
-    fn packing_moves_a_staircase_to_the_next_column_rather_than_split_it() {
-        // The demo building: A 14 lines, B 12, C 11; two columns of 25 on a portrait screen.
-        let board = [
-            staircase("A", &[3, 3, 3]),
-            staircase("B", &[4, 4]),
-            staircase("C", &[2, 2, 2]),
-        ];
-        let pages = layout(&board, 2, 25);
-        assert_eq!(
-            shape(&pages),
-            [[
-                vec![("A".into(), false, 12)],
-                vec![("B".into(), false, 10), ("C".into(), false, 9)]
-            ]]
-        );
-    }
-
-    #[test]
-    fn nothing_to_show_is_one_empty_page() {
-        assert_eq!(layout(&[], 3, 20), [BoardPage::default()]);
+        spans.iter().all(|&(_, count)| count <= self.columns)
     }
 }
+
+#[cfg(test)]
+#[path = "board_layout_tests.rs"]
+mod tests;

@@ -1,29 +1,28 @@
-//! The language switch: one button per language, each named in its own language, the
-//! current one pressed.
+//! The language switch: one button that offers the other language, named in that language
+//! (`In English` / `Suomeksi`). One button, not one per language: on a narrow phone with
+//! large text the header stays a line shorter.
 
 use yew::prelude::*;
 
 use crate::hooks::use_i18n;
 use crate::i18n::Lang;
 
-/// Buttons that switch the app's language.
+/// A button that switches the app to the other language.
 #[component]
 pub fn LanguageSwitch() -> Html {
     let i18n = use_i18n();
+    let other = if i18n.lang == Lang::Fi {
+        Lang::En
+    } else {
+        Lang::Fi
+    };
+    let onclick = {
+        let i18n = i18n.clone();
+        move |_: MouseEvent| i18n.set_lang(other)
+    };
     html! {
-        <div class="language-switch" role="group" aria-label={i18n.t.language}>
-            { for Lang::ALL.iter().map(|&lang| {
-                let onclick = {
-                    let i18n = i18n.clone();
-                    move |_: MouseEvent| i18n.set_lang(lang)
-                };
-                let pressed = if lang == i18n.lang { "true" } else { "false" };
-                html! {
-                    <button type="button" lang={lang.code()} aria-pressed={pressed} {onclick}>
-                        { lang.own_name() }
-                    </button>
-                }
-            }) }
-        </div>
+        <button type="button" class="language-switch" lang={other.code()} {onclick}>
+            { other.own_name() }
+        </button>
     }
 }

@@ -166,11 +166,20 @@ fn open_stream(runtime: Weak<FeedRuntime>) -> Option<OpenStream> {
 }
 
 /// The display's feed and connection state, kept current for as long as the component
-/// using it is mounted.
+/// using it is mounted, and a callback that makes it look again at once (after pairing).
 #[hook]
-pub fn use_feed() -> FeedView {
+pub fn use_feed() -> (FeedView, Callback<()>) {
     let view = use_state(FeedView::default);
     let setter = view.setter();
+    let current = use_mut_ref(|| None::<Weak<FeedRuntime>>);
+    let restart = {
+        let current = current.clone();
+        use_callback((), move |(), ()| {
+            if let Some(runtime) = current.borrow().as_ref().and_then(Weak::upgrade) {
+                runtime.dispatch(Input::Restart);
+            }
+        })
+    };
     use_effect_with((), move |()| {
         let runtime = Rc::new(FeedRuntime {
             machine: RefCell::new(FeedMachine::new(load_kept())),
@@ -179,6 +188,7 @@ pub fn use_feed() -> FeedView {
             set_view: setter,
         });
         let weak = Rc::downgrade(&runtime);
+        current.replace(Some(weak.clone()));
         runtime.timer.replace(Some(Interval::new(1_000, move || {
             if let Some(runtime) = weak.upgrade() {
                 runtime.dispatch(Input::Tick);
@@ -187,5 +197,5 @@ pub fn use_feed() -> FeedView {
         runtime.dispatch(Input::Started);
         move || runtime.stop()
     });
-    (*view).clone()
+    ((*view).clone(), restart)
 }

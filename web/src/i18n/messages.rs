@@ -23,6 +23,47 @@ pub fn status(t: &Texts, status: ReportStatus) -> &'static str {
     }
 }
 
+/// What a report state means for the resident.
+pub fn meaning(t: &Texts, status: ReportStatus) -> &'static str {
+    match status {
+        ReportStatus::Pending => t.meaning_pending,
+        ReportStatus::Open => t.meaning_open,
+        ReportStatus::Received => t.meaning_received,
+        ReportStatus::Waiting => t.meaning_waiting,
+        ReportStatus::Done => t.meaning_done,
+        ReportStatus::Completed => t.meaning_completed,
+        ReportStatus::Handled => t.meaning_handled,
+        ReportStatus::Failed => t.meaning_failed,
+        ReportStatus::Unknown => t.meaning_unknown,
+    }
+}
+
+/// What a waiting report waits for (the reason of its newest "waiting" step), if told.
+pub fn waiting_reason(report: &rappu_shared::report::FaultReport) -> Option<&str> {
+    if report.status != ReportStatus::Waiting {
+        return None;
+    }
+    report
+        .timeline
+        .iter()
+        .rev()
+        .find(|e| e.status == ReportStatus::Waiting)
+        .and_then(|e| e.note.as_deref())
+        .filter(|n| !n.trim().is_empty())
+}
+
+/// "Report {number}" with the number in a span that never breaks across lines (its
+/// hyphens non-breaking too); the words around it may wrap.
+pub fn report_number(t: &Texts, number: &str) -> yew::Html {
+    let (before, after) = t
+        .report_number
+        .split_once("{number}")
+        .unwrap_or((t.report_number, ""));
+    yew::html! {
+        <>{ before }<span class="report-number">{ number.replace('-', "\u{2011}") }</span>{ after }</>
+    }
+}
+
 /// Where a report's fault is.
 pub fn topic(t: &Texts, topic: ReportTopic) -> &'static str {
     match topic {
@@ -185,7 +226,10 @@ mod tests {
         let e = FieldError::new("title", "must be at least 3 characters");
         assert_eq!(field_message(t, &e), "Kirjoita vähintään 3 merkkiä.");
         let e = FieldError::new("photos[1].data", "must be at most 5 MB");
-        assert_eq!(field_message(t, &e), "Kuva on liian suuri: enintään 5 Mt.");
+        assert_eq!(
+            field_message(t, &e),
+            "Valitse pienempi kuva: enintään 5 Mt."
+        );
         let e = FieldError::new("x", "something new");
         assert_eq!(field_message(t, &e), "something new");
     }

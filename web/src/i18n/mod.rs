@@ -12,16 +12,16 @@ pub mod messages;
 
 use rappu_shared::finnish_time;
 
-/// Declares [`Texts`] and [`Texts::entries`] from one list of field names, so the list the
+/// Declares a texts struct and its `entries` from one list of field names, so the list the
 /// tests walk is the struct itself.
 macro_rules! texts {
-    ($($name:ident),* $(,)?) => {
-        /// All user-visible text of the app in one language.
-        pub struct Texts {
+    ($(#[$doc:meta])* $texts:ident { $($name:ident),* $(,)? }) => {
+        $(#[$doc])*
+        pub struct $texts {
             $(#[allow(missing_docs)] pub $name: &'static str,)*
         }
 
-        impl Texts {
+        impl $texts {
             /// Every text with its field name, in declaration order (for tests).
             #[cfg_attr(not(test), allow(dead_code))]
             pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
@@ -32,10 +32,12 @@ macro_rules! texts {
 }
 
 texts! {
+    /// All user-visible text of the app in one language (but the caretaker's page's).
+    Texts {
     // Common
     skip_to_content, loading, retry, back_home, yes, no, close,
     language, error_network, error_unavailable, error_rate_limited, error_generic,
-    error_session_expired, not_found_title, not_found_text, date_time, time,
+    error_session_expired, not_found_title, not_found_text, date_time, date, time, weekdays,
     // Landing page
     landing_lead, landing_display_title, landing_display_text, landing_portal_title,
     landing_portal_text, health_checking, health_ok, health_degraded, health_failed,
@@ -43,11 +45,13 @@ texts! {
     display_title, display_floor, display_staircase, display_staircase_continued,
     display_announcements, display_ongoing_work, display_contacts, display_maintenance,
     display_manager, display_board_chair, display_qr_caption, display_qr_alt, display_updated,
-    display_offline_since, display_page, display_connecting, display_not_enrolled_title,
-    display_not_enrolled_text, display_no_building, display_no_residents_name,
+    display_offline_since, display_page, display_connecting, display_no_building,
+    display_no_residents_name, display_announcement_n, display_published, display_valid_until,
     work_open, work_received, work_waiting, work_place_common_areas, work_place_outdoors,
     work_place_building,
     enroll_title, enroll_working, enroll_invalid, enroll_no_code, enroll_retrying,
+    // Pairing: the unpaired screen and the caretaker's phone
+    pairing_title, pairing_intro, pairing_code_label, pairing_qr_alt, pairing_offline,
     // Portal frame and sign-in
     portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,
     signin_demo_intro, signin_demo_list, signin_link_intro, signin_link_note, login_title,
@@ -63,12 +67,25 @@ texts! {
     err_phone_digits, err_photos_count, err_photo_size, err_photo_name, err_photo_empty,
     err_photo_type, err_photo_read,
     // My reports and a report
-    reports_title, reports_intro, reports_empty, reports_total, report_filed, report_number,
-    report_photos, load_more, detail_status, detail_topic, detail_location, detail_master_key,
+    reports_title, reports_intro, reports_empty, reports_total_one, reports_total, report_filed,
+    report_number, report_photos_one, report_photos, load_more, detail_status, detail_topic, detail_location, detail_master_key,
     detail_pets, detail_phone, detail_description, detail_timeline, detail_details,
     back_to_list, report_not_found, auto_refresh,
     status_pending, status_open, status_received, status_waiting, status_done,
-    status_completed, status_handled, status_failed, status_unknown,
+    status_completed, status_handled, status_failed, status_unknown, meaning_pending, meaning_open,
+    meaning_received, meaning_waiting, meaning_done, meaning_completed, meaning_handled,
+    meaning_failed, meaning_unknown, waiting_for, photo_alt, photos_gone,
+    }
+}
+
+texts! {
+    /// The texts of a caretaker's pairing page, apart so the display and the portal do not
+    /// carry them.
+    PairTexts {
+    pair_title, pair_signed_out, pair_link_invalid, pair_session, pair_code, pair_code_hint,
+    pair_building, pair_choose, pair_staircase, pair_whole_building, pair_label,
+    pair_label_hint, pair_submit, pair_done, pair_err_code, pair_err_no_display,
+    }
 }
 
 /// A language of the app.
@@ -82,7 +99,8 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// Both languages, Finnish first.
+    /// Both languages, Finnish first (for tests).
+    #[cfg(test)]
     pub const ALL: [Lang; 2] = [Lang::Fi, Lang::En];
 
     /// The BCP 47 tag, for `lang` attributes and storage.
@@ -118,6 +136,14 @@ impl Lang {
             Lang::En => &en::TEXTS,
         }
     }
+
+    /// The caretaker's pairing page's texts in this language.
+    pub fn pair_texts(self) -> &'static PairTexts {
+        match self {
+            Lang::Fi => &fi::PAIR,
+            Lang::En => &en::PAIR,
+        }
+    }
 }
 
 /// Replaces each `{name}` in `template` with its value.
@@ -144,6 +170,12 @@ pub fn placeholders(template: &str) -> Vec<&str> {
     out
 }
 
+/// `one` for exactly one, else `other`, with `{n}` filled in: "1 ilmoitus" / "2 ilmoitusta",
+/// "1 report" / "2 reports" (both languages use the singular for one only).
+pub fn plural(one: &str, other: &str, n: u64) -> String {
+    fill(if n == 1 { one } else { other }, &[("n", &n.to_string())])
+}
+
 /// Milliseconds since the epoch as a UTC time (what `Date.now()` returns).
 pub fn utc_from_millis(millis: f64) -> chrono::DateTime<chrono::Utc> {
     // An f64 of milliseconds since 1970 fits an i64 for any date a browser shows.
@@ -163,6 +195,29 @@ pub fn time_of_day(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
             ("m", &format!("{:02}", local.minute())),
         ],
     )
+}
+
+/// A date in Finnish time, as the language writes it (`24.11.2026`).
+pub fn date(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let local = finnish_time::to_local(at);
+    fill(
+        t.date,
+        &[
+            ("d", &local.day().to_string()),
+            ("mo", &local.month().to_string()),
+            ("y", &local.year().to_string()),
+        ],
+    )
+}
+
+/// The weekday and date in Finnish time (`ti 24.11.2026`), for the display's clock.
+pub fn today(t: &Texts, at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    let local = finnish_time::to_local(at);
+    let index = local.weekday().num_days_from_monday() as usize;
+    let weekday = t.weekdays.split(',').nth(index).unwrap_or("");
+    format!("{weekday} {}", date(t, at))
 }
 
 /// Date and time in Finnish time, as the language writes it.
@@ -187,8 +242,13 @@ mod tests {
 
     #[test]
     fn every_text_exists_in_both_languages_with_the_same_placeholders() {
-        let fi = Lang::Fi.texts().entries();
-        let en = Lang::En.texts().entries();
+        let both = |lang: Lang| {
+            let mut all = lang.texts().entries();
+            all.extend(lang.pair_texts().entries());
+            all
+        };
+        let fi = both(Lang::Fi);
+        let en = both(Lang::En);
         assert_eq!(fi.len(), en.len());
         for ((key, fi_text), (en_key, en_text)) in fi.iter().zip(&en) {
             assert_eq!(key, en_key);
@@ -222,6 +282,37 @@ mod tests {
     }
 
     #[test]
+    fn plurals_are_right_in_both_languages() {
+        let fi = Lang::Fi.texts();
+        let en = Lang::En.texts();
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 1),
+            "Yhteensä 1 ilmoitus."
+        );
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 2),
+            "Yhteensä 2 ilmoitusta."
+        );
+        assert_eq!(
+            plural(fi.reports_total_one, fi.reports_total, 0),
+            "Yhteensä 0 ilmoitusta."
+        );
+        assert_eq!(
+            plural(en.reports_total_one, en.reports_total, 1),
+            "1 report in all."
+        );
+        assert_eq!(
+            plural(en.reports_total_one, en.reports_total, 2),
+            "2 reports in all."
+        );
+        assert_eq!(plural(fi.report_photos_one, fi.report_photos, 1), "1 kuva");
+        assert_eq!(
+            plural(en.report_photos_one, en.report_photos, 3),
+            "3 photos"
+        );
+    }
+
+    #[test]
     fn placeholders_are_filled() {
         assert_eq!(fill("{n}. krs", &[("n", "3")]), "3. krs");
         assert_eq!(placeholders("a {x} b {y}"), ["x", "y"]);
@@ -246,6 +337,8 @@ mod tests {
         assert_eq!(time_of_day(Lang::Fi.texts(), at), "16.05");
         assert_eq!(time_of_day(Lang::En.texts(), at), "16:05");
         assert_eq!(date_time(Lang::Fi.texts(), at), "23.11.2026 klo 16.05");
+        assert_eq!(today(Lang::Fi.texts(), at), "ma 23.11.2026");
+        assert_eq!(today(Lang::En.texts(), at), "Mon 23/11/2026");
         assert_eq!(
             utc_from_millis(1_795_442_700_000.0).to_rfc3339(),
             "2026-11-23T14:05:00+00:00"

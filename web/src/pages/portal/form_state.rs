@@ -8,22 +8,21 @@
 //! - **Idempotency**: a draft gets one key when it starts. A retry or a double tap reuses
 //!   it, so the gateway files one report; a new key comes only after success, or when the
 //!   gateway says the key was already used for other content.
-//! - **Photos** are checked when picked (type, size, count) and read to base64 in the
-//!   browser; a send waits until every photo is read.
+//! - **Photos** are checked when picked (size, count), then by their first bytes, and
+//!   resized to a JPEG in the browser ([`super::photos`]); a send waits until every photo
+//!   is ready.
+//! - **Drafts** survive a reload ([`super::draft`]), key included, so a send retried after
+//!   a reload still files one report.
 
 use std::rc::Rc;
 
 use rappu_shared::FieldError;
-use rappu_shared::report::{
-    FaultReport, NewFaultReport, PHOTO_BYTES_MAX, PHOTO_NAME_MAX, PHOTOS_MAX, PhotoUpload,
-    ReportTopic,
-};
+use rappu_shared::report::{FaultReport, NewFaultReport, PHOTOS_MAX, PhotoUpload, ReportTopic};
 use yew::Reducible;
 
+use super::photo_state::short_name;
+pub use super::photo_state::{Photo, PhotoData, PhotoPick, PickProblem, PreviewUrl};
 use crate::api::ApiError;
-
-/// The photo types the gateway accepts (it judges the bytes; this is the first check).
-pub const PHOTO_TYPES: [&str; 3] = ["image/jpeg", "image/png", "image/webp"];
 
 /// The form's text fields, by their name in `NewFaultReport`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,84 +50,6 @@ impl TextKey {
             TextKey::Phone => "contact_phone",
         }
     }
-}
-
-/// An object URL for a photo preview; revoked when the last copy is dropped.
-#[derive(Debug, PartialEq, Eq)]
-pub struct PreviewUrl(pub String);
-
-impl Drop for PreviewUrl {
-    fn drop(&mut self) {
-        #[cfg(target_arch = "wasm32")]
-        let _ = web_sys::Url::revoke_object_url(&self.0);
-    }
-}
-
-/// Where a photo's bytes are.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PhotoData {
-    /// Being read.
-    Reading,
-    /// Read, standard base64.
-    Ready(Rc<str>),
-    /// Could not be read.
-    Failed,
-}
-
-/// A picked photo.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Photo {
-    /// The form's own id for it.
-    pub id: u32,
-    /// File name (shortened to what the gateway accepts).
-    pub name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Preview.
-    pub preview: Option<Rc<PreviewUrl>>,
-    /// Its bytes.
-    pub data: PhotoData,
-}
-
-/// A file the resident picked, before it is accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PhotoPick {
-    /// The id to use.
-    pub id: u32,
-    /// File name.
-    pub name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// MIME type as the browser guessed it.
-    pub mime: String,
-}
-
-impl PhotoPick {
-    /// What is wrong with the file itself (its type or size), if anything.
-    pub fn problem(&self) -> Option<PickProblem> {
-        if !PHOTO_TYPES.contains(&self.mime.as_str()) {
-            Some(PickProblem::WrongType(self.name.clone()))
-        } else if self.size == 0 {
-            Some(PickProblem::Empty(self.name.clone()))
-        } else if self.size > PHOTO_BYTES_MAX as u64 {
-            Some(PickProblem::TooLarge(self.name.clone()))
-        } else {
-            None
-        }
-    }
-}
-
-/// Why a picked file was not taken.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PickProblem {
-    /// Over [`PHOTO_BYTES_MAX`].
-    TooLarge(String),
-    /// Not JPEG, PNG or WebP.
-    WrongType(String),
-    /// Would exceed [`PHOTOS_MAX`].
-    TooMany,
-    /// Empty file.
-    Empty(String),
 }
 
 /// Why the last send failed, as the form shows it.
@@ -190,15 +111,28 @@ pub enum FormAction {
     Blur(TextKey),
     /// Ticked or cleared the master-key permission.
     MasterKey(bool),
-    /// Picked files, each with a preview URL if one could be made.
-    Pick(Vec<(PhotoPick, Option<Rc<PreviewUrl>>)>),
-    /// A photo was read (`None`: it could not be).
-    PhotoRead {
+    /// Picked files.
+    Pick(Vec<PhotoPick>),
+    /// A photo was resized and encoded.
+    PhotoReady {
         /// The photo's id.
         id: u32,
-        /// Its base64 content.
-        data: Option<String>,
+        /// The JPEG, standard base64.
+        data: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its preview.
+        preview: Option<Rc<PreviewUrl>>,
     },
+    /// A picked file turned out not to be a usable photo: it leaves the form.
+    PhotoRefused {
+        /// The photo's id.
+        id: u32,
+        /// Why.
+        problem: PickProblem,
+    },
+    /// The phone Tampuuri has for the resident, offered while the field is empty.
+    SuggestPhone(String),
     /// Removed a photo.
     RemovePhoto(u32),
     /// Tried to send a draft that is not valid: show all errors, focus the first.
@@ -219,22 +153,6 @@ pub enum FormAction {
         /// A fresh key, used if the gateway says this one was taken.
         new_key: String,
     },
-}
-
-/// Shortens a file name to what the gateway takes, keeping its extension.
-pub fn short_name(name: &str) -> String {
-    let name = name.trim();
-    let name = if name.is_empty() { "kuva" } else { name };
-    if name.chars().count() <= PHOTO_NAME_MAX {
-        return name.to_owned();
-    }
-    let ext: String = name
-        .rsplit_once('.')
-        .map(|(_, e)| format!(".{e}"))
-        .filter(|e| e.chars().count() <= 10)
-        .unwrap_or_default();
-    let keep = PHOTO_NAME_MAX - ext.chars().count();
-    name.chars().take(keep).chain(ext.chars()).collect()
 }
 
 impl FormState {
@@ -355,8 +273,7 @@ impl FormState {
 
     /// The report and key to send, when the draft is complete and valid.
     pub fn ready(&self) -> Option<(NewFaultReport, String)> {
-        if self.sending || self.reading() || self.photos.iter().any(|p| p.data == PhotoData::Failed)
-        {
+        if self.sending || self.reading() {
             return None;
         }
         let report = self.report();
@@ -366,9 +283,9 @@ impl FormState {
             .then(|| (report, self.key.clone()))
     }
 
-    fn pick(&mut self, picks: Vec<(PhotoPick, Option<Rc<PreviewUrl>>)>) {
+    fn pick(&mut self, picks: Vec<PhotoPick>) {
         self.pick_problems.clear();
-        for (pick, preview) in picks {
+        for pick in picks {
             if let Some(problem) = pick.problem() {
                 self.pick_problems.push(problem);
             } else if self.photos.len() >= PHOTOS_MAX {
@@ -380,7 +297,7 @@ impl FormState {
                     id: pick.id,
                     name: short_name(&pick.name),
                     size: pick.size,
-                    preview,
+                    preview: None,
                     data: PhotoData::Reading,
                 });
             }
@@ -436,12 +353,28 @@ impl Reducible for FormState {
             }
             FormAction::MasterKey(allowed) => s.master_key_allowed = allowed,
             FormAction::Pick(picks) => s.pick(picks),
-            FormAction::PhotoRead { id, data } => {
+            FormAction::PhotoReady {
+                id,
+                data,
+                size,
+                preview,
+            } => {
                 if let Some(photo) = s.photos.iter_mut().find(|p| p.id == id) {
-                    photo.data = match data {
-                        Some(data) if !data.is_empty() => PhotoData::Ready(data.into()),
-                        _ => PhotoData::Failed,
-                    };
+                    photo.name = super::photo_state::jpeg_name(&photo.name);
+                    photo.size = size;
+                    photo.preview = preview;
+                    photo.data = PhotoData::Ready(data.into());
+                }
+            }
+            FormAction::PhotoRefused { id, problem } => {
+                if s.photos.iter().any(|p| p.id == id) {
+                    s.photos.retain(|p| p.id != id);
+                    s.pick_problems.push(problem);
+                }
+            }
+            FormAction::SuggestPhone(phone) => {
+                if s.phone.trim().is_empty() {
+                    s.phone = phone;
                 }
             }
             FormAction::RemovePhoto(id) => {
@@ -465,239 +398,5 @@ impl Reducible for FormState {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn reduce(state: Rc<FormState>, action: FormAction) -> Rc<FormState> {
-        state.reduce(action)
-    }
-
-    fn filled() -> Rc<FormState> {
-        let mut s = Rc::new(FormState::new("key-1".into()));
-        for (key, value) in [
-            (TextKey::Title, "Keittiön hana vuotaa"),
-            (TextKey::Description, "Tippuu koko ajan."),
-            (TextKey::Phone, "040 123 4567"),
-        ] {
-            s = reduce(s, FormAction::Text(key, value.into()));
-        }
-        s
-    }
-
-    fn pick(id: u32, name: &str, size: u64, mime: &str) -> (PhotoPick, Option<Rc<PreviewUrl>>) {
-        (
-            PhotoPick {
-                id,
-                name: name.into(),
-                size,
-                mime: mime.into(),
-            },
-            None,
-        )
-    }
-
-    #[test]
-    fn errors_show_after_leaving_a_field_or_trying_to_send() {
-        let s = Rc::new(FormState::new("k".into()));
-        assert_eq!(
-            s.error(TextKey::Title),
-            None,
-            "nothing shouts at a new form"
-        );
-        let s = reduce(s, FormAction::Text(TextKey::Title, "ab".into()));
-        assert_eq!(s.error(TextKey::Title), None, "not while first typing");
-        let s = reduce(s, FormAction::Blur(TextKey::Title));
-        assert_eq!(
-            s.error(TextKey::Title).map(|e| e.message),
-            Some("must be at least 3 characters".into())
-        );
-        // As you type, after that.
-        let s = reduce(s, FormAction::Text(TextKey::Title, "abc".into()));
-        assert_eq!(s.error(TextKey::Title), None);
-        assert_eq!(s.error(TextKey::Phone), None);
-        assert_eq!(s.ready(), None);
-        let s = reduce(s, FormAction::ShowErrors);
-        assert_eq!(s.focus_errors, 1);
-        assert_eq!(
-            s.error(TextKey::Phone).map(|e| e.message),
-            Some("is required".into())
-        );
-        assert_eq!(s.error_count(), 2, "description and phone");
-    }
-
-    #[test]
-    fn a_valid_draft_is_ready_with_its_key_and_apartment_only_fields() {
-        let s = filled();
-        let s = reduce(s, FormAction::MasterKey(true));
-        let s = reduce(s, FormAction::Text(TextKey::Pets, "Kissa".into()));
-        let (report, key) = s.ready().unwrap_or_else(|| panic!("not ready: {s:?}"));
-        assert_eq!(key, "key-1");
-        assert!(report.master_key_allowed);
-        assert_eq!(report.pets.as_deref(), Some("Kissa"));
-        assert_eq!(report.location, None, "empty optional text is left out");
-        // Common areas: no master key, no pets.
-        let s = reduce(s, FormAction::Topic(ReportTopic::CommonAreas));
-        let (report, _) = s.ready().unwrap_or_else(|| panic!("not ready"));
-        assert!(!report.master_key_allowed);
-        assert_eq!(report.pets, None);
-    }
-
-    #[test]
-    fn a_retry_keeps_the_key_and_success_starts_a_new_draft_with_a_new_one() {
-        let s = reduce(filled(), FormAction::Sending);
-        assert!(s.sending);
-        assert_eq!(s.ready(), None, "a double tap sends nothing more");
-        let s = reduce(
-            s,
-            FormAction::Failed {
-                error: ApiError::Network("offline".into()),
-                new_key: "key-2".into(),
-            },
-        );
-        assert!(!s.sending);
-        assert_eq!(
-            s.failure,
-            Some(SendFailure::Other(ApiError::Network("offline".into())))
-        );
-        let (_, key) = s.ready().unwrap_or_else(|| panic!("not ready"));
-        assert_eq!(key, "key-1", "the retry uses the same key");
-
-        let report: FaultReport = serde_json::from_value(serde_json::json!({
-            "id": "r1", "number": null, "topic": "apartment", "title": "t", "description": "d",
-            "location": null, "master_key_allowed": false, "pets": null,
-            "contact_phone": "040 123 4567", "photo_count": 0, "status": "pending",
-            "created_at": "2026-11-23T10:00:00Z", "timeline": []
-        }))
-        .unwrap_or_else(|e| panic!("{e}"));
-        let s = reduce(
-            s,
-            FormAction::Sent {
-                report: Box::new(report),
-                next_key: "key-3".into(),
-            },
-        );
-        assert_eq!(*s, FormState::new("key-3".into()));
-    }
-
-    #[test]
-    fn gateway_errors_show_on_their_field_until_it_changes() {
-        let s = reduce(filled(), FormAction::Sending);
-        let s = reduce(
-            s,
-            FormAction::Failed {
-                error: ApiError::Validation(vec![FieldError::new(
-                    "contact_phone",
-                    "is not a number we can call",
-                )]),
-                new_key: "unused".into(),
-            },
-        );
-        assert_eq!(
-            s.error(TextKey::Phone).map(|e| e.message),
-            Some("is not a number we can call".into())
-        );
-        assert_eq!(s.focus_errors, 1);
-        assert_eq!(s.ready(), None);
-        assert_eq!(s.key, "key-1");
-        let s = reduce(s, FormAction::Text(TextKey::Phone, "040 765 4321".into()));
-        assert_eq!(s.error(TextKey::Phone), None);
-        assert!(s.ready().is_some());
-    }
-
-    #[test]
-    fn a_key_the_gateway_has_seen_for_other_content_is_replaced() {
-        let s = reduce(filled(), FormAction::Sending);
-        let s = reduce(
-            s,
-            FormAction::Failed {
-                error: ApiError::Validation(vec![FieldError::new(
-                    "Idempotency-Key",
-                    "was already used for a different request",
-                )]),
-                new_key: "key-2".into(),
-            },
-        );
-        assert_eq!(s.failure, Some(SendFailure::KeyReused));
-        assert_eq!(s.key, "key-2");
-        assert_eq!(s.error_count(), 0);
-    }
-
-    #[test]
-    fn photos_are_checked_when_picked_and_sent_once_read() {
-        let s = reduce(
-            filled(),
-            FormAction::Pick(vec![
-                pick(1, "hana.jpg", 1000, "image/jpeg"),
-                pick(2, "huge.png", PHOTO_BYTES_MAX as u64 + 1, "image/png"),
-                pick(3, "doc.pdf", 10, "application/pdf"),
-            ]),
-        );
-        assert_eq!(
-            s.pick_problems,
-            [
-                PickProblem::TooLarge("huge.png".into()),
-                PickProblem::WrongType("doc.pdf".into())
-            ]
-        );
-        assert_eq!(s.photos.len(), 1);
-        assert!(s.reading());
-        assert_eq!(s.ready(), None, "waits for the photo");
-        let s = reduce(
-            s,
-            FormAction::PhotoRead {
-                id: 1,
-                data: Some("AAAA".into()),
-            },
-        );
-        let (report, _) = s.ready().unwrap_or_else(|| panic!("not ready"));
-        assert_eq!(
-            report.photos,
-            [PhotoUpload {
-                name: "hana.jpg".into(),
-                data: "AAAA".into()
-            }]
-        );
-        // At most five.
-        let picks = (10..16)
-            .map(|i| pick(i, "x.webp", 5, "image/webp"))
-            .collect();
-        let s = reduce(s, FormAction::Pick(picks));
-        assert_eq!(s.photos.len(), PHOTOS_MAX);
-        assert_eq!(s.pick_problems, [PickProblem::TooMany]);
-        let s = reduce(s, FormAction::RemovePhoto(1));
-        assert_eq!(s.photos.len(), PHOTOS_MAX - 1);
-        assert!(s.pick_problems.is_empty());
-    }
-
-    #[test]
-    fn gateway_photo_errors_land_on_their_photo() {
-        let s = reduce(
-            filled(),
-            FormAction::Pick(vec![pick(1, "a.jpg", 10, "image/jpeg")]),
-        );
-        let s = reduce(
-            s,
-            FormAction::Failed {
-                error: ApiError::Validation(vec![FieldError::new(
-                    "photos[0].data",
-                    "is not a JPEG, PNG or WebP image (judged by its content)",
-                )]),
-                new_key: "k".into(),
-            },
-        );
-        let (whole, each) = s.photo_errors();
-        assert_eq!(whole, None);
-        assert_eq!(each.len(), 1);
-        assert_eq!(each[0].0, 0);
-    }
-
-    #[test]
-    fn long_file_names_are_shortened_keeping_the_extension() {
-        let long = format!("{}.jpeg", "a".repeat(300));
-        let short = short_name(&long);
-        assert_eq!(short.chars().count(), PHOTO_NAME_MAX);
-        assert!(short.ends_with(".jpeg"));
-        assert_eq!(short_name("  "), "kuva");
-        assert_eq!(short_name("ok.png"), "ok.png");
-    }
-}
+#[path = "form_state_tests.rs"]
+mod tests;

@@ -3,10 +3,13 @@
 //!
 //! - [`shell`]: header (portal name, menu, language switch, sign-out), `<main>`.
 //! - [`sign_in`]: demo residents or the login-link instructions; a login link's page.
-//! - [`report_form`] with [`form_state`] (its reducer) and [`photos`] (picking and reading).
+//! - [`report_form`] with [`form_state`] (its reducer), [`photo_state`] and [`photos`]
+//!   (checking and resizing photos in the browser) and [`draft`] (kept across a reload).
 //! - [`report_list`], [`report_detail`]: the resident's reports, refreshing by themselves.
 
+mod draft;
 mod form_state;
+mod photo_state;
 mod photos;
 mod report_detail;
 mod report_form;

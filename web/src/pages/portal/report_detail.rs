@@ -1,6 +1,8 @@
 //! `/portal/reports/{id}`: one report with its details and timeline, refreshed every 10
 //! seconds and when the resident comes back to the page, so the maintenance company's
 //! progress shows up by itself. `?filed=1` (after sending the form) adds a thank-you note.
+//! The state says what it means (and what a waiting job waits for); the resident's own
+//! photos show, served only to them while they are kept.
 
 use rappu_shared::report::FaultReport;
 use yew::prelude::*;
@@ -9,12 +11,37 @@ use crate::api::{self, ApiError};
 use crate::app::Route;
 use crate::components::{Notice, NoticeKind, StatusBadge, Timeline, use_title};
 use crate::hooks::{use_i18n, use_refresh, use_session};
-use crate::i18n::{date_time, fill, messages};
+use crate::i18n::{date_time, fill, messages, plural};
 use crate::router::Link;
 use crate::url::query_param;
 
 /// Refresh period, in milliseconds.
 const REFRESH_MS: u32 = 10_000;
+/// Days the gateway keeps the resident's copy of each photo.
+const PHOTO_DAYS: u32 = 180;
+
+/// The report's photos, served to the resident only; one no longer kept hides itself.
+fn photos(t: &crate::i18n::Texts, r: &FaultReport) -> Html {
+    let total = r.photo_count.to_string();
+    let hide = |e: Event| {
+        if let Some(img) = e.target_dyn_into::<web_sys::Element>() {
+            let _ = img.set_attribute("hidden", "");
+        }
+    };
+    html! {
+        <>
+            <ul class="report-photos">
+                { for (1..=r.photo_count).map(|n| html! {
+                    <li>
+                        <img src={api::photo_url(&r.id, n)} loading="lazy" onerror={hide}
+                            alt={fill(t.photo_alt, &[("n", &n.to_string()), ("total", &total)])} />
+                    </li>
+                }) }
+            </ul>
+            <p class="hint">{ fill(t.photos_gone, &[("days", &PHOTO_DAYS.to_string())]) }</p>
+        </>
+    }
+}
 
 /// Props of [`ReportDetailPage`].
 #[derive(Properties, PartialEq)]
@@ -90,9 +117,16 @@ pub fn ReportDetailPage(props: &ReportDetailProps) -> Html {
                 <span class="report-meta">
                     { fill(t.report_filed, &[("date", &date_time(t, r.created_at))]) }
                     if let Some(number) = &r.number {
-                        { " · " }{ fill(t.report_number, &[("number", number)]) }
+                        { " · " }
+                        { messages::report_number(t, number) }
                     }
                 </span>
+            </p>
+            <p class="status-meaning">
+                if let Some(reason) = messages::waiting_reason(r) {
+                    <strong>{ fill(t.waiting_for, &[("reason", reason)]) }</strong>{ " " }
+                }
+                { messages::meaning(t, r.status) }
             </p>
             <section aria-labelledby="timeline-title">
                 <h2 id="timeline-title">{ t.detail_timeline }</h2>
@@ -114,10 +148,17 @@ pub fn ReportDetailPage(props: &ReportDetailProps) -> Html {
                     }
                     <dt>{ t.detail_phone }</dt><dd>{ &r.contact_phone }</dd>
                     if r.photo_count > 0 {
-                        <dt>{ t.field_photos }</dt><dd>{ fill(t.report_photos, &[("n", &r.photo_count.to_string())]) }</dd>
+                        <dt>{ t.field_photos }</dt>
+                        <dd>{ plural(t.report_photos_one, t.report_photos, u64::from(r.photo_count)) }</dd>
                     }
                 </dl>
             </section>
+            if r.photo_count > 0 {
+                <section aria-labelledby="photos-title">
+                    <h2 id="photos-title">{ t.field_photos }</h2>
+                    { photos(t, r) }
+                </section>
+            }
         </article>
     }
 }

@@ -1,22 +1,26 @@
 //! `/portal/report`: the fault report form. State and rules live in
 //! [`form_state`](super::form_state); this is the view and the send.
 //!
-//! Phone first (one column, large targets), every input labelled, hints and errors linked
+//! Phone first (one column, 44 px targets), every input labelled, hints and errors linked
 //! with `aria-describedby`; a failed send moves focus to the first field in error, and a
 //! summary is announced. The send button is disabled while a send is under way; the draft's
-//! `Idempotency-Key` makes a retry (or a double tap that got through) file one report.
+//! `Idempotency-Key` makes a retry (or a double tap that got through) file one report. The
+//! draft is kept across a reload ([`super::draft`]); the phone field starts with the number
+//! Tampuuri has for the resident, when it has one.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use rappu_shared::report::{
-    DESCRIPTION_MAX, LOCATION_MAX, PETS_MAX, PHOTO_BYTES_MAX, PHOTOS_MAX, ReportTopic, TITLE_MAX,
+    DESCRIPTION_MAX, LOCATION_MAX, PETS_MAX, PHOTOS_MAX, ReportTopic, TITLE_MAX,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
+use super::draft;
 use super::form_state::{FormAction, FormState, PhotoData, PickProblem, SendFailure, TextKey};
+use super::photo_state::PICK_BYTES_MAX;
 use super::photos::on_pick;
 use crate::api;
 use crate::app::Route;
@@ -27,10 +31,11 @@ use crate::router::use_navigator;
 use crate::url::random_uuid;
 
 fn pick_problem(t: &Texts, problem: &PickProblem) -> String {
-    let mb = (PHOTO_BYTES_MAX / (1024 * 1024)).to_string();
+    let mb = (PICK_BYTES_MAX / (1024 * 1024)).to_string();
     match problem {
         PickProblem::TooLarge(name) => format!("{name}: {}", fill(t.err_photo_size, &[("n", &mb)])),
-        PickProblem::WrongType(name) => format!("{name}: {}", t.err_photo_type),
+        PickProblem::NotAPhoto(name) => format!("{name}: {}", t.err_photo_type),
+        PickProblem::Unreadable(name) => format!("{name}: {}", t.err_photo_read),
         PickProblem::Empty(name) => format!("{name}: {}", t.err_photo_empty),
         PickProblem::TooMany => fill(t.err_photos_count, &[("n", &PHOTOS_MAX.to_string())]),
     }
@@ -52,7 +57,7 @@ fn size_text(bytes: u64) -> String {
 pub fn ReportFormPage() -> Html {
     let t = use_i18n().t;
     use_title(t.form_title.into());
-    let form = use_reducer(|| FormState::new(random_uuid()));
+    let form = use_reducer(|| draft::load().unwrap_or_else(|| FormState::new(random_uuid())));
     let session = use_session();
     let navigator = use_navigator();
     let form_ref = use_node_ref();
@@ -69,6 +74,25 @@ pub fn ReportFormPage() -> Html {
             {
                 let _ = first.focus();
             }
+        });
+    }
+    // Every change is kept for a reload (a new state is a new allocation: a cheap test).
+    {
+        let kept = form.clone();
+        let revision = std::ptr::from_ref::<FormState>(&form) as usize;
+        use_effect_with(revision, move |_| draft::save(&kept));
+    }
+    // The phone Tampuuri has for the resident, while the field is empty.
+    {
+        let dispatch = form.dispatcher();
+        use_effect_with((), move |()| {
+            yew::platform::spawn_local(async move {
+                if let Ok(contact) = api::my_contact().await
+                    && let Some(phone) = contact.phone
+                {
+                    dispatch.dispatch(FormAction::SuggestPhone(phone));
+                }
+            });
         });
     }
     // A send that found the session gone: ask again (the page turns into sign-in).
@@ -108,6 +132,7 @@ pub fn ReportFormPage() -> Html {
             yew::platform::spawn_local(async move {
                 match api::file_report(&key, &report).await {
                     Ok(filed) => {
+                        draft::clear();
                         let id = filed.id.clone();
                         dispatch.dispatch(FormAction::Sent {
                             report: Box::new(filed),
@@ -163,7 +188,6 @@ pub fn ReportFormPage() -> Html {
         photo_messages.push(messages::field_message(t, e));
     }
     let photos_invalid = !photo_messages.is_empty() || !each_photo_error.is_empty();
-    let mb = (PHOTO_BYTES_MAX / (1024 * 1024)).to_string();
     let failure = form.failure.as_ref().map(|f| match f {
         SendFailure::KeyReused => t.key_reused.to_owned(),
         SendFailure::SignedOut => t.error_session_expired.to_owned(),
@@ -216,12 +240,12 @@ pub fn ReportFormPage() -> Html {
             <div class={classes!("field", "photos", photos_invalid.then_some("invalid"))}>
                 <label for="photos">{ t.field_photos }</label>
                 <p id="photos-hint" class="hint">
-                    { fill(t.hint_photos, &[("max", &PHOTOS_MAX.to_string()), ("mb", &mb)]) }
+                    { fill(t.hint_photos, &[("max", &PHOTOS_MAX.to_string())]) }
                 </p>
                 // The native picker says "no file chosen" once read: a button look instead.
                 <div class="file-picker">
                     <input type="file" id="photos" name="photos" multiple=true
-                        accept="image/jpeg,image/png,image/webp"
+                        accept="image/*"
                         aria-invalid={if photos_invalid { "true" } else { "false" }}
                         aria-describedby={described_by("photos", true, !photo_messages.is_empty(), false)}
                         onchange={on_photos} />
@@ -241,8 +265,7 @@ pub fn ReportFormPage() -> Html {
                             let problem = each_photo_error
                                 .iter()
                                 .find(|(index, _)| *index == i)
-                                .map(|(_, e)| messages::field_message(t, e))
-                                .or_else(|| (photo.data == PhotoData::Failed).then(|| t.err_photo_read.to_owned()));
+                                .map(|(_, e)| messages::field_message(t, e));
                             html! {
                                 <li key={photo.id.to_string()} class={classes!(problem.is_some().then_some("invalid"))}>
                                     if let Some(preview) = &photo.preview {

@@ -8,7 +8,7 @@ use crate::api::{self, ApiError};
 use crate::app::Route;
 use crate::components::{Notice, NoticeKind, StatusBadge, use_title};
 use crate::hooks::{use_i18n, use_refresh, use_session};
-use crate::i18n::{date_time, fill, messages, time_of_day, utc_from_millis};
+use crate::i18n::{date_time, fill, messages, plural, time_of_day, utc_from_millis};
 use crate::router::Link;
 
 /// Reports shown at first, and added by "show more".
@@ -98,17 +98,21 @@ pub fn ReportListPage() -> Html {
                                         <span class="report-title">{ &r.title }</span>
                                     </Link>
                                     <StatusBadge status={r.status} />
+                                    if let Some(reason) = messages::waiting_reason(r) {
+                                        <span class="report-reason">{ fill(t.waiting_for, &[("reason", reason)]) }</span>
+                                    }
                                     <span class="report-meta">
                                         { fill(t.report_filed, &[("date", &date_time(t, r.created_at))]) }
                                         if let Some(number) = &r.number {
-                                            { " · " }{ fill(t.report_number, &[("number", number)]) }
+                                            { " · " }
+                                            { messages::report_number(t, number) }
                                         }
                                     </span>
                                 </li>
                             }) }
                         </ul>
                         <p class="muted">
-                            { fill(t.reports_total, &[("n", &page.total.to_string())]) }{ " " }
+                            { plural(t.reports_total_one, t.reports_total, page.total) }{ " " }
                             { fill(t.auto_refresh, &[("time", &time_of_day(t, utc_from_millis(*at)))]) }
                         </p>
                         if page.total > *limit {

@@ -1,5 +1,6 @@
 //! The portal's frame: a skip link, the header (portal name, menu, language switch,
-//! sign-out) and `<main>`. The menu shows once a resident is signed in. After moving to
+//! sign-out; compact, so that on a narrow phone with large text it leaves the screen to the
+//! page) and `<main>`. The menu shows once a resident is signed in. After moving to
 //! another page, focus goes to `<main>` so a screen reader starts from the new page.
 
 use yew::prelude::*;
@@ -40,6 +41,8 @@ pub fn PortalShell(props: &PortalShellProps) -> Html {
     }
     let signed_in = matches!(session.session, Session::Resident);
     let sign_out = move |_: MouseEvent| {
+        // The next resident on this phone must not find this one's draft.
+        super::draft::clear();
         session.sign_out();
         navigator.push(Route::PortalHome);
     };
@@ -69,8 +72,10 @@ pub fn PortalShell(props: &PortalShellProps) -> Html {
                                     { t.nav_my_reports }
                                 </Link>
                             </li>
+                            <li class="sign-out">
+                                <button type="button" class="link-button" onclick={sign_out}>{ t.sign_out }</button>
+                            </li>
                         </ul>
-                        <button type="button" class="link-button" onclick={sign_out}>{ t.sign_out }</button>
                     </nav>
                 }
             </header>
