@@ -125,7 +125,10 @@ pub fn create_link_blocking(
 }
 
 /// Checks a code's shape before touching the store: 43 URL-safe base64 characters.
-fn well_formed(code: &str) -> bool {
+/// Whether `code` (spaces around it ignored) has the shape of the codes [`new_code`] makes:
+/// 43 URL-safe base64 characters.
+pub fn is_well_formed_code(code: &str) -> bool {
+    let code = code.trim();
     code.len() == 43
         && code
             .bytes()
@@ -141,7 +144,7 @@ pub async fn redeem(
     code: &str,
 ) -> Result<(String, Duration), ApiError> {
     let code = code.trim();
-    if !well_formed(code) {
+    if !is_well_formed_code(code) {
         return Err(ApiError::InvalidCode);
     }
     let grant = store
@@ -217,11 +220,11 @@ mod tests {
         let (a, hash_a) = new_code();
         let (b, _) = new_code();
         assert_ne!(a, b);
-        assert!(well_formed(&a), "{a}");
+        assert!(is_well_formed_code(&a), "{a}");
         assert_eq!(hash_a, hash_code(&a));
         assert_ne!(hash_a, a);
-        assert!(!well_formed("short"));
-        assert!(!well_formed(&format!("{}!", &a[..42])));
+        assert!(!is_well_formed_code("short"));
+        assert!(!is_well_formed_code(&format!("{}!", &a[..42])));
     }
 
     #[test]

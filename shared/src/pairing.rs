@@ -44,8 +44,7 @@ pub fn format_user_code(code: &str) -> String {
 
 fn check_label(errors: &mut Vec<FieldError>, label: Option<&str>) {
     if let Some(label) = label {
-        let n = label.trim().chars().count();
-        if n > LABEL_MAX {
+        if label.chars().count() > LABEL_MAX {
             errors.push(FieldError::new(
                 "label",
                 format!("must be at most {LABEL_MAX} characters"),
@@ -104,15 +103,27 @@ pub enum PairingPoll {
 #[serde(deny_unknown_fields)]
 pub struct ApprovePairing {
     /// The code on the screen; case, spaces and hyphens do not matter.
-    #[cfg_attr(feature = "openapi", schema(example = "K7PM-4XQ2"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "K7PM-4XQ2",
+            pattern = r"^[ \-\u2011]*([2-9A-HJKMNP-Za-hjkmnp-z][ \-\u2011]*){8}$"
+        )
+    )]
     pub code: String,
     /// Building object id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub building: u64,
     /// Staircase object id, for a display that shows one staircase.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub staircase: Option<u64>,
-    /// A name for the display, e.g. `Koivukuja 3 A, entrance`.
+    /// A name for the display, e.g. `Koivukuja 3 A, entrance`: at most 100 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")
+    )]
     pub label: Option<String>,
 }
 
@@ -141,12 +152,18 @@ impl ApprovePairing {
 #[serde(deny_unknown_fields)]
 pub struct DisplayAssignment {
     /// Building object id.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub building: u64,
     /// Staircase object id, for a display that shows one staircase.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub staircase: Option<u64>,
-    /// A name for the display.
+    /// A name for the display: at most 100 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")
+    )]
     pub label: Option<String>,
 }
 
@@ -189,13 +206,19 @@ pub struct PairedDisplay {
 #[serde(deny_unknown_fields)]
 pub struct NewCaretakerLink {
     /// The buildings the caretaker may pair displays in (1 to 50).
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
     pub buildings: Vec<u64>,
-    /// Who the link is for, e.g. `Huolto Oy Virtanen`.
+    /// Who the link is for, e.g. `Huolto Oy Virtanen`: at most 100 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")
+    )]
     pub label: Option<String>,
     /// Days the caretaker's phone may pair displays once the link is opened (1 to 365;
     /// default 90).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
     pub days: Option<u32>,
 }
 

@@ -67,7 +67,65 @@ where
 pub struct BodyLimit(pub usize);
 
 /// Parses JSON, mapping errors to 400 (syntax) or 422 (shape, with the field).
+///
+/// A number with a zero fraction (`7812.0`) is an integer to JSON Schema, so it is read as
+/// one where an integer goes. serde does not do that, so a body it refuses for a float is
+/// read again with whole-number floats made integers; the usual body never pays for it.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match parse_exact(bytes) {
+        Err(ApiError::Validation(errors))
+            if errors.iter().any(|e| e.message.contains("floating point")) =>
+        {
+            let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+                return Err(ApiError::Validation(errors));
+            };
+            if !whole_floats_as_integers(&mut value) {
+                return Err(ApiError::Validation(errors));
+            }
+            serde_path_to_error::deserialize(value).map_err(|_| ApiError::Validation(errors))
+        }
+        other => other,
+    }
+}
+
+/// Makes every float with a zero fraction that fits an `i64` or a `u64` that integer;
+/// whether any changed.
+fn whole_floats_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let Some(f) = n.as_f64() else { return false };
+            // Exact bounds: 2^63 and 2^64 are the first floats past i64 and u64.
+            let integer = if f.fract() != 0.0 || !f.is_finite() {
+                None
+            } else if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Some(serde_json::Number::from(f as u64))
+            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+                #[allow(clippy::cast_possible_truncation)]
+                Some(serde_json::Number::from(f as i64))
+            } else {
+                None
+            };
+            match integer {
+                Some(i) => {
+                    *n = i;
+                    true
+                }
+                None => false,
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |any, v| whole_floats_as_integers(v) | any),
+        Value::Object(fields) => fields
+            .values_mut()
+            .fold(false, |any, v| whole_floats_as_integers(v) | any),
+        _ => false,
+    }
+}
+
+fn parse_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -188,6 +246,42 @@ mod tests {
             parse::<Body>(br#"{"title":"x","photos":[]} trailing"#),
             Err(ApiError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn a_whole_number_float_is_an_integer_as_in_json_schema() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Ids {
+            building: u64,
+            staircase: Option<u64>,
+            days: Vec<u32>,
+            signed: i64,
+        }
+        let ids: Ids =
+            parse(br#"{"building": 7812.0, "staircase": 1e3, "days": [1.0, 2], "signed": -4.0}"#)
+                .unwrap();
+        assert_eq!(
+            ids,
+            Ids {
+                building: 7812,
+                staircase: Some(1000),
+                days: vec![1, 2],
+                signed: -4
+            }
+        );
+        for body in [
+            &br#"{"building": 7812.5, "staircase": null, "days": [], "signed": 0}"#[..],
+            br#"{"building": 1e30, "staircase": null, "days": [], "signed": 0}"#,
+            br#"{"building": 1, "staircase": null, "days": [1e10], "signed": 0}"#,
+            br#"{"building": -1.0, "staircase": null, "days": [], "signed": 0}"#,
+        ] {
+            match parse::<Ids>(body) {
+                Err(ApiError::Validation(errors)) => {
+                    assert!(errors[0].message.contains("floating point"), "{errors:?}")
+                }
+                other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
     }
 
     #[test]

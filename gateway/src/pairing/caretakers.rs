@@ -90,11 +90,7 @@ impl Displays {
     /// Uses up a caretaker link's code and opens the phone's session.
     pub async fn open_caretaker_link(&self, code: &str) -> Result<CaretakerLink, PairingError> {
         let code = code.trim();
-        let well_formed = code.len() == 43
-            && code
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if !well_formed {
+        if !crate::sessions::is_well_formed_code(code) {
             return Err(PairingError::Gone);
         }
         let link_hash = hash_code(code);

@@ -173,7 +173,8 @@ async fn poll(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Re
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 struct QrQuery {
-    /// The code the screen shows.
+    /// The code the screen shows; case, spaces and hyphens do not matter.
+    #[param(pattern = r"^[ \-\u2011]*([2-9A-HJKMNP-Za-hjkmnp-z][ \-\u2011]*){8}$")]
     code: String,
 }
 
@@ -198,12 +199,16 @@ async fn qr(State(state): State<AppState>, Query(query): Query<QrQuery>) -> ApiR
     request_body = RedeemCode,
     responses(
         (status = 204, description = "Signed in; the phone's cookie is set"),
+        (status = 400, description = "Not a link's code (the wrong shape)", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 410, description = "Unknown, used or expired link", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body", body = rappu_shared::Problem, content_type = "application/problem+json")))]
 async fn open_caretaker_link(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedeemCode>,
 ) -> ApiResult<Response> {
+    if !sessions::is_well_formed_code(&body.code) {
+        return Err(ApiError::InvalidCode);
+    }
     let opened = state
         .displays
         .open_caretaker_link(&body.code)
