@@ -170,6 +170,34 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace_secs: u64,
+    /// Seconds a connection may take to send a whole request head. The clock starts when the
+    /// server begins waiting for a head, so this is also how long a kept-alive connection
+    /// may sit idle between requests; a slow or silent client is disconnected after it.
+    pub header_read_timeout_secs: u64,
+    /// Most connections open at once. At the cap the server stops accepting (new clients
+    /// wait in the kernel's queue) until one closes.
+    pub max_connections: usize,
+    /// Largest request head (request line and headers), in bytes; a larger one is refused
+    /// with `431`. (hyper also refuses a head with more than 100 header lines.)
+    pub max_header_bytes: usize,
+    /// Reverse proxies whose word on the client's address is taken (CIDRs, e.g.
+    /// `["10.0.0.0/8", "127.0.0.1/32"]`). Empty (the default): the connection's peer is
+    /// the client, and forwarding headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Which header the trusted proxies set: `x-forwarded-for` (nginx's
+    /// `$proxy_add_x_forwarded_for`, the default) or `forwarded` (RFC 7239). Only that one
+    /// is read, so a client cannot slip its own in through a proxy that sets the other.
+    pub forwarded_header: ForwardedHeader,
+}
+
+/// The header a trusted reverse proxy records the client's address in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1, proxy2`.
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
 }
 
 /// Logging.
@@ -434,6 +462,11 @@ impl Default for Settings {
                 request_timeout_secs: 30,
                 body_limit_bytes: 64 * 1024,
                 shutdown_grace_secs: 10,
+                header_read_timeout_secs: 20,
+                max_connections: 4096,
+                max_header_bytes: 16 * 1024,
+                trusted_proxies: Vec::new(),
+                forwarded_header: ForwardedHeader::XForwardedFor,
             },
             data_dir: PathBuf::from("data"),
             web_dir: PathBuf::from("web/dist"),
@@ -581,6 +614,21 @@ impl Settings {
         }
         if self.server.body_limit_bytes < 1024 {
             return Err(invalid("server.body_limit_bytes", "must be at least 1024"));
+        }
+        if self.server.header_read_timeout_secs == 0 {
+            return Err(invalid(
+                "server.header_read_timeout_secs",
+                "must be at least 1",
+            ));
+        }
+        if self.server.max_connections == 0 {
+            return Err(invalid("server.max_connections", "must be at least 1"));
+        }
+        if !(8192..=1024 * 1024).contains(&self.server.max_header_bytes) {
+            return Err(invalid(
+                "server.max_header_bytes",
+                "must be 8192 to 1048576",
+            ));
         }
         if let Some(url) = &self.server.public_url
             && !matches!(url.scheme(), "http" | "https")

@@ -121,6 +121,7 @@ impl Application {
             settings.feeds.max_stale_secs
         ))?;
         let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks);
+        let proxies = crate::http::client_ip::TrustedProxies::new(&settings.server);
 
         let public_url = settings.public_url(addr);
         let displays = Displays::new(store.clone());
@@ -137,6 +138,7 @@ impl Application {
             webhooks,
             webhook_secret,
             limits,
+            proxies,
             feed_cache_control,
             shutdown: shutdown.clone(),
             reports,
@@ -202,7 +204,12 @@ impl Application {
                 () = trigger.cancelled() => {}
             }
         });
-        let server = http::server::serve(listener, http::app(state.clone()), shutdown.clone());
+        let server = http::server::serve(
+            listener,
+            http::app(state.clone()),
+            http::server::ConnectionLimits::new(&state.settings.server),
+            shutdown.clone(),
+        );
         let mut server = std::pin::pin!(server);
         tokio::select! {
             () = &mut server => {}

@@ -53,6 +53,8 @@ pub struct App {
     pub webhook_secret: Option<SecretString>,
     /// Request rate limits.
     pub limits: RateLimits,
+    /// Whose word on the client's address is taken (`server.trusted_proxies`).
+    pub proxies: crate::http::client_ip::TrustedProxies,
     /// `Cache-Control` of feed responses, built once.
     pub feed_cache_control: HeaderValue,
     /// The URL people reach this instance at (no trailing slash).

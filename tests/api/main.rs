@@ -16,6 +16,7 @@ mod pairing_sessions;
 mod photos;
 mod privacy;
 mod problems;
+mod proxies;
 mod report_freshness;
 mod report_support;
 mod resident_extras;

@@ -24,7 +24,6 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +32,7 @@ use futures::FutureExt as _;
 use futures::future::{BoxFuture, Either};
 use tower::Service as _;
 
+use super::client_ip::ClientIp;
 use crate::auth::DisplayCaller;
 use crate::auth::extract::credentials;
 use crate::routes::display::feed_response;
@@ -85,8 +85,9 @@ impl App {
     }
 
     /// Answers `request` from the connection with `peer`. Only requests for the router get
-    /// the peer as a [`ConnectInfo`] extension (for its rate limit); the lane takes it as an
-    /// argument and never reads the body.
+    /// the client's address as a [`ClientIp`] extension (for its rate limit and the pairing
+    /// quota); the lane takes the peer as an argument, resolves the client's address only
+    /// for a request without a valid token, and never reads the body.
     pub fn serve<B>(&self, mut request: Request<B>, peer: SocketAddr) -> AppFuture
     where
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
@@ -99,7 +100,8 @@ impl App {
             let (parts, _body) = request.into_parts();
             Either::Left(feed(self.state.clone(), parts, peer))
         } else {
-            request.extensions_mut().insert(ConnectInfo(peer));
+            let client = self.state.proxies.client_ip(peer.ip(), request.headers());
+            request.extensions_mut().insert(ClientIp(client));
             Either::Right(self.router.clone().call(request))
         }
     }
@@ -114,10 +116,11 @@ async fn handle(state: &AppState, parts: &Parts, peer: IpAddr) -> Response {
     // As the router: the quota first (per token when it is valid, else per IP), then the
     // credentials' verdict, then the role.
     let verified = credentials(parts, state);
-    if let Err(refused) = state
-        .limits
-        .check(verified.as_deref().ok(), peer, parts.uri.path())
-    {
+    if let Err(refused) = state.limits.check(
+        verified.as_deref().ok(),
+        || state.proxies.client_ip(peer, &parts.headers),
+        parts.uri.path(),
+    ) {
         return refused.into_response();
     }
     let caller = match verified.and_then(|p| DisplayCaller::of(&p)) {

@@ -1,6 +1,7 @@
 //! The HTTP surface: routes composed from each resource's `router()`, the OpenAPI
 //! document, the web app, and the middleware stack, all built in [`router`].
 
+pub mod client_ip;
 pub mod context;
 pub mod envelope;
 pub mod json;

@@ -6,12 +6,14 @@
 //! A refused request gets `429` problem+json with `Retry-After` and the IETF draft
 //! `RateLimit-Policy` / `RateLimit` headers.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
+
+use crate::http::client_ip::ClientIp;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -166,24 +168,25 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     };
     state
         .limits
-        .check(verified.as_deref(), peer_ip(parts), parts.uri.path())
+        .check(verified.as_deref(), || client_ip(parts), parts.uri.path())
 }
 
-/// The peer's address (the connection's; no proxy header is trusted).
-fn peer_ip(parts: &Parts) -> IpAddr {
+/// The client's address, as [`crate::http::lane::App::serve`] resolved it.
+fn client_ip(parts: &Parts) -> IpAddr {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+        .get::<ClientIp>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0)
 }
 
 impl RateLimits {
     /// Applies the quota of `verified` (a display's or any other token's), or the per-IP
-    /// one of `peer` when the request to `path` has no valid token.
+    /// one of the client (`client`, only asked then) when the request to `path` has no
+    /// valid token.
     pub fn check(
         &self,
         verified: Option<&Principal>,
-        peer: IpAddr,
+        client: impl FnOnce() -> IpAddr,
         path: &str,
     ) -> Result<(), Refused> {
         if !self.enabled {
@@ -198,7 +201,7 @@ impl RateLimits {
                 };
                 limit.check(&principal.token_id)
             }
-            None => self.ip.check(&peer),
+            None => self.ip.check(&client()),
         };
         if outcome.is_err() {
             tracing::info!(path, "rate limited");

@@ -4,11 +4,13 @@
 //! The screen's pairing secret and the caretaker phone's session live in HttpOnly,
 //! SameSite=Strict cookies scoped to `/api/v1/displays/pairing`; pages never see them.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Query, Request, State};
+
+use crate::http::client_ip::ClientIp;
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rappu_shared::FieldError;
@@ -100,8 +102,8 @@ fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn peer(request: &Request) -> IpAddr {
     request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip())
+        .get::<ClientIp>()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0)
 }
 
 fn verification_uri(state: &AppState) -> String {

@@ -23,6 +23,17 @@ pub fn sim_config() -> SimConfig {
 
 /// Writes `rappu.toml` for the simulator at `base_url`, with `extra` TOML appended.
 pub fn write_config(dir: &Path, base_url: &str, config: &SimConfig, extra: &str) -> PathBuf {
+    write_config_with_server(dir, base_url, config, "", extra)
+}
+
+/// [`write_config`] with `server` TOML lines added to its `[server]` table.
+pub fn write_config_with_server(
+    dir: &Path,
+    base_url: &str,
+    config: &SimConfig,
+    server: &str,
+    extra: &str,
+) -> PathBuf {
     let account = &config.accounts[0];
     let toml = format!(
         r#"data_dir = "{data}"
@@ -30,6 +41,7 @@ web_dir = "{data}/web"
 
 [server]
 addr = "127.0.0.1:0"
+{server}
 
 [tampuuri]
 base_url = "{base_url}"
@@ -45,6 +57,7 @@ password = "{password}"
 {extra}
 "#,
         data = dir.display(),
+        server = server,
         key = config.api_key,
         customer = config.customer_name,
         name = account.name,
