@@ -248,6 +248,21 @@ pub struct TampuuriSettings {
     /// Upstream calls in flight at once, over all accounts.
     #[serde(default = "default_max_concurrent")]
     pub max_concurrent: usize,
+    /// Most calls a second to Tampuuri per account; a call over it waits its turn (up to
+    /// `timeout_secs`). Protects Tampuuri from a burst of Rappu's own making.
+    #[serde(default = "default_calls_per_second")]
+    pub calls_per_second: u32,
+    /// Calls per account that may go at once before `calls_per_second` paces them.
+    #[serde(default = "default_calls_burst")]
+    pub calls_burst: u32,
+    /// Calls in a row that find Tampuuri unavailable before the account's circuit opens
+    /// (calls then fail at once and cached data is served).
+    #[serde(default = "default_circuit_failures")]
+    pub circuit_failures: u32,
+    /// Seconds the circuit stays open before one probe call; doubles while probes fail,
+    /// up to 8 ×.
+    #[serde(default = "default_circuit_open_secs")]
+    pub circuit_open_secs: u64,
 }
 
 /// One Tampuuri customer account.
@@ -451,6 +466,18 @@ fn default_retries() -> u32 {
 }
 fn default_max_concurrent() -> usize {
     8
+}
+pub(crate) fn default_calls_per_second() -> u32 {
+    20
+}
+pub(crate) fn default_calls_burst() -> u32 {
+    40
+}
+pub(crate) fn default_circuit_failures() -> u32 {
+    5
+}
+pub(crate) fn default_circuit_open_secs() -> u64 {
+    15
 }
 
 impl Default for Settings {
@@ -812,6 +839,18 @@ impl TampuuriSettings {
         if self.max_concurrent == 0 {
             return Err(invalid("tampuuri.max_concurrent", "must be at least 1"));
         }
+        if self.calls_per_second == 0 || self.calls_burst == 0 {
+            return Err(invalid(
+                "tampuuri.calls_per_second",
+                "calls_per_second and calls_burst must be at least 1",
+            ));
+        }
+        if self.circuit_failures == 0 || self.circuit_open_secs == 0 {
+            return Err(invalid(
+                "tampuuri.circuit_failures",
+                "circuit_failures and circuit_open_secs must be at least 1",
+            ));
+        }
         Ok(())
     }
 }
@@ -848,6 +887,10 @@ mod tests {
                 connect_timeout_secs: 3,
                 max_retries: 2,
                 max_concurrent: 8,
+                calls_per_second: default_calls_per_second(),
+                calls_burst: default_calls_burst(),
+                circuit_failures: default_circuit_failures(),
+                circuit_open_secs: default_circuit_open_secs(),
             }),
             ..Settings::default()
         }

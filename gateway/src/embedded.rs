@@ -129,5 +129,9 @@ pub fn client_settings(base_url: Url, config: &rappu_sim::SimConfig) -> Tampuuri
         connect_timeout_secs: 3,
         max_retries: 2,
         max_concurrent: 8,
+        calls_per_second: crate::config::default_calls_per_second(),
+        calls_burst: crate::config::default_calls_burst(),
+        circuit_failures: crate::config::default_circuit_failures(),
+        circuit_open_secs: crate::config::default_circuit_open_secs(),
     }
 }

@@ -136,7 +136,9 @@ impl ApiError {
             ApiError::Upstream(e) => match e {
                 UpstreamError::NotFound { .. } => ("not-found", "Not found", S::NOT_FOUND),
                 UpstreamError::Conflict { .. } => ("conflict", "Conflicting state", S::CONFLICT),
-                UpstreamError::Unavailable { .. } | UpstreamError::Saturated => (
+                UpstreamError::Unavailable { .. }
+                | UpstreamError::Saturated
+                | UpstreamError::CircuitOpen { .. } => (
                     "upstream-unavailable",
                     "Property data is temporarily unavailable",
                     S::SERVICE_UNAVAILABLE,
@@ -165,7 +167,9 @@ fn upstream_detail(e: &UpstreamError) -> &'static str {
     match e {
         UpstreamError::NotFound { .. } => "No such object.",
         UpstreamError::Conflict { .. } => "The object is not in a state that allows this.",
-        UpstreamError::Unavailable { .. } | UpstreamError::Saturated => {
+        UpstreamError::Unavailable { .. }
+        | UpstreamError::Saturated
+        | UpstreamError::CircuitOpen { .. } => {
             "The property-management system is not answering. Try again shortly."
         }
         _ => {
@@ -199,6 +203,12 @@ impl IntoResponse for ApiError {
                 );
             }
             ApiError::RateLimited { retry_after } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after.as_secs().max(1)),
+                );
+            }
+            ApiError::Upstream(UpstreamError::CircuitOpen { retry_after, .. }) => {
                 headers.insert(
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after.as_secs().max(1)),

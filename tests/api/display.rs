@@ -442,8 +442,12 @@ async fn stale_while_revalidate_then_stale_if_error_then_gone() {
     let problem = expect_problem(app.get("/api/v1/display/feed", Some(&token)).await, 503).await;
     assert_eq!(problem.slug(), "upstream-unavailable");
 
-    // Tampuuri is back: the feed recovers by itself.
+    // Tampuuri is back: the feed recovers by itself, once the circuit breaker (opened by
+    // the failures) lets its probe through.
     app.sim.set_faults(Faults::default());
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(130)).await;
+    tokio::time::resume();
     let recovered = app.feed(&token).await;
     assert!(!recovered.stale);
     app.stop().await;

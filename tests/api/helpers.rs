@@ -113,7 +113,12 @@ async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -
         sim,
         sim_url,
         dir,
-        http: reqwest::Client::new(),
+        // A new connection per request: tests that move tokio's clock forward also move the
+        // server's, which closes kept-alive connections that were idle "that long".
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client"),
         shutdown,
         server: Some(server),
         _external_sim: external,

@@ -22,5 +22,6 @@ mod report_support;
 mod resident_extras;
 mod server;
 mod sessions;
+mod upstream_protection;
 mod verify;
 mod work_orders;

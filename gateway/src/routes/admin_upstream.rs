@@ -10,6 +10,7 @@ use utoipa_axum::routes;
 use crate::auth::AdminCaller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::upstream::tampuuri::breaker::CircuitView;
 use crate::upstream::tampuuri::stats::{RouteShape, SkippedRows};
 use crate::verify::{self, VerifyReport};
 
@@ -34,10 +35,14 @@ pub struct UpstreamView {
     pub paging: Vec<RouteShape>,
     /// The last go-live check, if one was run.
     pub last_check: Option<VerifyReport>,
+    /// The circuit breaker on the account's calls: closed (calls go through), open (they
+    /// fail at once, cached data is served) or half-open (one probe on its way).
+    pub circuit: Option<CircuitView>,
 }
 
 /// What Rappu has seen of the admin's Tampuuri account: rows it had to skip (a field it
-/// could not read, named by its path, never its value), the paging shapes, the last check.
+/// could not read, named by its path, never its value), the paging shapes, the last check,
+/// and the circuit breaker's state.
 #[utoipa::path(get, path = "/api/v1/admin/upstream", tag = "admin",
     security(("bearer" = [])),
     responses(
@@ -61,6 +66,7 @@ async fn upstream(
             .into_iter()
             .filter(|s| s.account == admin.account)
             .collect(),
+        circuit: state.tampuuri.circuit(&admin.account),
         account: admin.account.clone(),
         last_check,
     }))

@@ -1,17 +1,21 @@
 //! The typed Tampuuri client: one per customer account, all sharing one HTTP connection
 //! pool and one cap on calls in flight.
 //!
-//! A call goes through the same phases every time: wait for a permit (the global cap),
-//! send with the six headers, count it, map the status to [`UpstreamError`], read a
-//! bounded body and decode it tolerantly. Safe calls (GET and `selaa` searches) are retried
+//! A call goes through the same phases every time: leave from the account's circuit
+//! breaker ([`super::breaker`]: none while Tampuuri keeps failing), wait for the account's
+//! pace (`calls_per_second`) and a permit (the global cap on calls in flight), send with
+//! the six headers, count it, map the status to [`UpstreamError`], read a bounded body and
+//! decode it tolerantly. Safe calls (GET and `selaa` searches) are retried
 //! on transient failures with jittered backoff; calls that change data never are.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::{Stream, TryStreamExt, stream};
+use governor::{DefaultDirectRateLimiter, Quota};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Serialize;
@@ -19,6 +23,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::breaker::{Breaker, CircuitView};
 use super::error::UpstreamError;
 use super::headers::{self, Credentials};
 use super::paging::{MAX_LIMIT, RawPage, next_offset};
@@ -96,6 +101,12 @@ impl Tampuuri {
                     permit_wait: Duration::from_secs(settings.timeout_secs),
                     stats: Arc::clone(&stats),
                     settings: account.clone(),
+                    breaker: Breaker::new(
+                        &account.name,
+                        settings.circuit_failures,
+                        Duration::from_secs(settings.circuit_open_secs),
+                    ),
+                    pace: pace(settings.calls_per_second, settings.calls_burst),
                 }),
             };
             accounts.insert(account.name.clone(), client);
@@ -120,6 +131,11 @@ impl Tampuuri {
     pub fn account_names(&self) -> impl Iterator<Item = &str> {
         self.accounts.keys().map(String::as_str)
     }
+
+    /// Each account's circuit breaker, as an admin sees it.
+    pub fn circuit(&self, account: &str) -> Option<CircuitView> {
+        self.accounts.get(account).map(|c| c.inner.breaker.view())
+    }
 }
 
 /// A client for one Tampuuri account; cheap to clone.
@@ -139,6 +155,15 @@ struct Inner {
     permit_wait: Duration,
     stats: Arc<WireStats>,
     settings: crate::config::AccountSettings,
+    breaker: Breaker,
+    pace: DefaultDirectRateLimiter,
+}
+
+/// The account's pace: `per_second` calls a second, `burst` at once.
+fn pace(per_second: u32, burst: u32) -> DefaultDirectRateLimiter {
+    let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    governor::RateLimiter::direct(Quota::per_second(rate).allow_burst(burst))
 }
 
 impl std::fmt::Debug for TampuuriClient {
@@ -343,6 +368,8 @@ impl TampuuriClient {
         loop {
             let result = self.attempt(route, &url, body.clone()).await;
             match result {
+                // An open circuit will not be closed by retrying at once.
+                Err(UpstreamError::CircuitOpen { .. }) => return result,
                 Err(e)
                     if route.safe && e.is_transient() && attempt < self.inner.retry.max_retries =>
                 {
@@ -363,6 +390,24 @@ impl TampuuriClient {
         body: Option<Bytes>,
     ) -> Result<Bytes, UpstreamError> {
         let inner = &self.inner;
+        let admission = inner.breaker.admit(route.label, inner.permit_wait).await?;
+        let result = self.attempt_admitted(route, url, body).await;
+        inner.breaker.record(admission, result.as_ref().map(|_| ()));
+        result
+    }
+
+    async fn attempt_admitted(
+        &self,
+        route: &Route,
+        url: &Url,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, UpstreamError> {
+        let inner = &self.inner;
+        // The account's pace, then the global cap on calls in flight; neither waits longer
+        // than a call may take.
+        tokio::time::timeout(inner.permit_wait, inner.pace.until_ready())
+            .await
+            .map_err(|_| UpstreamError::Saturated)?;
         let _permit = tokio::time::timeout(inner.permit_wait, inner.permits.acquire())
             .await
             .map_err(|_| UpstreamError::Saturated)?

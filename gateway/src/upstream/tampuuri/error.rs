@@ -51,14 +51,26 @@ pub enum UpstreamError {
         /// Which part failed to decode (a path and an error class, never the data).
         detail: String,
     },
-    /// Too many calls in flight; the global cap was reached and the wait timed out.
+    /// Too many calls in flight, or too many a second for the account; the wait timed out.
     #[error("too many Tampuuri calls in flight")]
     Saturated,
+    /// The account's circuit breaker is open: Tampuuri failed call after call, so calls
+    /// fail at once (without reaching it) until `retry_after` has passed.
+    #[error("Tampuuri calls paused after repeated failures ({route}); next try in {}s", retry_after.as_secs())]
+    CircuitOpen {
+        /// Route label.
+        route: &'static str,
+        /// When a probe call will be let through.
+        retry_after: Duration,
+    },
 }
 
 impl UpstreamError {
     /// Whether retrying the same call later could succeed.
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Unavailable { .. } | Self::Saturated)
+        matches!(
+            self,
+            Self::Unavailable { .. } | Self::Saturated | Self::CircuitOpen { .. }
+        )
     }
 }

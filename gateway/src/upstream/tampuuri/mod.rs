@@ -1,5 +1,6 @@
 //! The Tampuuri v10 API: routes, headers, wire model and the typed client.
 
+pub mod breaker;
 pub mod client;
 pub mod error;
 pub mod headers;
