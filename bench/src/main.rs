@@ -8,7 +8,8 @@
 //!    connections next to nginx serving the same bytes as a static file ([`part1`]);
 //! 2. upstream calls while 1,000 simulated displays poll, with webhook invalidation and with
 //!    the polling fallback, next to what direct polling of Tampuuri would cost ([`part2`]);
-//! 3. the gateway's resident memory with 10,000 buildings' feeds cached ([`part3`]).
+//! 3. the gateway's resident memory with 10,000 buildings' feeds cached ([`part3`]);
+//! 4. abuse under load: one client at 50 × its quota while 200 displays poll ([`part4`]).
 //!
 //! Module map: [`plan`] (run lengths, `--quick`), [`machine`] (facts and `/proc` readings),
 //! [`procs`] (child processes killed on every exit path), [`stack`] (simulator + gateway,
@@ -21,6 +22,7 @@ mod nginx;
 mod part1;
 mod part2;
 mod part3;
+mod part4;
 mod plan;
 mod procs;
 mod report;
@@ -53,7 +55,7 @@ struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "1,2,3",
+        default_value = "1,2,3,4",
         value_name = "LIST"
     )]
     parts: Vec<u8>,
@@ -116,8 +118,11 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
     let mut parts = args.parts.clone();
     parts.sort_unstable();
     parts.dedup();
-    if parts.is_empty() || parts.iter().any(|p| !(1..=3).contains(p)) {
-        bail!("--parts takes a list of 1, 2 and 3 (got {:?})", args.parts);
+    if parts.is_empty() || parts.iter().any(|p| !(1..=4).contains(p)) {
+        bail!(
+            "--parts takes a list of 1, 2, 3 and 4 (got {:?})",
+            args.parts
+        );
     }
     let mut plan = Plan::new(args.quick, parts);
     if let Some(rounds) = args.rounds {
@@ -152,7 +157,8 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
         let result = match part {
             1 => part1::run(&env, &plan, &tools, &mut summary).await,
             2 => part2::run(&env, &plan, &mut summary).await,
-            _ => part3::run(&env, &plan, &mut summary).await,
+            3 => part3::run(&env, &plan, &mut summary).await,
+            _ => part4::run(&env, &plan, &mut summary).await,
         };
         // A part that cannot finish is a failed check; the other parts still run.
         if let Err(e) = result {

@@ -51,6 +51,8 @@ pub struct Plan {
     pub cached_feeds: usize,
     /// Part 3: feeds fetched at once while warming.
     pub warm_concurrency: usize,
+    /// Part 4: one run (the displays alone, or with an abuser).
+    pub abuse_run: Duration,
 }
 
 impl Plan {
@@ -78,6 +80,7 @@ impl Plan {
             sse_buildings: 5,
             cached_feeds: if quick { 1_000 } else { 10_000 },
             warm_concurrency: 32,
+            abuse_run: secs(if quick { 5 } else { 20 }),
         }
     }
 

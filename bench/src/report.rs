@@ -73,9 +73,7 @@ impl Summary {
             }
         }
         if !self.targets.is_empty() {
-            println!(
-                "Targets (issue: ≥ 1.0× nginx's requests/s and ≤ 1.5× its p99, at 64 and 512 connections):"
-            );
+            println!("Targets (each line says what it compares):");
             for t in &self.targets {
                 let mark = if t.ok { "met    " } else { "NOT MET" };
                 println!("  [{mark}] {} — {}", t.what, t.detail);
