@@ -243,6 +243,8 @@ impl Gateway {
                 ),
             ),
         ];
+        // The metrics listener on a free port (the default 9464 may be taken).
+        env_vars.push(("RAPPU_METRICS__ADDR".into(), "127.0.0.1:0".into()));
         env_vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let ready_file = dir.join("ready.json");
         let mut command = env.rappu_command(&dir);

@@ -48,6 +48,32 @@ pub struct Settings {
     /// Resident fault reports: upload size, delivery outbox, idempotency, read cache.
     #[serde(default)]
     pub reports: ReportSettings,
+    /// Prometheus metrics (`GET /metrics` on their own listener).
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics` at all.
+    pub enabled: bool,
+    /// The metrics listener's own address, apart from `server.addr` (port 0 picks one).
+    pub addr: SocketAddr,
+    /// Also serve `GET /metrics` on `server.addr`, to admin tokens only. Off by default:
+    /// metrics say how busy and how healthy the gateway is, which is nobody else's business.
+    pub public: bool,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            public: false,
+        }
+    }
 }
 
 /// The Tampuuri API package of the account(s); prices default to the package's list prices.
@@ -208,6 +234,11 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// A `tracing` filter such as `info,rappu_gateway=debug`; `RUST_LOG` overrides it.
     pub filter: String,
+    /// One line per request (target `rappu::access`, INFO): request id, route template,
+    /// status, latency and the kind of caller. Off by default: at display-poll rates a line
+    /// per request costs more than the request (errors are logged either way).
+    #[serde(default)]
+    pub access: bool,
 }
 
 /// Log output format.
@@ -500,6 +531,7 @@ impl Default for Settings {
             log: LogSettings {
                 format: LogFormat::Text,
                 filter: "info".into(),
+                access: false,
             },
             tampuuri: None,
             simulator: SimulatorSettings {
@@ -542,6 +574,7 @@ impl Default for Settings {
             },
             reports: ReportSettings::default(),
             usage: UsageSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -550,6 +583,7 @@ impl Default for Settings {
 /// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
 /// alone; a misspelt key *inside* a section is still an error.
 const SECTIONS: &[&str] = &[
+    "metrics",
     "usage",
     "reports",
     "server",
@@ -655,6 +689,15 @@ impl Settings {
             return Err(invalid(
                 "server.max_header_bytes",
                 "must be 8192 to 1048576",
+            ));
+        }
+        if self.metrics.enabled
+            && self.metrics.addr.port() != 0
+            && self.metrics.addr == self.server.addr
+        {
+            return Err(invalid(
+                "metrics.addr",
+                "must differ from server.addr (metrics.public = true serves /metrics there to admins)",
             ));
         }
         if let Some(url) = &self.server.public_url

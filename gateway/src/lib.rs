@@ -26,9 +26,12 @@
 //! - [`usage`], [`pricing`]: upstream call counting and what it costs.
 //! - [`verify`]: `rappu verify-upstream`, the go-live check of a Tampuuri account.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
+//! - [`metrics`]: Prometheus metrics on their own listener; [`budget`]: the month's budget
+//!   line and projection.
 //! - [`error`], [`telemetry`].
 
 pub mod auth;
+pub mod budget;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -39,6 +42,7 @@ pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod metrics;
 pub mod pairing;
 pub mod pricing;
 pub mod property;

@@ -21,6 +21,8 @@ use crate::embedded;
 use crate::feeds::FeedService;
 use crate::http;
 use crate::http::ratelimit::RateLimits;
+use crate::metrics::Metrics;
+use crate::metrics::listener::MetricsListener;
 use crate::pairing::Displays;
 use crate::reports::{self, FaultReports};
 use crate::state::{App, AppState, UpstreamMode};
@@ -38,6 +40,7 @@ pub struct Application {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     simulator_addr: Option<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -46,6 +49,8 @@ impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
+        let metrics = Metrics::new();
+        let metrics_listener = MetricsListener::bind(&settings.metrics).await?;
 
         let store = Store::open(&settings.database_path())
             .with_context(|| format!("opening {}", settings.database_path().display()))?;
@@ -67,13 +72,15 @@ impl Application {
                 )
             }
         };
-        let tampuuri = Tampuuri::new(&tampuuri_settings, usage.clone())?;
+        let tampuuri =
+            Tampuuri::observed(&tampuuri_settings, usage.clone(), metrics.upstream.clone())?;
 
         let keys =
             KeyRing::load_or_generate(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
         let revocations = RevocationList::load(&store).await?;
         let accounts = tampuuri.account_names().map(str::to_owned).collect();
-        let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone());
+        let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone())
+            .with_metrics(metrics.tokens.clone());
 
         tasks.push(spawn_revocation_refresh(
             revocations,
@@ -99,13 +106,19 @@ impl Application {
         let addr = listener.local_addr()?;
 
         let webhook_secret = settings.webhooks.secret.clone();
-        let feeds = FeedService::new(&tampuuri, &settings, webhook_secret.is_some());
+        let feeds = FeedService::new(
+            &tampuuri,
+            &settings,
+            webhook_secret.is_some(),
+            metrics.feed.clone(),
+        );
         let webhooks = WebhookService::new(
             store.clone(),
             feeds.clone(),
             reports.clone(),
             work_orders.clone(),
-        );
+        )
+        .with_metrics(metrics.webhooks.clone());
         let refresh_every = settings
             .feed_ttl(webhook_secret.is_some())
             .div_f64(4.0)
@@ -120,7 +133,8 @@ impl Application {
             settings.feed_ttl(webhook_secret.is_some()).as_secs(),
             settings.feeds.max_stale_secs
         ))?;
-        let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks);
+        let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks)
+            .with_metrics(metrics.rate_limits.clone());
         let proxies = crate::http::client_ip::TrustedProxies::new(&settings.server);
 
         let public_url = settings.public_url(addr);
@@ -145,8 +159,14 @@ impl Application {
             work_orders,
             displays,
             contacts: ContactCache::default(),
+            metrics,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
+        tasks.push(spawn_clock(state.clone(), shutdown.child_token()));
+        let metrics_addr = metrics_listener.as_ref().map(MetricsListener::addr);
+        if let Some(listener) = metrics_listener {
+            tasks.push(listener.spawn(state.clone(), shutdown.child_token()));
+        }
         Ok(Self {
             listener,
             addr,
@@ -154,7 +174,13 @@ impl Application {
             shutdown,
             tasks,
             simulator_addr,
+            metrics_addr,
         })
+    }
+
+    /// Where `GET /metrics` is served, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The bound address.
@@ -229,6 +255,21 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Once a second: the coarse clock tokens are stamped with when used (so the hot path
+/// never reads the time for it).
+fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => state.tokens.tick(),
+            }
+        }
+    })
 }
 
 /// Once a minute: forget idle rate-limit buckets; once an hour: forget old webhook ids.

@@ -69,6 +69,8 @@ pub struct App {
     pub displays: Displays,
     /// Residents' phones from Tampuuri, cached.
     pub contacts: ContactCache,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl std::fmt::Debug for App {

@@ -9,6 +9,7 @@ mod dialects;
 mod display;
 mod fault_reports;
 mod helpers;
+mod metrics;
 mod openapi;
 mod outbox;
 mod pairing;

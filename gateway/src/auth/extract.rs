@@ -12,6 +12,7 @@ use rappu_shared::{Grant, Role};
 
 use super::jwt::{Principal, TokenError};
 use crate::error::ApiError;
+use crate::http::context::{PrincipalKind, note_principal};
 use crate::state::AppState;
 
 /// Any authenticated caller.
@@ -55,17 +56,43 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     if let Some(Verified(outcome)) = parts.extensions.get::<Verified>() {
         return outcome.clone().map_err(ApiError::Token);
     }
-    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
+    let token = match bearer(parts) {
+        Ok(token) => token.ok_or(ApiError::Unauthenticated)?,
+        Err(e) => {
+            parts
+                .extensions
+                .insert(Verified(Err(TokenError::Malformed)));
+            state.tokens.record_malformed();
+            note_principal(PrincipalKind::Invalid);
+            return Err(e);
+        }
+    };
     let outcome = state.tokens.verify(token);
+    note(&outcome);
     parts.extensions.insert(Verified(outcome.clone()));
     outcome.map_err(ApiError::Token)
+}
+
+/// Tells the request envelope what kind of caller this is (for the access line).
+fn note(outcome: &Result<Arc<Principal>, TokenError>) {
+    note_principal(match outcome {
+        Ok(p) => PrincipalKind::of(&p.grant),
+        Err(_) => PrincipalKind::Invalid,
+    });
 }
 
 /// Verifies the request's credentials for a caller that asks once (the feed lane):
 /// nothing is kept in the request.
 pub fn credentials(parts: &Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
-    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
-    state.tokens.verify(token).map_err(ApiError::Token)
+    let token = bearer(parts)
+        .inspect_err(|_| {
+            state.tokens.record_malformed();
+            note_principal(PrincipalKind::Invalid);
+        })?
+        .ok_or(ApiError::Unauthenticated)?;
+    let outcome = state.tokens.verify(token);
+    note(&outcome);
+    outcome.map_err(ApiError::Token)
 }
 
 /// The verified caller if the request carries valid credentials; `None` otherwise.

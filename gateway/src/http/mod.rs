@@ -107,13 +107,34 @@ pub fn router(state: AppState) -> Router {
         )))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
 
-    Router::new()
-        .merge(limited)
-        .merge(web)
+    let mut app = Router::new().merge(limited);
+    if settings.metrics.enabled && settings.metrics.public {
+        app = app.merge(crate::metrics::listener::public_route());
+    }
+    app.merge(web)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(json::BodyLimit(body_limit)))
         .with_state(state)
         .layer(middleware)
+        // Outermost, so even a request the middleware refuses is counted under its route.
+        .layer(axum::middleware::from_fn(note_route))
+}
+
+/// Hands the route template the request matched to the envelope (on the response), which
+/// counts requests by it: the template, never the path the caller sent.
+async fn note_route(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
 }
 
 /// Unknown `/api/...` paths: a problem document, never the web app's index page.

@@ -26,6 +26,7 @@ use crate::auth::Principal;
 use crate::auth::extract::{authenticate, has_credentials};
 use crate::config::{RateLimitSettings, WebhookSettings};
 use crate::error::ApiError;
+use crate::metrics::RateLimitMetrics;
 use crate::state::AppState;
 
 /// One limiter with the numbers it was built from.
@@ -93,6 +94,7 @@ pub struct RateLimits {
     token: Limit<Arc<str>>,
     ip: Limit<IpAddr>,
     wrong_webhook_secret: Limit<String>,
+    metrics: RateLimitMetrics,
 }
 
 impl RateLimits {
@@ -108,7 +110,14 @@ impl RateLimits {
                 webhooks.wrong_secret_per_minute,
                 webhooks.wrong_secret_burst,
             ),
+            metrics: RateLimitMetrics::detached(),
         }
+    }
+
+    /// Counts refusals by tier in `metrics`.
+    pub fn with_metrics(mut self, metrics: RateLimitMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Forgets keys whose buckets are full again (call now and then; memory stays bounded
@@ -127,7 +136,11 @@ impl RateLimits {
         if !self.enabled {
             return Ok(());
         }
-        self.wrong_webhook_secret.check(&account.to_owned())
+        self.wrong_webhook_secret
+            .check(&account.to_owned())
+            .inspect_err(|_| {
+                self.metrics.webhook.inc();
+            })
     }
 }
 
@@ -192,18 +205,21 @@ impl RateLimits {
         if !self.enabled {
             return Ok(());
         }
-        let outcome = match verified {
+        let (outcome, refusals) = match verified {
             Some(principal) => {
-                let limit = if matches!(principal.grant, Grant::Display { .. }) {
-                    &self.display
+                if matches!(principal.grant, Grant::Display { .. }) {
+                    (
+                        self.display.check(&principal.token_id),
+                        &self.metrics.display,
+                    )
                 } else {
-                    &self.token
-                };
-                limit.check(&principal.token_id)
+                    (self.token.check(&principal.token_id), &self.metrics.token)
+                }
             }
-            None => self.ip.check(&client()),
+            None => (self.ip.check(&client()), &self.metrics.ip),
         };
         if outcome.is_err() {
+            refusals.inc();
             tracing::info!(path, "rate limited");
         }
         outcome

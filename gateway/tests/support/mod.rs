@@ -93,6 +93,8 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
         .arg("--ready-file")
         .arg(&ready)
         .env_remove("RAPPU_CONFIG")
+        // Tests run side by side: the metrics listener on a free port too.
+        .env("RAPPU_METRICS__ADDR", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -81,7 +81,8 @@ export async function startRappu(opts = {}) {
     ];
     const child = spawn(bin, args, {
       cwd: tmp,
-      env: { ...env, ...opts.env },
+      // Files run side by side: the metrics listener on a free port too.
+      env: { RAPPU_METRICS__ADDR: "127.0.0.1:0", ...env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.on("data", keep);

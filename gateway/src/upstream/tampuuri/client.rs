@@ -31,6 +31,8 @@ use super::retry::RetryPolicy;
 use super::routes::Route;
 use super::stats::WireStats;
 use crate::config::TampuuriSettings;
+use crate::metrics::UpstreamMetrics;
+use crate::metrics::families::{RouteLabel, UpstreamCallLabels};
 use crate::usage::UsageRecorder;
 
 /// Largest response body read from Tampuuri; a larger one is a bad response.
@@ -60,6 +62,21 @@ impl Tampuuri {
         settings: &TampuuriSettings,
         usage: UsageRecorder,
     ) -> Result<Self, ClientBuildError> {
+        Self::observed(settings, usage, UpstreamMetrics::detached())
+    }
+
+    /// [`Tampuuri::new`], also counting every call, its duration and retries in `metrics`.
+    pub fn observed(
+        settings: &TampuuriSettings,
+        usage: UsageRecorder,
+        metrics: UpstreamMetrics,
+    ) -> Result<Self, ClientBuildError> {
+        // Every retry series exists from the start, so "no retries" is a 0, not a gap.
+        for route in super::routes::SAFE_ROUTES {
+            metrics
+                .retries
+                .get_or_create(&RouteLabel { route: route.label });
+        }
         // reqwest is built without a default TLS provider (see Cargo.toml); install ring's
         // once per process. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -107,6 +124,7 @@ impl Tampuuri {
                         Duration::from_secs(settings.circuit_open_secs),
                     ),
                     pace: pace(settings.calls_per_second, settings.calls_burst),
+                    metrics: metrics.clone(),
                 }),
             };
             accounts.insert(account.name.clone(), client);
@@ -157,6 +175,7 @@ struct Inner {
     settings: crate::config::AccountSettings,
     breaker: Breaker,
     pace: DefaultDirectRateLimiter,
+    metrics: UpstreamMetrics,
 }
 
 /// The account's pace: `per_second` calls a second, `burst` at once.
@@ -374,6 +393,11 @@ impl TampuuriClient {
                     if route.safe && e.is_transient() && attempt < self.inner.retry.max_retries =>
                 {
                     let delay = self.inner.retry.delay(attempt, retry_after(&e));
+                    self.inner
+                        .metrics
+                        .retries
+                        .get_or_create(&RouteLabel { route: route.label })
+                        .inc();
                     tracing::warn!(route = route.label, account = %self.inner.account, attempt, error = %e, ?delay, "retrying Tampuuri call");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -441,12 +465,14 @@ impl TampuuriClient {
                 } else {
                     "request failed"
                 };
+                self.observe(route, &reason.replace(' ', "_"), started.elapsed());
                 tracing::warn!(route = route.label, account = %inner.account, error = %e.without_url(), "Tampuuri call failed");
                 return Err(unavailable(reason.into()));
             }
         };
         inner.usage.record(&inner.account, route.label);
         let status = response.status();
+        self.observe(route, status.as_str(), started.elapsed());
         tracing::debug!(route = route.label, account = %inner.account, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "Tampuuri call");
         if !status.is_success() {
             return Err(map_status(
@@ -457,6 +483,25 @@ impl TampuuriClient {
             ));
         }
         read_body(route, response).await
+    }
+}
+
+impl TampuuriClient {
+    /// Counts a call of `route` that ended with `status` after `elapsed`.
+    fn observe(&self, route: &Route, status: &str, elapsed: Duration) {
+        let metrics = &self.inner.metrics;
+        metrics
+            .calls
+            .get_or_create(&UpstreamCallLabels {
+                account: self.inner.account.clone(),
+                route: route.label,
+                status: status.to_owned(),
+            })
+            .inc();
+        metrics
+            .duration
+            .get_or_create(&RouteLabel { route: route.label })
+            .observe(elapsed);
     }
 }
 

@@ -54,6 +54,19 @@ route!(FAULT_REPORT_RECEIVE, "Assignee takes the report: received (vendor (seed)
 route!(FAULT_REPORT_HOLD, "Put on hold with a reason: waiting (vendor (seed)).", POST "ilmoitukset/{id}/odotukseen", safe = false);
 route!(FAULT_REPORT_DONE, "Assignee marks the work done (vendor (seed)).", POST "ilmoitukset/{id}/kuittaatehdyksi", safe = false);
 
+/// The routes retried after a transient failure (the retry counter's series).
+pub const SAFE_ROUTES: [&Route; 9] = [
+    &COST_CENTRES,
+    &OBJECT,
+    &OBJECT_DESCENDANTS,
+    &CONNECTIONS,
+    &PARTY,
+    &PARTIES,
+    &ANNOUNCEMENTS,
+    &FAULT_REPORTS,
+    &FAULT_REPORT,
+];
+
 impl Route {
     /// The path for object `id` (routes without `{id}` ignore it).
     pub fn path(&self, id: Option<u64>) -> String {
@@ -78,6 +91,7 @@ mod tests {
             .map(|r| r.safe)
             .collect();
         assert_eq!(safe, [true, false, false]);
+        assert!(SAFE_ROUTES.iter().all(|r| r.safe));
         assert_eq!(COST_CENTRES.path(None), "kustannuspaikat/selaa");
     }
 }
