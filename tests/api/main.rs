@@ -11,6 +11,7 @@ mod fault_reports;
 mod helpers;
 mod metrics;
 mod openapi;
+mod ops_files;
 mod outbox;
 mod pairing;
 mod pairing_sessions;

@@ -67,7 +67,7 @@ async fn send(
     method: Method,
     headers: &[(&str, String)],
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let service = EnvelopeLayer.layer(PeerService {
+    let service = EnvelopeLayer::default().layer(PeerService {
         app: app.clone(),
         peer: PEER,
     });
