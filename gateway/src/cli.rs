@@ -63,6 +63,16 @@ pub enum Command {
         #[allow(missing_docs)]
         link: LinkArgs,
     },
+    /// Print a one-time sign-in link to the operator's console (valid 15 minutes); opening
+    /// it gives that browser an admin session for 12 hours.
+    AdminLink {
+        /// Who signs in, for the record (`sub` of the session), e.g. `maija@example.fi`.
+        #[arg(long, default_value = "operator")]
+        subject: String,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        link: LinkArgs,
+    },
     /// The go-live check: at most 25 read-only calls to the configured Tampuuri account, and a
     /// report of what it found (routes, fields, privacy fields, differences from what Rappu
     /// assumed). Without `[tampuuri]` settings it checks the embedded simulator.

@@ -51,6 +51,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Grant::Resident { party, apartment },
             format!("resident-{party}"),
         ),
+        Command::AdminLink { subject, link } => print_link(
+            config,
+            link,
+            Grant::Admin,
+            format!("console:{}", subject.trim()),
+        ),
         Command::VerifyUpstream {
             account,
             write_test_object,

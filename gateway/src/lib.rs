@@ -17,6 +17,7 @@
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
+//! - [`admin_login`]: the operator's console sign-in (`rappu admin-link`).
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
@@ -30,6 +31,7 @@
 //!   line and projection.
 //! - [`error`], [`telemetry`].
 
+pub mod admin_login;
 pub mod auth;
 pub mod budget;
 pub mod cache;

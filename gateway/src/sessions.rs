@@ -60,7 +60,8 @@ fn kind_of(grant: &Grant) -> Option<(CodeKind, &'static str, Duration)> {
             ENROLMENT_LINK_TTL,
         )),
         Grant::Resident { .. } => Some((CodeKind::ResidentLogin, "/portal/login", LOGIN_LINK_TTL)),
-        _ => None,
+        Grant::Admin => Some(crate::admin_login::LINK),
+        Grant::Partner { .. } => None,
     }
 }
 
@@ -156,6 +157,7 @@ pub async fn redeem(
     let ttl = match kind {
         CodeKind::DisplayEnrolment => DISPLAY_SESSION_TTL,
         CodeKind::ResidentLogin => RESIDENT_SESSION_TTL,
+        CodeKind::AdminLogin => crate::admin_login::SESSION_TTL,
     };
     let token = open_session(store, tokens, grant.account, grant.subject, parsed, ttl).await?;
     Ok((token, ttl))

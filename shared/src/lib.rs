@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod console;
 pub mod display;
 pub mod finnish_time;
 pub mod health;

@@ -5,6 +5,7 @@
 
 mod auth;
 mod client;
+mod console;
 mod dialects;
 mod display;
 mod fault_reports;

@@ -716,6 +716,19 @@ impl FeedService {
         affected
     }
 
+    /// Every display scope of `account` with a feed built, and that feed.
+    pub fn current_feeds(&self, account: &str) -> Vec<(FeedKey, Arc<RenderedFeed>)> {
+        let Some(index) = self.inner.accounts.iter().position(|a| &**a == account) else {
+            return Vec::new();
+        };
+        self.inner
+            .slots
+            .iter()
+            .filter(|(key, _)| key.account as usize == index)
+            .filter_map(|(key, slot)| slot.current().map(|feed| (*key, feed)))
+            .collect()
+    }
+
     /// Reads the index of `account`.
     pub fn with_index<R>(&self, account: &str, f: impl FnOnce(&AccountIndex) -> R) -> Option<R> {
         let position = self.inner.accounts.iter().position(|a| &**a == account)?;

@@ -46,6 +46,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::pairing::router())
         .merge(routes::displays_admin::router())
         .merge(routes::resident_extras::router())
+        .merge(routes::console::router())
+        .merge(routes::admin_login::router())
 }
 
 /// The OpenAPI document of this build.

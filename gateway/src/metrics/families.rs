@@ -111,9 +111,50 @@ pub struct RouteLabel {
     pub route: &'static str,
 }
 
+/// A failed Tampuuri call, kept for the console (route template and outcome only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentFailure {
+    /// When it ended.
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The account.
+    pub account: String,
+    /// The route template.
+    pub route: &'static str,
+    /// The status or kind of failure.
+    pub status: String,
+}
+
+/// The latest failed calls, newest last (at most [`RecentFailures::KEPT`]).
+#[derive(Debug, Clone, Default)]
+pub struct RecentFailures(
+    std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<RecentFailure>>>,
+);
+
+impl RecentFailures {
+    /// How many are kept.
+    pub const KEPT: usize = 50;
+
+    /// Remembers `failure`, forgetting the oldest past [`Self::KEPT`].
+    pub fn push(&self, failure: RecentFailure) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() == Self::KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(failure);
+    }
+
+    /// The kept failures, newest first.
+    pub fn newest_first(&self) -> Vec<RecentFailure> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter().rev().cloned().collect()
+    }
+}
+
 /// Tampuuri calls (recorded by `upstream::tampuuri::client`).
 #[derive(Debug, Clone)]
 pub struct UpstreamMetrics {
+    /// The latest failed calls (not a metric: the console's Upstream health page).
+    pub recent_failures: RecentFailures,
     /// Calls that reached Tampuuri (or timed out on the way), by outcome.
     pub calls: Family<UpstreamCallLabels, Counter>,
     /// Their duration.
@@ -150,6 +191,7 @@ impl UpstreamMetrics {
             retries.clone(),
         );
         Self {
+            recent_failures: RecentFailures::default(),
             calls,
             duration,
             retries,

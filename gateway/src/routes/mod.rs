@@ -2,8 +2,10 @@
 //! [`crate::http`] only composes them.
 
 pub mod admin;
+pub mod admin_login;
 pub mod admin_upstream;
 pub mod buildings;
+pub mod console;
 pub mod display;
 pub mod displays_admin;
 pub mod fault_reports;

@@ -12,6 +12,8 @@ pub enum CodeKind {
     DisplayEnrolment,
     /// Opens a resident session.
     ResidentLogin,
+    /// Opens an operator's console session ([`crate::admin_login`]).
+    AdminLogin,
 }
 
 impl CodeKind {
@@ -19,6 +21,7 @@ impl CodeKind {
         match self {
             CodeKind::DisplayEnrolment => "display",
             CodeKind::ResidentLogin => "resident",
+            CodeKind::AdminLogin => "admin",
         }
     }
 }

@@ -171,6 +171,15 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (report_id, position)
     );
     CREATE INDEX resident_photos_by_expiry ON resident_photos (kept_until);",
+    // Upstream calls by day, for the console's chart of the month (the monthly table
+    // stays the bill's record).
+    "CREATE TABLE upstream_calls_daily (
+        account TEXT NOT NULL,
+        day TEXT NOT NULL,
+        route TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (account, day, route)
+    );",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -32,7 +32,7 @@ use super::routes::Route;
 use super::stats::WireStats;
 use crate::config::TampuuriSettings;
 use crate::metrics::UpstreamMetrics;
-use crate::metrics::families::{RouteLabel, UpstreamCallLabels};
+use crate::metrics::families::{RecentFailure, RouteLabel, UpstreamCallLabels};
 use crate::usage::UsageRecorder;
 
 /// Largest response body read from Tampuuri; a larger one is a bad response.
@@ -73,9 +73,11 @@ impl Tampuuri {
     ) -> Result<Self, ClientBuildError> {
         // Every retry series exists from the start, so "no retries" is a 0, not a gap.
         for route in super::routes::SAFE_ROUTES {
-            metrics
-                .retries
-                .get_or_create(&RouteLabel { route: route.label });
+            drop(
+                metrics
+                    .retries
+                    .get_or_create(&RouteLabel { route: route.label }),
+            );
         }
         // reqwest is built without a default TLS provider (see Cargo.toml); install ring's
         // once per process. A second install fails harmlessly.
@@ -502,6 +504,16 @@ impl TampuuriClient {
             .duration
             .get_or_create(&RouteLabel { route: route.label })
             .observe(elapsed);
+        // A 2xx is an answer; so is a 404 (the thing is not there) or a 409 (a state
+        // conflict the caller handles). Anything else is worth an operator's eye.
+        if !(status.starts_with('2') || status == "404" || status == "409") {
+            metrics.recent_failures.push(RecentFailure {
+                at: chrono::Utc::now(),
+                account: self.inner.account.clone(),
+                route: route.label,
+                status: status.to_owned(),
+            });
+        }
     }
 }
 

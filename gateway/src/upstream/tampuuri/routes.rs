@@ -67,6 +67,23 @@ pub const SAFE_ROUTES: [&Route; 9] = [
     &FAULT_REPORT,
 ];
 
+/// Every route Rappu calls.
+pub const ALL_ROUTES: [&Route; 13] = [
+    &COST_CENTRES,
+    &OBJECT,
+    &OBJECT_DESCENDANTS,
+    &CONNECTIONS,
+    &PARTY,
+    &PARTIES,
+    &ANNOUNCEMENTS,
+    &FAULT_REPORTS,
+    &FAULT_REPORT,
+    &FAULT_REPORT_CREATE,
+    &FAULT_REPORT_RECEIVE,
+    &FAULT_REPORT_HOLD,
+    &FAULT_REPORT_DONE,
+];
+
 impl Route {
     /// The path for object `id` (routes without `{id}` ignore it).
     pub fn path(&self, id: Option<u64>) -> String {
