@@ -15,21 +15,26 @@ pub enum Grant {
     /// A stairwell display: reads the feed of one building, or of one staircase in it.
     Display {
         /// Tampuuri object id of the building.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         building: u64,
         /// Tampuuri object id of the staircase, when the display shows only one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         staircase: Option<u64>,
     },
     /// A resident: files and follows fault reports for one apartment.
     Resident {
         /// Tampuuri party id of the resident.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         party: u64,
         /// Tampuuri object id of the apartment.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         apartment: u64,
     },
     /// A maintenance company or other assignee: works the reports assigned to it.
     Partner {
         /// Tampuuri party id of the assignee (työnsuorittaja).
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         assignee: u64,
     },
     /// An operator of this gateway: usage, tokens, all data of the account.

@@ -22,6 +22,7 @@
 //!   validation messages and report states.
 //! - [`storage`], [`url`]: `localStorage` (preferences and the display's last feed only,
 //!   never credentials) and the page's address.
+//! - [`console`]: the operator's console (program `rappu-console`, admin sessions only).
 //! - [`offline`]: the display's service worker (the app shell for a reload while the
 //!   gateway is down).
 //!
@@ -34,6 +35,7 @@
 mod api;
 mod app;
 mod components;
+mod console;
 mod hooks;
 mod i18n;
 mod offline;
@@ -51,6 +53,11 @@ pub fn start_display() {
 /// Starts a caretaker's pairing page (`/display/pair`).
 pub fn start_pair() {
     yew::Renderer::<app::PairApp>::new().render();
+}
+
+/// Starts the operator's console (`/console/...`).
+pub fn start_console() {
+    yew::Renderer::<console::ConsoleApp>::new().render();
 }
 
 /// Starts the landing page and the resident portal (every other path).

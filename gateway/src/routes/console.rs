@@ -37,6 +37,38 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(usage_month))
         .routes(routes!(upstream_health))
         .routes(routes!(list_tokens, mint_token))
+        .routes(routes!(link_qr))
+}
+
+/// A link of this instance to show as a QR code (a display's enrolment link).
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct QrText {
+    /// A URL of this instance (it starts with its public URL), at most 500 characters.
+    #[schema(max_length = 500)]
+    url: String,
+}
+
+/// An SVG QR code of a link of this instance (the console shows one for a display's
+/// enrolment link, to open it on the screen's browser by scanning). Only this instance's
+/// links: it is not a QR service for anything else.
+#[utoipa::path(post, path = "/api/v1/admin/console/qr.svg", tag = "admin",
+    request_body = QrText,
+    security(("bearer" = [])),
+    responses((status = 200, description = "SVG image", content_type = "image/svg+xml")))]
+async fn link_qr(
+    State(state): State<AppState>,
+    AdminCaller(_admin): AdminCaller,
+    ApiJson(body): ApiJson<QrText>,
+) -> ApiResult<axum::response::Response> {
+    let own = format!("{}/", state.public_url);
+    if body.url.chars().count() > 500 || !body.url.starts_with(&own) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "url",
+            "must be a link of this instance, at most 500 characters",
+        )]));
+    }
+    super::sessions::qr_svg(&body.url, "no-store")
 }
 
 fn at(secs: i64) -> DateTime<Utc> {
@@ -317,7 +349,7 @@ async fn list_tokens(
 
 /// Whether every id of `grant` can name a Tampuuri object or party.
 fn ids_in_range(grant: &Grant) -> bool {
-    let ok = |id: u64| (1..=crate::upstream::tampuuri::MAX_ID).contains(&id);
+    let ok = |id: u64| id <= crate::upstream::tampuuri::MAX_ID;
     match *grant {
         Grant::Display {
             building,
@@ -355,7 +387,7 @@ async fn mint_token(
     if !ids_in_range(&body.grant) {
         errors.push(FieldError::new(
             "grant",
-            "ids must be 1 to 9223372036854775807",
+            "ids must be at most 9223372036854775807",
         ));
     }
     if !errors.is_empty() {

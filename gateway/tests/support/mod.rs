@@ -73,6 +73,8 @@ password = "{password}"
 pub struct Gateway {
     pub child: Child,
     pub url: String,
+    /// `GET /metrics` on the metrics listener.
+    pub metrics_url: Option<String>,
 }
 
 impl Drop for Gateway {
@@ -105,7 +107,12 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
     })
     .await;
     let url = info["url"].as_str().unwrap().to_owned();
-    Gateway { child, url }
+    let metrics_url = info["metrics_url"].as_str().map(str::to_owned);
+    Gateway {
+        child,
+        url,
+        metrics_url,
+    }
 }
 
 /// A token for `grant`, signed with the key the gateway loads from `dir`.

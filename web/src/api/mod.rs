@@ -147,6 +147,12 @@ impl Call {
         }
     }
 
+    /// The same call as `DELETE`.
+    pub fn method_delete(mut self) -> Self {
+        self.method = Method::DELETE;
+        self
+    }
+
     /// Adds a request header.
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
