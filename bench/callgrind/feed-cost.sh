@@ -10,16 +10,21 @@
 # warms the display feed (first build, token verified and cached), switches instrumentation on
 # for exactly REQUESTS keep-alive GETs of the feed with the display token (200s) and as many
 # with If-None-Match (304s), switches it off, and prints instructions per request of each
-# kind. Background tasks (timers, the embedded simulator) run during the window too; they
-# are a few thousand instructions a second, well under 0.1 % of the window here.
+# kind (KEEP=1 keeps the callgrind files). Extra RAPPU_* settings pass through the
+# environment (e.g. RAPPU_LOG__FORMAT=json RAPPU_LOG__ACCESS=true). Background tasks
+# (timers, the embedded simulator) run during the window too; they are a few thousand
+# instructions a second, well under 0.1 % of the window here. A build from before
+# `[metrics]` (a baseline) is run without the metrics setting it would refuse.
 set -euo pipefail
 bin="$1"
 requests="${2:-2000}"
 command -v valgrind >/dev/null || { echo "valgrind is missing (apt-get install valgrind)" >&2; exit 1; }
 work="$(mktemp -d)"
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-RAPPU_METRICS__ADDR=127.0.0.1:0 RAPPU_RATE_LIMIT__DISPLAY_PER_MINUTE=10000000 \
-  RAPPU_RATE_LIMIT__DISPLAY_BURST=10000000 \
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+if RAPPU_METRICS__ADDR=127.0.0.1:0 "$bin" check-config >/dev/null 2>&1; then
+  export RAPPU_METRICS__ADDR=127.0.0.1:0
+fi
+RAPPU_RATE_LIMIT__DISPLAY_PER_MINUTE=10000000 RAPPU_RATE_LIMIT__DISPLAY_BURST=10000000 \
   valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$work/cg.%p" \
   "$bin" serve --addr 127.0.0.1:0 --data-dir "$work/data" --web-dir "$work/none" \
   --ready-file "$work/ready.json" >"$work/log" 2>&1 &
@@ -51,7 +56,10 @@ window("not-modified", etag)
 PY
 sleep 1
 for label in ok not-modified; do
-  file="$(grep -l "^desc: Trigger: Client Request: $label" "$work"/cg.* | head -1)"
-  total="$(callgrind_annotate "$file" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",","",$1); print $1; exit}')"
+  # callgrind_control --dump=LABEL writes "desc: Trigger: dump LABEL" and the window's
+  # instruction count (every thread) as "totals: N".
+  file="$(grep -lx "desc: Trigger: dump $label" "$work"/cg.* | head -1 || true)"
+  [ -n "$file" ] || { echo "no callgrind dump for $label in $work" >&2; exit 1; }
+  total="$(awk '/^totals:/ {print $2; exit}' "$file")"
   echo "$label: $((total / requests)) instructions per request ($total over $requests)"
 done

@@ -578,7 +578,14 @@ async fn no_secret_leaves_by_any_route_log_document_or_asset() {
         .collect();
     assert!(access.len() > 60, "{} access lines", access.len());
     for line in &access {
-        for field in ["request_id", "method", "route", "status", "latency_ms", "principal"] {
+        for field in [
+            "request_id",
+            "method",
+            "route",
+            "status",
+            "latency_ms",
+            "principal",
+        ] {
             assert!(!line[field].is_null(), "{field} missing in {line}");
         }
     }
@@ -587,11 +594,18 @@ async fn no_secret_leaves_by_any_route_log_document_or_asset() {
         .find(|l| l["route"] == "/api/v1/display/feed" && l["principal"] == "display")
         .expect("a display's feed request");
     assert_eq!(feed["status"], 200);
-    assert!(access.iter().any(|l| l["route"] == "/api/v1/buildings/{building_id}"));
+    assert!(
+        access
+            .iter()
+            .any(|l| l["route"] == "/api/v1/buildings/{building_id}")
+    );
     for line in &access {
         let text = line.to_string();
         let route = line["route"].as_str().unwrap_or_default();
-        assert!(!text.contains("eyJ") && !route.contains(&building.to_string()), "{text}");
+        assert!(
+            !text.contains("eyJ") && !route.contains(&building.to_string()),
+            "{text}"
+        );
     }
     seen.add("the gateway's log", log);
 

@@ -10,17 +10,23 @@
 //   --console-budget  the same for the operator's console (a desktop page for admins, not a
 //              screen's or a resident's phone's: a budget of its own)
 //
-// Layout (the gateway serves /assets/* as immutable and index.html for every other page):
+// Layout (the gateway serves /assets/* as immutable, console.html for /console/... and
+// index.html for every other page):
 //   index.html
+//   console.html                    the operator's console: its own boot module and console.css
 //   assets/rappu-display-<hash>.js  assets/rappu-display-<hash>_bg.wasm    the stairwell display
 //   assets/rappu-pair-<hash>.js     assets/rappu-pair-<hash>_bg.wasm       a caretaker's pairing page
 //   assets/rappu-portal-<hash>.js   assets/rappu-portal-<hash>_bg.wasm     landing page, portal
-//   assets/boot-<hash>.js           picks the program for the page's path
-//   assets/app-<hash>.css  assets/favicon-<hash>.svg      (+ .gz and .br when smaller)
+//   assets/rappu-console-<hash>.js  assets/rappu-console-<hash>_bg.wasm   the operator's console
+//   assets/boot-<hash>.js           picks the program for the page's path (not the console's)
+//   assets/console-boot-<hash>.js   starts the console's program
+//   assets/app-<hash>.css  assets/console-<hash>.css  assets/favicon-<hash>.svg
+//                                   (+ .gz and .br when smaller)
 //   sw.js                           the display's service worker (its shell list is this build's)
 //
 // A page's first load is index.html, the CSS, the favicon, the boot module and one program
-// (its glue and its wasm); the report prints both and checks each against the budget.
+// (its glue and its wasm); the console's is console.html, both stylesheets, the favicon, its
+// boot module and its program. The report prints both and checks each against its budget.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
@@ -75,23 +81,18 @@ for (const app of PROGRAMS) {
     wasm: addAsset(name, "_bg.wasm", read(args.bindgen, app, `${name}_bg.wasm`)),
   };
 }
+/** The programs index.html's boot module chooses from: not the console, which has a page of
+ * its own (console.html), so the other pages' boot module does not grow with it. */
+const { console: consoleProgram, ...pagePrograms } = programs;
 // A module, not inline script: the CSP allows scripts from the gateway's origin only. The
 // wasm download starts at once, beside the glue's; the glue instantiates it when both are in.
 // The path rules match the app's Route::bundle (web/src/app.rs).
 const boot = `// Starts Rappu's web app: the stairwell display's program on /display and
-// /display/enroll, the caretaker's pairing page on /display/pair, the operator's console
-// (with its stylesheet) on /console..., the portal's (with the landing page) everywhere else.
-const programs = ${JSON.stringify(programs)};
+// /display/enroll, the caretaker's pairing page on /display/pair, the portal's (with the
+// landing page) everywhere else.
+const programs = ${JSON.stringify(pagePrograms)};
 const path = location.pathname;
-const console_ = /^\\/console(\\/[a-z]*)?\\/?$/.test(path);
-if (console_) {
-  const sheet = document.createElement("link");
-  sheet.rel = "stylesheet";
-  sheet.href = ${JSON.stringify(urls.consoleCss)};
-  document.head.append(sheet);
-}
-const program = console_ ? programs.console
-  : /^\\/display\\/pair\\/?$/.test(path) ? programs.pair
+const program = /^\\/display\\/pair\\/?$/.test(path) ? programs.pair
   : /^\\/display(\\/enroll)?\\/?$/.test(path) ? programs.display : programs.portal;
 const wasm = fetch(program.wasm);
 import(program.js)
@@ -103,6 +104,19 @@ import(program.js)
     throw error;
   });
 `;
+// console.html's: the console's program only.
+const consoleBoot = `// Starts Rappu's operator's console (console.html, served for /console/...).
+const wasm = fetch(${JSON.stringify(consoleProgram.wasm)});
+import(${JSON.stringify(consoleProgram.js)})
+  .then(({ default: init }) => init({ module_or_path: wasm }))
+  .catch((error) => {
+    const message = document.createElement("p");
+    message.textContent = "Rappu ei käynnistynyt tässä selaimessa. (Rappu could not start in this browser.)";
+    document.body.append(message);
+    throw error;
+  });
+`;
+urls.consoleBoot = addAsset("console-boot", ".js", Buffer.from(consoleBoot));
 urls.boot = addAsset("boot", ".js", Buffer.from(boot));
 
 // The display's service worker (web/src/offline.rs registers it for /display): the app
@@ -167,11 +181,20 @@ self.addEventListener("fetch", (event) => {
 });
 `;
 
-let html = read(args.web, "index.html").toString("utf8");
-html = html.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
-  if (!(key in urls)) throw new Error(`web/index.html: unknown placeholder ${whole}`);
-  return urls[key];
+const template = read(args.web, "index.html").toString("utf8");
+/** The template with `values` filled in. */
+const render = (values) => template.replace(/\{\{(\w+)\}\}/g, (whole, key) => {
+  if (!(key in values)) throw new Error(`web/index.html: unknown placeholder ${whole}`);
+  return values[key];
 });
+const html = render(urls);
+// The console's page: its own boot module, and its stylesheet after the app's.
+const appCss = `<link rel="stylesheet" href="${urls.css}">`;
+const consoleHtml = render({ ...urls, boot: urls.consoleBoot }).replace(
+  appCss,
+  `${appCss}\n  <link rel="stylesheet" href="${urls.consoleCss}">`,
+);
+if (!consoleHtml.includes(urls.consoleCss)) throw new Error("web/index.html: no stylesheet link to follow");
 
 // Build beside the old dist, then swap, so a running gateway never sees a half-written tree.
 const out = path.resolve(args.out);
@@ -179,7 +202,11 @@ const next = `${out}.next`;
 const old = `${out}.old`;
 fs.rmSync(next, { recursive: true, force: true });
 fs.mkdirSync(path.join(next, "assets"), { recursive: true });
-const files = [["index.html", Buffer.from(html)], ["sw.js", Buffer.from(serviceWorker)]];
+const files = [
+  ["index.html", Buffer.from(html)],
+  ["console.html", Buffer.from(consoleHtml)],
+  ["sw.js", Buffer.from(serviceWorker)],
+];
 for (const [name, bytes] of assets) files.push([`assets/${name}`, bytes]);
 
 const sizes = new Map();
@@ -225,13 +252,14 @@ const sum = (names) => {
 };
 const lines = [`web/dist (bytes)${" ".repeat(31)}      raw      gzip    brotli`];
 for (const [name, size] of sizes) lines.push(row(name, size));
-lines.push("  first load (index.html, css, favicon, boot.js and one program):");
+lines.push("  first load (index.html, css, favicon, boot.js and one program; the console: console.html, its boot module and console.css):");
 const pageBudget = args.budget ? Number(args.budget) : 0;
 const consoleBudget = args["console-budget"] ? Number(args["console-budget"]) : pageBudget;
 let over = [];
+const consoleCommon = ["console.html", ...[urls.css, urls.favicon, urls.consoleBoot, urls.consoleCss].map((u) => u.slice(1))];
 for (const app of PROGRAMS) {
-  const files = [...common, programs[app].js.slice(1), programs[app].wasm.slice(1)];
-  if (app === "console") files.push(urls.consoleCss.slice(1));
+  const page = app === "console" ? consoleCommon : common;
+  const files = [...page, programs[app].js.slice(1), programs[app].wasm.slice(1)];
   const total = sum(files);
   const wasm = sizes.get(programs[app].wasm.slice(1));
   lines.push(row(`  ${app} page, total`, total));

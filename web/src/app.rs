@@ -22,39 +22,6 @@ pub enum Bundle {
     Pair,
     /// The landing page and the resident portal.
     Portal,
-    /// The operator's console (admin sessions only).
-    Console,
-}
-
-/// The operator's console's pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConsolePage {
-    /// `/console`: the displays.
-    Displays,
-    /// `/console/login?code=...`: an operator's one-time console link.
-    Login,
-    /// `/console/usage`: Tampuuri calls this month and what they cost.
-    Usage,
-    /// `/console/upstream`: how Tampuuri is doing.
-    Upstream,
-    /// `/console/reports`: fault reports not delivered.
-    Reports,
-    /// `/console/tokens`: tokens, minting and revoking.
-    Tokens,
-}
-
-impl ConsolePage {
-    /// The page's path segment after `/console`.
-    pub fn segment(self) -> &'static str {
-        match self {
-            ConsolePage::Displays => "",
-            ConsolePage::Login => "login",
-            ConsolePage::Usage => "usage",
-            ConsolePage::Upstream => "upstream",
-            ConsolePage::Reports => "reports",
-            ConsolePage::Tokens => "tokens",
-        }
-    }
 }
 
 /// The app's pages, by path.
@@ -81,8 +48,6 @@ pub enum Route {
         /// Rappu's id of the report.
         id: String,
     },
-    /// `/console/...`: the operator's console.
-    Console(ConsolePage),
     /// Any other path.
     NotFound,
 }
@@ -104,15 +69,6 @@ impl Route {
             (Some("portal"), Some("reports"), Some(id), None) if !id.is_empty() => {
                 Route::Report { id: id.to_owned() }
             }
-            (Some("console"), None, ..) => Route::Console(ConsolePage::Displays),
-            (Some("console"), Some(page), None, _) => match page {
-                "login" => Route::Console(ConsolePage::Login),
-                "usage" => Route::Console(ConsolePage::Usage),
-                "upstream" => Route::Console(ConsolePage::Upstream),
-                "reports" => Route::Console(ConsolePage::Reports),
-                "tokens" => Route::Console(ConsolePage::Tokens),
-                _ => Route::NotFound,
-            },
             _ => Route::NotFound,
         }
     }
@@ -129,8 +85,6 @@ impl Route {
             Route::NewReport => "/portal/report".into(),
             Route::Reports => "/portal/reports".into(),
             Route::Report { id } => format!("/portal/reports/{id}"),
-            Route::Console(ConsolePage::Displays) => "/console".into(),
-            Route::Console(page) => format!("/console/{}", page.segment()),
             Route::NotFound => "/404".into(),
         }
     }
@@ -140,7 +94,6 @@ impl Route {
         match self {
             Route::Display | Route::DisplayEnroll => Bundle::Display,
             Route::DisplayPair => Bundle::Pair,
-            Route::Console(_) => Bundle::Console,
             _ => Bundle::Portal,
         }
     }
@@ -232,10 +185,6 @@ mod tests {
                 },
             ),
             ("/portal/reports/1/x", Route::NotFound),
-            ("/console", Route::Console(super::ConsolePage::Displays)),
-            ("/console/usage", Route::Console(super::ConsolePage::Usage)),
-            ("/console/login", Route::Console(super::ConsolePage::Login)),
-            ("/console/nope", Route::NotFound),
             ("/portal/nope", Route::NotFound),
             ("/displayx", Route::NotFound),
             ("/nope", Route::NotFound),
@@ -256,9 +205,6 @@ mod tests {
             Route::NewReport,
             Route::Reports,
             Route::Report { id: "abc".into() },
-            Route::Console(super::ConsolePage::Displays),
-            Route::Console(super::ConsolePage::Tokens),
-            Route::Console(super::ConsolePage::Upstream),
         ] {
             assert_eq!(Route::recognize(&route.to_path()), route);
         }
@@ -274,10 +220,6 @@ mod tests {
         assert_eq!(Route::Landing.bundle(), Bundle::Portal);
         assert_eq!(Route::Reports.bundle(), Bundle::Portal);
         assert_eq!(Route::NotFound.bundle(), Bundle::Portal);
-        assert_eq!(
-            Route::Console(super::ConsolePage::Usage).bundle(),
-            Bundle::Console
-        );
         assert!(Route::Report { id: "x".into() }.in_portal());
         assert!(!Route::Landing.in_portal());
     }

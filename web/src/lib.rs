@@ -22,7 +22,8 @@
 //!   validation messages and report states.
 //! - [`storage`], [`url`]: `localStorage` (preferences and the display's last feed only,
 //!   never credentials) and the page's address.
-//! - [`console`]: the operator's console (program `rappu-console`, admin sessions only).
+//! - [`console`]: the operator's console (program `rappu-console`, admin sessions only; a
+//!   page of its own, `console.html`, and its own routes, so the others carry none of it).
 //! - [`offline`]: the display's service worker (the app shell for a reload while the
 //!   gateway is down).
 //!
@@ -55,12 +56,12 @@ pub fn start_pair() {
     yew::Renderer::<app::PairApp>::new().render();
 }
 
-/// Starts the operator's console (`/console/...`).
-pub fn start_console() {
-    yew::Renderer::<console::ConsoleApp>::new().render();
-}
-
 /// Starts the landing page and the resident portal (every other path).
 pub fn start_portal() {
     yew::Renderer::<app::PortalApp>::new().render();
+}
+
+/// Starts the operator's console (`/console/...`).
+pub fn start_console() {
+    yew::Renderer::<console::ConsoleApp>::new().render();
 }

@@ -63,22 +63,32 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
                 .extensions
                 .insert(Verified(Err(TokenError::Malformed)));
             state.tokens.record_malformed();
-            note_principal(PrincipalKind::Invalid);
+            note_kind(state, PrincipalKind::Invalid);
             return Err(e);
         }
     };
     let outcome = state.tokens.verify(token);
-    note(&outcome);
+    note(state, &outcome);
     parts.extensions.insert(Verified(outcome.clone()));
     outcome.map_err(ApiError::Token)
 }
 
-/// Tells the request envelope what kind of caller this is (for the access line).
-fn note(outcome: &Result<Arc<Principal>, TokenError>) {
-    note_principal(match outcome {
-        Ok(p) => PrincipalKind::of(&p.grant),
-        Err(_) => PrincipalKind::Invalid,
-    });
+/// Tells the request envelope what kind of caller this is, for the access line.
+fn note(state: &AppState, outcome: &Result<Arc<Principal>, TokenError>) {
+    if state.settings.log.access {
+        note_principal(match outcome {
+            Ok(p) => PrincipalKind::of(&p.grant),
+            Err(_) => PrincipalKind::Invalid,
+        });
+    }
+}
+
+/// [`note`] for a kind already known. Without access lines nothing is noted: the feed's
+/// hot path then never reaches for the request's task-local.
+fn note_kind(state: &AppState, kind: PrincipalKind) {
+    if state.settings.log.access {
+        note_principal(kind);
+    }
 }
 
 /// Verifies the request's credentials for a caller that asks once (the feed lane):
@@ -87,11 +97,11 @@ pub fn credentials(parts: &Parts, state: &AppState) -> Result<Arc<Principal>, Ap
     let token = bearer(parts)
         .inspect_err(|_| {
             state.tokens.record_malformed();
-            note_principal(PrincipalKind::Invalid);
+            note_kind(state, PrincipalKind::Invalid);
         })?
         .ok_or(ApiError::Unauthenticated)?;
     let outcome = state.tokens.verify(token);
-    note(&outcome);
+    note(state, &outcome);
     outcome.map_err(ApiError::Token)
 }
 

@@ -2,10 +2,10 @@
 //!
 //! `prometheus-client`'s own `Histogram` takes a mutex on every observation; the display
 //! feed is answered in a few microseconds on every core, so a request must not queue on a
-//! lock to be counted. Here an observation is a bucket search over integers and three
-//! relaxed atomic adds (bucket, count, sum in nanoseconds); the scrape reads them without
-//! stopping writers (a scrape may see a count one ahead of a bucket, which Prometheus
-//! tolerates as it does for every client library).
+//! lock to be counted. Here an observation is a bucket search over integers and two relaxed
+//! atomic adds (its bucket, the sum in nanoseconds); the count is the buckets' sum, added
+//! up when scraped. The scrape reads them without stopping writers (it may see a bucket one
+//! ahead of the sum, which Prometheus tolerates as it does for every client library).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,9 +29,9 @@ pub const UPSTREAM_BUCKETS: [f64; 12] = [
 pub struct AtomicHistogram {
     bounds_secs: &'static [f64],
     bounds_nanos: Box<[u64]>,
-    /// One more than the bounds: the last is `+Inf`.
+    /// One more than the bounds: the last is `+Inf`. Their sum is the count (one atomic
+    /// add fewer per request than a count of its own).
     buckets: Box<[AtomicU64]>,
-    count: AtomicU64,
     sum_nanos: AtomicU64,
 }
 
@@ -42,7 +42,6 @@ impl AtomicHistogram {
             bounds_secs,
             bounds_nanos: bounds_secs.iter().map(|s| (s * 1e9) as u64).collect(),
             buckets: (0..=bounds_secs.len()).map(|_| AtomicU64::new(0)).collect(),
-            count: AtomicU64::new(0),
             sum_nanos: AtomicU64::new(0),
         }
     }
@@ -59,13 +58,12 @@ impl AtomicHistogram {
         if let Some(bucket) = self.buckets.get(index) {
             bucket.fetch_add(1, Ordering::Relaxed);
         }
-        self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
     /// Observations so far.
     pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
+        self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).sum()
     }
 
     /// Sum of the observations, seconds.

@@ -108,7 +108,10 @@ pub async fn upstream() -> Result<UpstreamHealth, ApiError> {
 
 /// Reports not delivered.
 pub async fn undelivered() -> Result<Vec<Undelivered>, ApiError> {
-    request(Call::get("/api/v1/admin/fault-reports/undelivered?limit=100")).await
+    request(Call::get(
+        "/api/v1/admin/fault-reports/undelivered?limit=100",
+    ))
+    .await
 }
 
 /// Sends a failed report again.

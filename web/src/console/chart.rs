@@ -174,8 +174,16 @@ mod tests {
         let days = (1..=10).map(|day| DayCalls { day, calls: 1_500 }).collect();
         let chart = layout(&usage(days, 15_000, 45_000));
         assert_eq!(chart.bars.len(), 30);
-        assert!(chart.bars[..10].iter().all(|b| !b.projected && b.calls == 1_500));
-        assert!(chart.bars[10..].iter().all(|b| b.projected && b.calls == 1_500));
+        assert!(
+            chart.bars[..10]
+                .iter()
+                .all(|b| !b.projected && b.calls == 1_500)
+        );
+        assert!(
+            chart.bars[10..]
+                .iter()
+                .all(|b| b.projected && b.calls == 1_500)
+        );
         // The budget line is 1,000 a day, below the bars; the axis tops out at 2,000.
         assert_eq!(chart.budget.1, 1_000);
         assert_eq!(chart.ticks.last().map(|t| t.value), Some(2_000));

@@ -142,13 +142,18 @@ fn PairForm(props: &PairFormProps) -> Html {
     let failed = use_state(|| None::<ApiError>);
     let invalid = use_state(|| false);
     let onsubmit = {
-        let (done, failed, invalid, version) =
-            (done.clone(), failed.clone(), invalid.clone(), props.version.clone());
+        let (done, failed, invalid, version) = (
+            done.clone(),
+            failed.clone(),
+            invalid.clone(),
+            props.version.clone(),
+        );
         move |e: SubmitEvent| {
             e.prevent_default();
-            let (Ok(Some(building)), Ok(staircase)) =
-                (number_value("pair-building"), number_value("pair-staircase"))
-            else {
+            let (Ok(Some(building)), Ok(staircase)) = (
+                number_value("pair-building"),
+                number_value("pair-staircase"),
+            ) else {
                 invalid.set(true);
                 return;
             };
@@ -206,9 +211,10 @@ fn EnrolForm() -> Html {
         let (link, failed, invalid) = (link.clone(), failed.clone(), invalid.clone());
         move |e: SubmitEvent| {
             e.prevent_default();
-            let (Ok(Some(building)), Ok(staircase)) =
-                (number_value("enrol-building"), number_value("enrol-staircase"))
-            else {
+            let (Ok(Some(building)), Ok(staircase)) = (
+                number_value("enrol-building"),
+                number_value("enrol-staircase"),
+            ) else {
                 invalid.set(true);
                 return;
             };
@@ -222,7 +228,10 @@ fn EnrolForm() -> Html {
             yew::platform::spawn_local(async move {
                 match api::enrolment(&body).await {
                     Ok(made) => {
-                        let qr = api::link_qr(&made.url).await.ok().and_then(|svg| svg_url(&svg));
+                        let qr = api::link_qr(&made.url)
+                            .await
+                            .ok()
+                            .and_then(|svg| svg_url(&svg));
                         link.set(Some((made, qr)));
                         failed.set(None);
                     }

@@ -3,11 +3,10 @@
 
 use yew::prelude::*;
 
+use super::nav::{ConsolePage, use_console_nav};
 use super::{api, use_texts};
 use crate::api::ApiError;
-use crate::app::{ConsolePage, Route};
 use crate::components::{Notice, NoticeKind, use_title};
-use crate::router::use_navigator;
 use crate::url::query_param;
 
 /// The sign-in page.
@@ -15,7 +14,7 @@ use crate::url::query_param;
 pub fn LoginPage() -> Html {
     let c = use_texts();
     use_title(c.title.into());
-    let navigator = use_navigator();
+    let nav = use_console_nav();
     let failed = use_state(|| None::<ApiError>);
     {
         let failed = failed.clone();
@@ -27,7 +26,7 @@ pub fn LoginPage() -> Html {
                     return;
                 };
                 match api::sign_in(&code).await {
-                    Ok(()) => navigator.replace(Route::Console(ConsolePage::Displays)),
+                    Ok(()) => nav.replace(ConsolePage::Displays),
                     Err(e) => failed.set(Some(e)),
                 }
             });

@@ -6,6 +6,8 @@
 //! (`/console/login?code=...`, [`login`]) that becomes an HttpOnly session cookie; every
 //! change is a same-origin `fetch`, which the gateway's CSRF check requires.
 //!
+//! - [`nav`]: the pages by path and moving between them (the console's own, so the app's
+//!   route table, in every program, does not carry the console's).
 //! - [`api`]: the admin API calls.
 //! - [`chart`]: the usage chart as numbers (pure, tested on the host).
 //! - [`displays`], [`usage`], [`upstream`], [`reports`], [`tokens`], [`login`]: the pages.
@@ -14,6 +16,7 @@ mod api;
 pub mod chart;
 mod displays;
 mod login;
+pub mod nav;
 mod reports;
 pub mod texts;
 mod tokens;
@@ -26,11 +29,10 @@ use std::pin::Pin;
 use yew::prelude::*;
 
 use crate::api::ApiError;
-use crate::app::{Bundle, ConsolePage, Route};
 use crate::components::{LanguageSwitch, Notice, NoticeKind, use_title};
 use crate::hooks::{I18nProvider, use_i18n};
 use crate::i18n::fill;
-use crate::router::{Link, Router, use_route};
+use nav::{ConsoleLink, ConsolePage, ConsoleRouter, use_console_nav};
 use texts::ConsoleTexts;
 
 /// The console's texts in the language in use.
@@ -85,7 +87,7 @@ pub fn error_notice(c: &ConsoleTexts, error: &ApiError) -> Html {
 pub fn ConsoleApp() -> Html {
     html! {
         <I18nProvider>
-            <Router bundle={Bundle::Console}><ConsoleFrame /></Router>
+            <ConsoleRouter><ConsoleFrame /></ConsoleRouter>
         </I18nProvider>
     }
 }
@@ -104,10 +106,7 @@ enum Access {
 fn ConsoleFrame() -> Html {
     let c = use_texts();
     let skip = use_i18n().t.skip_to_content;
-    let page = match use_route() {
-        Route::Console(page) => page,
-        _ => ConsolePage::Displays,
-    };
+    let page = use_console_nav().page;
     let access = use_state(|| Access::Checking);
     {
         let access = access.clone();
@@ -153,7 +152,7 @@ fn ConsoleFrame() -> Html {
     };
     let link = |to: ConsolePage, label: &'static str| {
         html! {
-            <li><Link to={Route::Console(to)} current={page == to}>{ label }</Link></li>
+            <li><ConsoleLink {to}>{ label }</ConsoleLink></li>
         }
     };
     html! {

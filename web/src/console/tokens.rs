@@ -31,7 +31,10 @@ fn scope(c: &ConsoleTexts, grant: &Grant) -> String {
         } => format!("{} {building}, {} {s}", c.col_building, c.col_staircase),
         Grant::Display { building, .. } => format!("{} {building}", c.col_building),
         Grant::Resident { party, apartment } => {
-            format!("{} {party}, {} {apartment}", c.field_party, c.field_apartment)
+            format!(
+                "{} {party}, {} {apartment}",
+                c.field_party, c.field_apartment
+            )
         }
         Grant::Partner { assignee } => format!("{} {assignee}", c.field_assignee),
         Grant::Admin => "–".into(),

@@ -27,7 +27,10 @@ pub fn UpstreamPage() -> Html {
     use_title(c.upstream_title.into());
     let version = use_state(|| 0u32);
     let tick = use_refresh(10_000);
-    let loaded = use_load(|| Box::pin(api::upstream()), version.wrapping_mul(1_000_003).wrapping_add(tick));
+    let loaded = use_load(
+        || Box::pin(api::upstream()),
+        version.wrapping_mul(1_000_003).wrapping_add(tick),
+    );
     html! {
         <>
             <h1>{ c.upstream_title }</h1>
