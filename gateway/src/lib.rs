@@ -39,6 +39,7 @@ pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod mirror;
 pub mod pairing;
 pub mod pricing;
 pub mod property;

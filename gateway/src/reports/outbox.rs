@@ -304,6 +304,15 @@ impl FaultReports {
         report: Option<&model::FaultReport>,
     ) -> Next {
         let remote = report.map_or_else(view::just_filed, view::remote_view);
+        if let Some(report) = report
+            && let Err(e) = self
+                .inner
+                .mirror
+                .put_report(&row.owner.account, report.clone())
+                .await
+        {
+            tracing::warn!(report = %row.id, error = %e, "cannot keep the delivered report in the mirror");
+        }
         let id = row.id.clone();
         let recorded = self
             .inner

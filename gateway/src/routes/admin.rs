@@ -36,8 +36,9 @@ async fn list_properties(
     State(state): State<AppState>,
     AdminCaller(admin): AdminCaller,
 ) -> ApiResult<Json<Vec<Property>>> {
-    let client = state.upstream(&admin.account)?;
-    Ok(Json(property::properties(client).await?))
+    Ok(Json(
+        property::properties(&state.mirror, &admin.account).await?,
+    ))
 }
 
 /// Query of the usage report.

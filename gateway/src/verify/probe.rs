@@ -207,7 +207,7 @@ pub async fn run(client: &TampuuriClient, test_object: Option<u64>) -> VerifyRep
     }
     let mut report_id = None;
     if let Some(b) = building {
-        let news = AnnouncementQuery { object_id: b };
+        let news = AnnouncementQuery { object_id: Some(b) };
         run.rows(
             &routes::ANNOUNCEMENTS,
             None,
