@@ -235,3 +235,55 @@ async fn each_change_costs_what_the_plan_says() {
     assert_eq!(total(&transition), costs::TRANSITION, "{transition:?}");
     app.stop().await;
 }
+
+/// Past `usage.monthly_budget_calls` only writes and privacy changes reach Tampuuri; the
+/// rest waits, feeds are served from the mirror marked stale, and the admin view says so.
+#[tokio::test]
+async fn past_the_budget_only_writes_and_privacy_changes_go_upstream() {
+    // The first load is allowed whatever the budget; it alone spends this one.
+    let app = report_app_with(|s| s.usage.monthly_budget_calls = Some(3)).await;
+    let admin = app.token(Grant::Admin);
+    let account = app.account();
+    let who = resident(&app, 0);
+    let resident_token = app.token(who.grant());
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    let screen = display(&app, buildings(&snapshot)[0]);
+
+    let view: Value = app
+        .get("/api/v1/admin/upstream", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["budget"]["over"], true, "{view}");
+    assert_eq!(view["budget"]["warn"], true, "{view}");
+    assert_eq!(view["budget"]["budget"], 3);
+
+    // A report changed in Tampuuri: not fetched while over the budget.
+    let report = snapshot.reports.first().map(|r| uid(r.id)).unwrap_or(1);
+    let held = cost_of(&app, webhook(&app, "IlmoitusMuokkaa", report, None)).await;
+    assert_eq!(total(&held), 0, "{held:?}");
+    let view: Value = app
+        .get("/api/v1/admin/upstream", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["mirror"]["held_back"], true, "{view}");
+    let feed = app.feed(&screen).await;
+    assert!(feed.stale, "served from the mirror, marked stale");
+
+    // A party change may be turvakielto: fetched.
+    let party = cost_of(&app, webhook(&app, "OsapuoliTietoMuokkaa", who.party, None)).await;
+    assert_eq!(total(&party), costs::PARTY_CHANGE, "{party:?}");
+
+    // A resident's report is a write: delivered.
+    let before = app.sim.calls().get(&account, "POST ilmoitukset/lisaa");
+    let filed = file(&app, &resident_token, "Pyykkituvan kuivausrumpu rikki").await;
+    until_status(&app, &resident_token, &filed.id, ReportStatus::Open).await;
+    assert_eq!(
+        app.sim.calls().get(&account, "POST ilmoitukset/lisaa"),
+        before + 1
+    );
+    app.stop().await;
+}
