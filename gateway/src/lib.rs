@@ -27,13 +27,12 @@
 //! - [`usage`], [`pricing`]: upstream call counting and what it costs.
 //! - [`verify`]: `rappu verify-upstream`, the go-live check of a Tampuuri account.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
-//! - [`metrics`]: Prometheus metrics on their own listener; [`budget`]: the month's budget
-//!   line and projection.
+//! - [`metrics`]: Prometheus metrics on their own listener (the month against the budget
+//!   guard's [`usage::Budget`], the mirror's health).
 //! - [`error`], [`telemetry`].
 
 pub mod admin_login;
 pub mod auth;
-pub mod budget;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -45,7 +44,9 @@ pub mod error;
 pub mod feeds;
 pub mod http;
 pub mod metrics;
+pub mod mirror;
 pub mod pairing;
+pub mod plan;
 pub mod pricing;
 pub mod property;
 pub mod reports;

@@ -55,6 +55,12 @@ impl Application {
         let store = Store::open(&settings.database_path())
             .with_context(|| format!("opening {}", settings.database_path().display()))?;
         let usage = UsageRecorder::start(store.clone());
+        // This month's calls from before this start, before any call is made.
+        let budget = crate::usage::Budget::new(settings.usage.budget_calls(), usage.clone());
+        budget
+            .load(&store)
+            .await
+            .context("reading this month's Tampuuri calls")?;
 
         let (tampuuri_settings, mode, simulator_addr) = match &settings.tampuuri {
             Some(t) => (t.clone(), UpstreamMode::Tampuuri, None),
@@ -89,9 +95,27 @@ impl Application {
             shutdown.child_token(),
         ));
 
-        let reports = FaultReports::new(store.clone(), tampuuri.clone(), &settings.reports);
+        let webhook_secret = settings.webhooks.secret.clone();
+        let mirror_path = settings.data_dir.join("mirror.db");
+        let mirror_db = crate::mirror::MirrorDb::open(&mirror_path)
+            .with_context(|| format!("opening {}", mirror_path.display()))?;
+        let (mirror, mirror_events) = crate::mirror::Mirror::new(
+            tampuuri.clone(),
+            mirror_db,
+            settings.mirror.clone(),
+            webhook_secret.is_some(),
+            budget.clone(),
+            Duration::from_secs(settings.feeds.max_stale_secs),
+        );
+        let reports = FaultReports::new(
+            store.clone(),
+            tampuuri.clone(),
+            mirror.clone(),
+            &settings.reports,
+        );
         let work_orders = WorkOrders::new(
             tampuuri.clone(),
+            mirror.clone(),
             reports.clone(),
             Duration::from_secs(settings.reports.cache_ttl_secs),
         );
@@ -105,16 +129,24 @@ impl Application {
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
 
-        let webhook_secret = settings.webhooks.secret.clone();
-        let feeds = FeedService::new(
-            &tampuuri,
+        let feeds = FeedService::observed(
+            std::sync::Arc::new(crate::mirror::upstream::MirrorUpstream(mirror.clone())),
+            tampuuri.account_names().map(std::sync::Arc::from).collect(),
             &settings,
             webhook_secret.is_some(),
             metrics.feed.clone(),
         );
+        tasks.push(spawn_mirror_events(
+            mirror_events,
+            feeds.clone(),
+            reports.clone(),
+            work_orders.clone(),
+        ));
+        tasks.extend(mirror.spawn(shutdown.child_token()));
         let webhooks = WebhookService::new(
             store.clone(),
             feeds.clone(),
+            mirror.clone(),
             reports.clone(),
             work_orders.clone(),
         )
@@ -149,6 +181,8 @@ impl Application {
             usage,
             mode,
             feeds,
+            mirror,
+            budget,
             webhooks,
             webhook_secret,
             limits,
@@ -267,6 +301,30 @@ fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
             tokio::select! {
                 () = stop.cancelled() => break,
                 _ = tick.tick() => state.tokens.tick(),
+            }
+        }
+    })
+}
+
+/// Applies what changed in the mirror: feeds rebuild from it, residents' and partners'
+/// views of changed reports are dropped.
+fn spawn_mirror_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<crate::mirror::MirrorEvent>,
+    feeds: FeedService,
+    reports: FaultReports,
+    work_orders: WorkOrders,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if !event.changes.is_empty() {
+                feeds.invalidate(&event.account, &event.changes);
+            }
+            if event.restamp {
+                feeds.restamp(&event.account);
+            }
+            for id in event.reports {
+                reports.on_report_changed(&event.account, id).await;
+                work_orders.on_report_changed(&event.account, id);
             }
         }
     })

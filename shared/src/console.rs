@@ -69,8 +69,14 @@ pub struct UsageMonth {
     pub calls: u64,
     /// This month's calls projected to the month's end at the pace so far.
     pub projected_calls: u64,
-    /// The budget line: the calls the configured package includes.
+    /// The budget line: the month's budget of calls (`usage.monthly_budget_calls`, by
+    /// default the calls the configured package includes).
     pub budget_calls: u64,
+    /// The projection is past 80 % of the budget.
+    pub budget_warn: bool,
+    /// The budget is spent: only writes and privacy changes go to Tampuuri, the rest is
+    /// served from the account mirror marked stale.
+    pub budget_over: bool,
     /// The projected bill on the configured package.
     pub projected_bill: MonthlyBill,
     /// The last 12 months' bills (this one included), oldest first.
@@ -143,6 +149,36 @@ pub struct UpstreamHealth {
     pub latency: Vec<RouteLatency>,
     /// Feeds served from stale data now (empty when all is fresh).
     pub stale_feeds: Vec<StaleFeed>,
+    /// The account mirror every read is served from (absent for an unknown account).
+    pub mirror: Option<MirrorHealth>,
+}
+
+/// How the account mirror is doing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MirrorHealth {
+    /// The last successful reconciliation of each kind.
+    pub syncs: Vec<MirrorSync>,
+    /// Since when its fetches keep failing, if they do.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Why the last fetch failed (Tampuuri's status or the network's error, no data).
+    pub last_error: Option<String>,
+    /// Changes noted (by webhooks) and not yet fetched.
+    pub pending: u64,
+    /// Reconciliations held back by the monthly budget.
+    pub held_back: bool,
+}
+
+/// One kind of reconciliation of the account mirror.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MirrorSync {
+    /// `registry`, `people`, `reports` or `news`.
+    pub kind: String,
+    /// When it last succeeded.
+    pub at: DateTime<Utc>,
+    /// The calls it made.
+    pub calls: u64,
 }
 
 /// A minted token as listed (never the token itself).

@@ -9,7 +9,7 @@ use rappu_shared::console::{ConsoleDisplay, MintedToken, TokenInfo, UpstreamHeal
 use rappu_sim::Faults;
 use serde_json::json;
 
-use crate::display::{buildings, display};
+use crate::display::{advance, buildings, display};
 use crate::helpers::{TestApp, eventually, expect_problem, one_account, spawn_app_against};
 
 async fn console_link(app: &TestApp) -> String {
@@ -90,7 +90,13 @@ async fn a_console_link_signs_a_browser_in_as_admin_once() {
 
 #[tokio::test]
 async fn displays_usage_and_upstream_health_show_what_happened() {
-    let app = spawn_app_against(one_account(1), |_| {}).await;
+    let app = spawn_app_against(one_account(1), |s| {
+        // Without webhooks the mirror reconciles every minute (the test moves the clock).
+        s.mirror.poll_secs = 60;
+        s.tampuuri.as_mut().expect("tampuuri").max_retries = 0;
+        s.rate_limit.enabled = false;
+    })
+    .await;
     let building = buildings(&app.sim.snapshot("acct").expect("snapshot"))[0];
     let token = display(&app, building);
     let feed = app.get("/api/v1/display/feed", Some(&token)).await;
@@ -118,34 +124,44 @@ async fn displays_usage_and_upstream_health_show_what_happened() {
         usage.calls
     );
     assert_eq!(usage.budget_calls, 40_000);
+    assert!(!usage.budget_over && !usage.budget_warn);
     assert!(usage.projected_calls >= usage.calls);
+    // The same figures as the budget guard that holds background work back.
+    let guard = app.state.budget.state(&app.account());
+    assert_eq!(
+        (usage.calls, usage.budget_calls),
+        (guard.used, guard.budget)
+    );
+
+    // The account mirror, loaded and fetching.
+    let health: UpstreamHealth = admin_get(&app, "/api/v1/admin/upstream/health").await;
+    let mirror = health.mirror.expect("the mirror's health");
+    assert!(
+        mirror.syncs.iter().any(|s| s.kind == "people"),
+        "{mirror:?}"
+    );
+    assert!(mirror.failing_since.is_none() && !mirror.held_back);
     assert_eq!(usage.projected_bill.calls, usage.projected_calls);
     assert_eq!(
         usage.history.last().map(|b| b.month.as_str()),
         Some(usage.month.as_str())
     );
 
-    // Tampuuri fails: the failures are listed, the feed is served stale, and says so.
+    // Tampuuri fails: the mirror's next reconciliation fails, the feeds built from it are
+    // served marked stale, and the console lists the failures.
     app.sim.set_faults(Faults {
         outage: true,
         ..Faults::default()
     });
-    // A change makes the feed rebuild, which now fails: the previous feed is served stale.
-    app.state.feeds.invalidate(
-        &app.account(),
-        &[(
-            rappu_gateway::feeds::resources::Resource::Announcements(
-                u64::try_from(building).expect("id"),
-            ),
-            None,
-        )],
-    );
+    advance(61).await;
     let health: UpstreamHealth = eventually(10, "a stale feed", || async {
         let _ = app.get("/api/v1/display/feed", Some(&token)).await;
         let health: UpstreamHealth = admin_get(&app, "/api/v1/admin/upstream/health").await;
         (!health.stale_feeds.is_empty()).then_some(health)
     })
     .await;
+    let mirror = health.mirror.as_ref().expect("the mirror's health");
+    assert!(mirror.failing_since.is_some(), "{mirror:?}");
     assert!(!health.recent_failures.is_empty());
     assert!(health.recent_failures.iter().all(|f| f.account == "acct"));
     assert!(

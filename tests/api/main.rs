@@ -8,6 +8,7 @@ mod client;
 mod console;
 mod dialects;
 mod display;
+mod economy;
 mod fault_reports;
 mod helpers;
 mod metrics;

@@ -29,8 +29,12 @@ pub const FAMILIES: &[&str] = &[
     "rappu_upstream_month_calls",
     "rappu_upstream_month_projected_calls",
     "rappu_upstream_month_budget_calls",
+    "rappu_upstream_month_budget_over",
     "rappu_upstream_month_projected_eur",
     "rappu_upstream_circuit_state",
+    "rappu_mirror_pending_changes",
+    "rappu_mirror_failing_seconds",
+    "rappu_mirror_sync_age_seconds",
     "rappu_outbox_backlog",
     "rappu_outbox_oldest_age_seconds",
     "rappu_webhook_bundles_total",
@@ -208,6 +212,17 @@ async fn every_family_is_scraped_after_real_traffic_with_bounded_labels() {
     assert!(month >= 5.0, "{month}");
     assert!(scrape.value("rappu_upstream_month_projected_calls{account=\"acct\"}") >= month);
     assert_eq!(scrape.value("rappu_upstream_month_budget_calls"), 40_000.0);
+    assert_eq!(
+        scrape.value("rappu_upstream_month_budget_over{account=\"acct\"}"),
+        0.0
+    );
+    // The account mirror: loaded (its people were reconciled), fetches succeeding.
+    assert!(scrape.value("rappu_mirror_sync_age_seconds{account=\"acct\",kind=\"people\"}") >= 0.0);
+    assert_eq!(
+        scrape.value("rappu_mirror_failing_seconds{account=\"acct\"}"),
+        0.0
+    );
+    assert!(scrape.value("rappu_mirror_pending_changes{account=\"acct\"}") >= 0.0);
     assert_eq!(
         scrape.value("rappu_upstream_circuit_state{account=\"acct\",state=\"closed\"}"),
         1.0

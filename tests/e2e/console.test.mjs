@@ -140,18 +140,23 @@ describe("the operator's console", { timeout: 240_000 }, () => {
     assert.equal(made, today);
     const figures = await page.locator(".figures").innerText();
     assert.match(figures, /€/);
-    assert.ok(await page.locator("table code", { hasText: "GET kohteet/{id}" }).count() >= 1);
+    // The account mirror's account-wide reads, by route.
+    assert.ok(await page.locator("table code", { hasText: "selaa" }).count() >= 1);
     await checkBothLanguages("usage", () => chart.waitFor());
   });
 
-  test("5. Upstream health: failed calls while Tampuuri is down", async () => {
+  test("5. Upstream health: the account mirror, and failed calls while Tampuuri is down", async () => {
     await sim(rappu, "PUT", "/_sim/faults", { outage: true });
+    // Reads are served from the account mirror: the go-live check calls Tampuuri itself.
     const admin = token(rappu.ready, { role: "admin" });
-    await api(rappu, "GET", "/api/v1/admin/properties", { bearer: admin });
+    await api(rappu, "GET", "/api/v1/admin/upstream/verify", { bearer: admin });
     await page.getByRole("link", { name: "Tampuurin tila" }).click();
     await page.waitForURL(`${rappu.url}/console/upstream`);
     await page.locator("td", { hasText: "503" }).first().waitFor();
-    assert.match(await page.locator("main").innerText(), /Katkaisija/);
+    const text = await page.locator("main").innerText();
+    assert.match(text, /Katkaisija/);
+    assert.match(text, /Rappun kopio tilin tiedoista/);
+    assert.match(text, /Asukkaat ja yhteyshenkilöt/);
     await checkBothLanguages("upstream", () => page.locator("table").first().waitFor());
   });
 

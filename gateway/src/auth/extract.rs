@@ -21,7 +21,7 @@ pub struct Caller(pub Arc<Principal>);
 
 /// The token of a request: the `Authorization: Bearer` header, else the session cookie;
 /// `Ok(None)` when there is neither.
-fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+pub fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(parts
             .headers

@@ -359,12 +359,23 @@ pub struct Sampled {
     pub month_calls: Family<AccountLabel, Gauge>,
     /// This month's calls projected to the month's end at the pace so far, by account.
     pub month_projected_calls: Family<AccountLabel, Gauge>,
-    /// The month's budget line: the calls the configured package includes.
+    /// The month's budget of calls per account (`usage.monthly_budget_calls`, the budget
+    /// guard's; default the package's included calls).
     pub month_budget_calls: Gauge,
+    /// 1 while an account's budget is spent (only writes and privacy changes reach
+    /// Tampuuri), by account.
+    pub month_budget_over: Family<AccountLabel, Gauge>,
     /// The projected bill for the month, euros, by account.
     pub month_projected_eur: Family<AccountLabel, Gauge<f64, AtomicU64>>,
     /// Circuit breaker state by account: 1 for the current state.
     pub circuit_state: Family<[(&'static str, String); 2], Gauge>,
+    /// The account mirror's changes noted and not yet fetched, by account.
+    pub mirror_pending: Family<AccountLabel, Gauge>,
+    /// How long the mirror's fetches have kept failing, seconds (0 when they do not).
+    pub mirror_failing: Family<AccountLabel, Gauge>,
+    /// Seconds since the mirror's last successful reconciliation, by account and kind
+    /// (`registry`, `people`, `reports`, `news`).
+    pub mirror_sync_age: Family<[(&'static str, String); 2], Gauge>,
 }
 
 impl Sampled {
@@ -402,8 +413,14 @@ impl Sampled {
         let month_budget_calls = Gauge::default();
         registry.register(
             "rappu_upstream_month_budget_calls",
-            "The month's budget line: calls included in the configured Tampuuri package",
+            "The month's budget of Tampuuri calls per account (usage.monthly_budget_calls)",
             month_budget_calls.clone(),
+        );
+        let month_budget_over = Family::<AccountLabel, Gauge>::default();
+        registry.register(
+            "rappu_upstream_month_budget_over",
+            "1 while the account's monthly budget is spent: only writes and privacy changes go to Tampuuri",
+            month_budget_over.clone(),
         );
         let month_projected_eur = Family::<AccountLabel, Gauge<f64, AtomicU64>>::default();
         registry.register(
@@ -417,6 +434,24 @@ impl Sampled {
             "Tampuuri circuit breaker by account: 1 for its current state (closed, open, half_open)",
             circuit_state.clone(),
         );
+        let mirror_pending = Family::<AccountLabel, Gauge>::default();
+        registry.register(
+            "rappu_mirror_pending_changes",
+            "Changes the account mirror has noted and not yet fetched",
+            mirror_pending.clone(),
+        );
+        let mirror_failing = Family::<AccountLabel, Gauge>::default();
+        registry.register(
+            "rappu_mirror_failing_seconds",
+            "How long the account mirror's fetches have kept failing (0 when they do not)",
+            mirror_failing.clone(),
+        );
+        let mirror_sync_age = Family::<[(&'static str, String); 2], Gauge>::default();
+        registry.register(
+            "rappu_mirror_sync_age_seconds",
+            "Seconds since the account mirror's last successful reconciliation, by kind",
+            mirror_sync_age.clone(),
+        );
         Self {
             displays_seen,
             outbox_backlog,
@@ -424,8 +459,12 @@ impl Sampled {
             month_calls,
             month_projected_calls,
             month_budget_calls,
+            month_budget_over,
             month_projected_eur,
             circuit_state,
+            mirror_pending,
+            mirror_failing,
+            mirror_sync_age,
         }
     }
 }

@@ -1,18 +1,20 @@
 //! A scrape: the values that are read rather than counted (displays seen, the outbox, the
-//! month's calls against the budget, circuit state) are sampled, then every family is
-//! encoded. A store that cannot be read leaves the last sampled values and logs a warning:
+//! month's calls against the budget guard's budget, circuit state, the account mirror's
+//! health) are sampled, then every family is encoded. A store that cannot be read leaves the last sampled values and logs a warning:
 //! the counters are still worth scraping.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
 
 use super::families::AccountLabel;
-use crate::budget;
+use crate::mirror::sync::{NEWS, PEOPLE, REGISTRY, REPORTS};
 use crate::pricing;
 use crate::state::AppState;
 use crate::upstream::tampuuri::breaker::CircuitState;
+
+/// The mirror's reconciliation kinds (a bounded label).
+const MIRROR_KINDS: [&str; 4] = [REGISTRY, PEOPLE, REPORTS, NEWS];
 
 /// How recently a display must have used its token to count as seen.
 pub const SEEN_WINDOW: Duration = Duration::from_secs(300);
@@ -93,41 +95,60 @@ async fn sample(state: &AppState) {
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox"),
     }
 
-    let month = budget::month_of(now);
-    match state.store.usage(Some(month.clone())).await {
-        Ok(rows) => {
-            let mut calls: BTreeMap<&str, u64> =
-                state.tampuuri.account_names().map(|a| (a, 0)).collect();
-            for row in &rows {
-                if let Some(n) = calls.get_mut(row.account.as_str()) {
-                    *n += row.calls;
-                }
-            }
-            let usage = &state.settings.usage;
-            let prices = usage.prices();
-            for (account, calls) in calls {
-                let label = AccountLabel {
-                    account: account.to_owned(),
-                };
-                let projected = budget::project_month(calls, now);
-                let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-                sampled.month_calls.get_or_create(&label).set(gauge(calls));
+    // The month against the budget: the budget guard's figures (`crate::usage::Budget`),
+    // the same ones that hold background work back, not a second computation.
+    let month = crate::usage::month_of(now);
+    let usage = &state.settings.usage;
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    for account in state.tampuuri.account_names() {
+        let label = AccountLabel {
+            account: account.to_owned(),
+        };
+        let budget = state.budget.state(account);
+        sampled
+            .month_calls
+            .get_or_create(&label)
+            .set(gauge(budget.used));
+        sampled
+            .month_projected_calls
+            .get_or_create(&label)
+            .set(gauge(budget.projected));
+        sampled
+            .month_budget_over
+            .get_or_create(&label)
+            .set(i64::from(budget.over));
+        let bill = pricing::bill(
+            &month,
+            usage.package.name(),
+            usage.prices(),
+            budget.projected,
+        );
+        sampled
+            .month_projected_eur
+            .get_or_create(&label)
+            .set(bill.total_eur);
+
+        let Some(health) = state.mirror.health(account) else {
+            continue;
+        };
+        sampled
+            .mirror_pending
+            .get_or_create(&label)
+            .set(gauge(health.pending as u64));
+        let failing = health
+            .failing_since
+            .map_or(0, |since| (now - since).num_seconds().max(0));
+        sampled.mirror_failing.get_or_create(&label).set(failing);
+        for kind in MIRROR_KINDS {
+            if let Some(at) = health.synced_at.get(kind) {
                 sampled
-                    .month_projected_calls
-                    .get_or_create(&label)
-                    .set(gauge(projected));
-                let bill = pricing::bill(&month, usage.package.name(), prices, projected);
-                sampled
-                    .month_projected_eur
-                    .get_or_create(&label)
-                    .set(bill.total_eur);
+                    .mirror_sync_age
+                    .get_or_create(&[("account", account.to_owned()), ("kind", kind.to_string())])
+                    .set((now - *at).num_seconds().max(0));
             }
-            sampled
-                .month_budget_calls
-                .set(i64::try_from(budget::budget_calls(usage)).unwrap_or(i64::MAX));
         }
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the usage counters"),
     }
+    sampled.month_budget_calls.set(gauge(usage.budget_calls()));
 
     for account in state.tampuuri.account_names() {
         let Some(view) = state.tampuuri.circuit(account) else {

@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc};
 use rappu_shared::console::{
-    AccountCircuit, ConsoleDisplay, DayCalls, MintedToken, NewToken, RouteCalls, RouteLatency,
-    StaleFeed, TokenInfo, UpstreamFailure, UpstreamHealth, UsageMonth,
+    AccountCircuit, ConsoleDisplay, DayCalls, MintedToken, MirrorHealth, MirrorSync, NewToken,
+    RouteCalls, RouteLatency, StaleFeed, TokenInfo, UpstreamFailure, UpstreamHealth, UsageMonth,
 };
 use rappu_shared::display::DisplayFeed;
 use rappu_shared::{FieldError, Grant};
@@ -19,7 +19,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::{AdminCaller, TokenRequest};
-use crate::budget;
 use crate::error::{ApiError, ApiResult};
 use crate::http::json::ApiJson;
 use crate::metrics::families::RouteLabel;
@@ -29,6 +28,7 @@ use crate::state::AppState;
 use crate::store::revocations::IssuedToken;
 use crate::upstream::tampuuri::breaker::CircuitState;
 use crate::upstream::tampuuri::routes::ALL_ROUTES;
+use crate::usage;
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -170,7 +170,8 @@ async fn displays(
 
 /// This month's Tampuuri calls of the admin's account day by day and by route, the
 /// projection to the month's end with its bill on the configured package, the budget line
-/// (the calls the package includes), and the last 12 months' bills.
+/// and where the month stands against it (the budget guard's own figures,
+/// `usage.monthly_budget_calls`), and the last 12 months' bills.
 #[utoipa::path(get, path = "/api/v1/admin/usage/month", tag = "admin",
     security(("bearer" = [])),
     responses((status = 200, description = "The month's usage", body = UsageMonth)))]
@@ -180,8 +181,8 @@ async fn usage_month(
 ) -> ApiResult<Json<UsageMonth>> {
     state.usage.flush().await;
     let now = Utc::now();
-    let month = budget::month_of(now);
-    let days_in_month = budget::days_in_month(now.date_naive());
+    let month = usage::month_of(now);
+    let days_in_month = usage::days_in_month(now.date_naive());
     let today = now.day();
     let daily = state
         .store
@@ -207,10 +208,11 @@ async fn usage_month(
             *months.entry(row.month).or_default() += row.calls;
         }
     }
-    let calls = months.get(&month).copied().unwrap_or(0);
-    let usage = &state.settings.usage;
-    let (package, prices) = (usage.package.name(), usage.prices());
-    let projected_calls = budget::project_month(calls, now);
+    // Where the month stands: the budget guard's figures, the same that hold background
+    // work back past the budget.
+    let budget = state.budget.state(&admin.account);
+    let settings = &state.settings.usage;
+    let (package, prices) = (settings.package.name(), settings.prices());
     let first_kept = months.len().saturating_sub(12);
     let history = months
         .iter()
@@ -228,14 +230,16 @@ async fn usage_month(
             .zip(per_day)
             .map(|(day, calls)| DayCalls { day, calls })
             .collect(),
-        projected_bill: pricing::bill(&month, package, prices, projected_calls),
+        projected_bill: pricing::bill(&month, package, prices, budget.projected),
         month,
         days_in_month,
         today,
         routes,
-        calls,
-        projected_calls,
-        budget_calls: budget::budget_calls(usage),
+        calls: budget.used,
+        projected_calls: budget.projected,
+        budget_calls: budget.budget,
+        budget_warn: budget.warn,
+        budget_over: budget.over,
         history,
     }))
 }
@@ -309,11 +313,31 @@ async fn upstream_health(
         })
         .collect();
     stale_feeds.sort_by_key(|s| (s.building, s.staircase));
+    let mirror = state.mirror.health(&admin.account).map(|h| {
+        let mut syncs: Vec<MirrorSync> = h
+            .synced_at
+            .iter()
+            .map(|(kind, at)| MirrorSync {
+                kind: kind.clone(),
+                at: *at,
+                calls: h.sync_calls.get(kind).copied().unwrap_or(0),
+            })
+            .collect();
+        syncs.sort_by(|a, b| a.kind.cmp(&b.kind));
+        MirrorHealth {
+            syncs,
+            failing_since: h.failing_since,
+            last_error: h.last_error,
+            pending: h.pending as u64,
+            held_back: h.held_back,
+        }
+    });
     Ok(Json(UpstreamHealth {
         circuits,
         recent_failures,
         latency,
         stale_feeds,
+        mirror,
     }))
 }
 

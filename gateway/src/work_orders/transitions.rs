@@ -5,8 +5,6 @@
 //! illegal move locally with 409, then calls Tampuuri's route once (these calls are never
 //! retried: a retry could apply a change twice). Tampuuri's own 409 is a 409 too.
 
-use std::sync::Arc;
-
 use rappu_shared::report::{WorkOrder, validate_note};
 
 use super::{Assignee, WorkOrders};
@@ -78,7 +76,57 @@ impl WorkOrders {
             }
         }
         let client = self.client(&who.account)?;
-        let current = client.fault_report(id).await?;
+        // The state as the mirror has it; Tampuuri has the last word (its 409 is ours).
+        let current = match self
+            .inner
+            .mirror
+            .report(&who.account, id)
+            .await
+            .map_err(|e| ReportError::Upstream(e.into()))?
+        {
+            Some(report) => report,
+            // Not in the mirror yet (filed a moment ago, its webhook still on its way): a
+            // write calls Tampuuri anyway, so read it there first.
+            None => match client.fault_report(id).await {
+                Ok(report) => {
+                    if let Err(e) = self
+                        .inner
+                        .mirror
+                        .put_report(&who.account, report.clone())
+                        .await
+                    {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    report
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if current.assignee_id != Some(who.party) {
+            return Err(ReportError::NotFound);
+        }
+        // The mirror may be a moment behind (this partner's previous step, its webhook
+        // still on its way): before refusing a move, ask Tampuuri.
+        let current = if step.allowed_from(&current.state) == Some(false) {
+            match client.fault_report(id).await {
+                Ok(fresh) => {
+                    if let Err(e) = self
+                        .inner
+                        .mirror
+                        .put_report(&who.account, fresh.clone())
+                        .await
+                    {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    fresh
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            current
+        };
         if current.assignee_id != Some(who.party) {
             return Err(ReportError::NotFound);
         }
@@ -110,10 +158,15 @@ impl WorkOrders {
             }
         };
         tracing::info!(report = id, step = step.verb(), "work order changed");
+        if let Err(e) = self
+            .inner
+            .mirror
+            .put_report(&who.account, updated.clone())
+            .await
+        {
+            tracing::warn!(report = id, error = %e, "cannot keep the changed work order in the mirror");
+        }
         self.changed(&who.account, &updated).await;
-        self.inner
-            .orders
-            .put((who.account.clone(), id), Arc::new(updated.clone()));
         Ok(self.work_order(&who.account, &updated).await)
     }
 

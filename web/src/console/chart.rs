@@ -155,6 +155,8 @@ mod tests {
             calls,
             projected_calls: projected,
             budget_calls: 30_000,
+            budget_warn: false,
+            budget_over: false,
             projected_bill: MonthlyBill {
                 month: "2026-11".into(),
                 package: "normal".into(),

@@ -1,7 +1,9 @@
-//! `/console/upstream`: each account's circuit, the latest failed Tampuuri calls (route
-//! and outcome only), response times by route, and which buildings are shown stale data.
+//! `/console/upstream`: each account's circuit, the account mirror (its reconciliations,
+//! changes not yet fetched, failing fetches, the budget holding it back), which buildings
+//! are shown stale data, the latest failed Tampuuri calls (route and outcome only) and
+//! response times by route.
 
-use rappu_shared::console::UpstreamHealth;
+use rappu_shared::console::{MirrorHealth, UpstreamHealth};
 use yew::prelude::*;
 
 use super::{Load, RefreshButton, api, error_notice, use_load, use_texts};
@@ -76,6 +78,9 @@ fn Health(props: &HealthProps) -> Html {
                     }
                 }) }
             </ul>
+            if let Some(mirror) = &h.mirror {
+                <Mirror mirror={mirror.clone()} />
+            }
             <h2>{ c.stale_title }</h2>
             if h.stale_feeds.is_empty() {
                 <p class="state state-ok">{ c.stale_none }</p>
@@ -128,6 +133,60 @@ fn Health(props: &HealthProps) -> Html {
                         <td class="num">{ l.calls }</td>
                         <td class="num">{ ms(l.p50_ms) }</td>
                         <td class="num">{ ms(l.p95_ms) }</td>
+                    </tr>
+                }) }</tbody>
+            </table></div>
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MirrorProps {
+    mirror: MirrorHealth,
+}
+
+/// The account mirror's health.
+#[component]
+fn Mirror(props: &MirrorProps) -> Html {
+    let c = use_texts();
+    let t = use_i18n().t;
+    let m = &props.mirror;
+    let kind = |k: &str| match k {
+        "registry" => c.mirror_kind_registry,
+        "people" => c.mirror_kind_people,
+        "reports" => c.mirror_kind_reports,
+        "news" => c.mirror_kind_news,
+        _ => "–",
+    };
+    html! {
+        <>
+            <h2>{ c.mirror_title }</h2>
+            <p class="muted">{ c.mirror_intro }</p>
+            <ul class="plain">
+                if let Some(since) = m.failing_since {
+                    <li class="state state-bad">{ fill(c.mirror_failing, &[
+                        ("time", &date_time(t, since)),
+                        ("error", m.last_error.as_deref().unwrap_or("–")),
+                    ]) }</li>
+                } else {
+                    <li class="state state-ok">{ c.mirror_ok }</li>
+                }
+                if m.held_back {
+                    <li class="state state-bad">{ c.mirror_held_back }</li>
+                }
+                <li>{ fill(c.mirror_pending, &[("count", &m.pending.to_string())]) }</li>
+            </ul>
+            <div class="table-wrap"><table>
+                <thead><tr>
+                    <th scope="col">{ c.col_kind }</th>
+                    <th scope="col">{ c.col_synced }</th>
+                    <th scope="col" class="num">{ c.col_calls }</th>
+                </tr></thead>
+                <tbody>{ for m.syncs.iter().map(|s| html! {
+                    <tr>
+                        <th scope="row">{ kind(&s.kind) }</th>
+                        <td>{ date_time(t, s.at) }</td>
+                        <td class="num">{ s.calls }</td>
                     </tr>
                 }) }</tbody>
             </table></div>

@@ -60,7 +60,17 @@ struct UsageProps {
 fn Usage(props: &UsageProps) -> Html {
     let c = use_texts();
     let u = &props.usage;
-    let over = u.projected_calls > u.budget_calls;
+    // The budget guard's own verdict first (spent: only writes go to Tampuuri), then the
+    // pace against the line.
+    let (verdict, class) = if u.budget_over {
+        (c.usage_budget_spent, "state state-bad")
+    } else if u.projected_calls > u.budget_calls {
+        (c.usage_over_budget, "state state-bad")
+    } else if u.budget_warn {
+        (c.usage_budget_warn, "state state-warn")
+    } else {
+        (c.usage_within_budget, "state state-ok")
+    };
     let summary = fill(
         c.usage_chart_label,
         &[
@@ -81,9 +91,7 @@ fn Usage(props: &UsageProps) -> Html {
                     <dd>{ euros(u.projected_bill.total_eur) }{ " €" }</dd>
                 </div>
             </dl>
-            <p class={if over { "state state-bad" } else { "state state-ok" }}>
-                { if over { c.usage_over_budget } else { c.usage_within_budget } }
-            </p>
+            <p class={class}>{ verdict }</p>
             <Chart usage={u.clone()} label={summary} />
             <h2>{ c.usage_by_route }</h2>
             <div class="table-wrap">
