@@ -48,6 +48,15 @@ pub struct Settings {
     /// Resident fault reports: upload size, delivery outbox, idempotency, read cache.
     #[serde(default)]
     pub reports: ReportSettings,
+    /// Outgoing mail (resident sign-in links).
+    #[serde(default)]
+    pub email: crate::signin::settings::EmailSettings,
+    /// Residents signing in with their email address.
+    #[serde(default)]
+    pub signin: crate::signin::settings::SignInSettings,
+    /// Third-party apps: OAuth 2.0 client credentials.
+    #[serde(default)]
+    pub oauth: crate::apps::settings::OAuthSettings,
 }
 
 /// The Tampuuri API package of the account(s); prices default to the package's list prices.
@@ -445,7 +454,10 @@ fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Er
     s.serialize_str("[redacted]")
 }
 
-fn redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn redacted_opt<S: serde::Serializer>(
+    v: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match v {
         Some(_) => s.serialize_str("[redacted]"),
         None => s.serialize_none(),
@@ -542,6 +554,9 @@ impl Default for Settings {
             },
             reports: ReportSettings::default(),
             usage: UsageSettings::default(),
+            email: Default::default(),
+            signin: Default::default(),
+            oauth: Default::default(),
         }
     }
 }
@@ -550,6 +565,9 @@ impl Default for Settings {
 /// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
 /// alone; a misspelt key *inside* a section is still an error.
 const SECTIONS: &[&str] = &[
+    "email",
+    "signin",
+    "oauth",
     "usage",
     "reports",
     "server",
@@ -690,6 +708,9 @@ impl Settings {
             return Err(invalid("simulator.properties", "must be at most 20000"));
         }
         self.reports.validate()?;
+        self.email.validate()?;
+        self.signin.validate()?;
+        self.oauth.validate()?;
         if let Some(t) = &self.tampuuri {
             t.validate()?;
         }

@@ -17,6 +17,9 @@
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
+//! - [`signin`]: residents sign in with their email address (a one-time link by mail).
+//! - [`apps`]: third-party apps with OAuth 2.0 client credentials, scoped to buildings.
+//! - [`places`]: an object's building and property, from the registry (cached).
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
@@ -28,6 +31,7 @@
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
 //! - [`error`], [`telemetry`].
 
+pub mod apps;
 pub mod auth;
 pub mod cache;
 pub mod cli;
@@ -40,11 +44,13 @@ pub mod error;
 pub mod feeds;
 pub mod http;
 pub mod pairing;
+pub mod places;
 pub mod pricing;
 pub mod property;
 pub mod reports;
 pub mod routes;
 pub mod sessions;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod store;

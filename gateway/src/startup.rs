@@ -125,6 +125,33 @@ impl Application {
 
         let public_url = settings.public_url(addr);
         let displays = Displays::new(store.clone());
+        let places = crate::places::Places::new(tampuuri.clone());
+        let mailer =
+            crate::signin::mailer::Mailer::from_settings(&settings.email, &settings.data_dir)?;
+        if mailer.sends() {
+            tracing::info!(via = %mailer.describe(), "sign-in mail goes out by SMTP");
+        } else if matches!(mode, UpstreamMode::Tampuuri) {
+            tracing::warn!(via = %mailer.describe(), "email.smtp_host is not set: sign-in mails are written to a folder, not sent");
+        }
+        let (signin, signin_task) = crate::signin::EmailSignIn::start(
+            &settings.signin,
+            settings.rate_limit.enabled,
+            crate::signin::Worker {
+                directory: crate::signin::directory::Directory::new(
+                    tampuuri.clone(),
+                    places.clone(),
+                ),
+                mailer: Arc::new(mailer),
+                store: store.clone(),
+                public_url: public_url.clone(),
+            },
+            shutdown.child_token(),
+        );
+        tasks.push(signin_task);
+        let residency = crate::signin::residency::ResidencyCheck::new(
+            tampuuri.clone(),
+            Duration::from_secs(settings.signin.residency_check_secs),
+        );
         let state = AppState(Arc::new(App {
             public_url,
             settings,
@@ -145,6 +172,9 @@ impl Application {
             work_orders,
             displays,
             contacts: ContactCache::default(),
+            signin,
+            residency,
+            places,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         Ok(Self {
@@ -243,7 +273,15 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                 _ = tick.tick() => {
                     state.limits.shrink();
                     state.displays.shrink();
+                    state.signin.shrink();
                     if minutes.is_multiple_of(60) {
+                        let now = chrono::Utc::now().timestamp();
+                        if let Err(e) = state.store.prune_signin_mails(now - 3600).await {
+                            tracing::warn!(error = %e, "could not prune the sign-in mail log");
+                        }
+                        if let Err(e) = state.store.prune_codes(now - 86_400).await {
+                            tracing::warn!(error = %e, "could not prune expired one-time codes");
+                        }
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
                         let before = chrono::Utc::now().timestamp() - days * 86_400;
                         if let Err(e) = state.store.prune_notifications(before).await {

@@ -69,6 +69,12 @@ pub struct App {
     pub displays: Displays,
     /// Residents' phones from Tampuuri, cached.
     pub contacts: ContactCache,
+    /// Residents asking for a sign-in link by email.
+    pub signin: crate::signin::EmailSignIn,
+    /// Whether a resident session's holder still lives in the apartment.
+    pub residency: crate::signin::residency::ResidencyCheck,
+    /// Objects' buildings and properties, cached.
+    pub places: crate::places::Places,
 }
 
 impl std::fmt::Debug for App {

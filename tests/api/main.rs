@@ -22,6 +22,8 @@ mod report_support;
 mod resident_extras;
 mod server;
 mod sessions;
+mod signin;
+mod signin_support;
 mod upstream_protection;
 mod verify;
 mod work_orders;

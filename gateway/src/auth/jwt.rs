@@ -105,6 +105,9 @@ pub enum TokenError {
     /// The token was revoked.
     #[error("the token has been revoked")]
     Revoked,
+    /// A resident session whose holder no longer lives in the apartment (moved out).
+    #[error("the session has ended: its holder no longer lives in the apartment; sign in again")]
+    NoLongerResident,
     /// No private key is available to sign.
     #[error("no signing key is available")]
     NoSigningKey,

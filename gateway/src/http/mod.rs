@@ -38,6 +38,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::display::router())
         .merge(routes::webhooks::router())
         .merge(routes::sessions::router())
+        .merge(routes::signin::router())
         .merge(routes::admin::router())
         .merge(routes::admin_upstream::router())
         .merge(routes::fault_reports::router())

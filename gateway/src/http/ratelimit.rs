@@ -50,7 +50,8 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
     fn check(&self, key: &K) -> Result<(), Refused> {
         self.limiter.check_key(key).map_err(|not_until| Refused {
             name: self.name,
-            per_minute: self.per_minute,
+            quota: self.per_minute,
+            window_secs: 60,
             wait: not_until.wait_time_from(DefaultClock::default().now()),
         })
     }
@@ -61,8 +62,22 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
 #[derive(Debug, Clone, Copy)]
 pub struct Refused {
     name: &'static str,
-    per_minute: u32,
+    quota: u32,
+    window_secs: u64,
     wait: Duration,
+}
+
+impl Refused {
+    /// Over the quota `name` of `quota` requests a `window_secs`; the next one is allowed in
+    /// `wait`.
+    pub fn new(name: &'static str, quota: u32, window_secs: u64, wait: Duration) -> Self {
+        Self {
+            name,
+            quota,
+            window_secs,
+            wait,
+        }
+    }
 }
 
 impl IntoResponse for Refused {
@@ -74,9 +89,10 @@ impl IntoResponse for Refused {
         .into_response();
         let headers = response.headers_mut();
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("\"{}\";q={};w=60", self.name, self.per_minute))
-        {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "\"{}\";q={};w={}",
+            self.name, self.quota, self.window_secs
+        )) {
             headers.insert("ratelimit-policy", v);
         }
         if let Ok(v) = HeaderValue::from_str(&format!("\"{}\";r=0;t={}", self.name, secs.max(1))) {

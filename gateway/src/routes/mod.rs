@@ -14,5 +14,6 @@ pub mod paging;
 pub mod pairing;
 pub mod resident_extras;
 pub mod sessions;
+pub mod signin;
 pub mod webhooks;
 pub mod work_orders;
