@@ -12,9 +12,9 @@ use serde_json::Value;
 use super::Caller;
 use crate::error::ApiError;
 use crate::extract::{self, Params};
+use crate::model::PartyKind;
 use crate::paging::PageRequest;
 use crate::simulator::Simulator;
-use crate::model::PartyKind;
 use crate::world::ConnectionFilter;
 
 pub(super) fn routes() -> Router<Simulator> {

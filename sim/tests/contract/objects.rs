@@ -304,8 +304,10 @@ async fn persons_found_by_search_word_and_a_second_home_connected() {
         .admin(
             reqwest::Method::POST,
             "accounts/demo/connections",
-            Some(json!({"KohdeId": apartment, "Etunimi": "Iida", "Sukunimi": "Haku",
-                "Alkaa": "2020-01-01", "Sahkoposti": "Iida.Haku+koti@Example.fi"})),
+            Some(
+                json!({"KohdeId": apartment, "Etunimi": "Iida", "Sukunimi": "Haku",
+                "Alkaa": "2020-01-01", "Sahkoposti": "Iida.Haku+koti@Example.fi"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{added}");
@@ -314,7 +316,9 @@ async fn persons_found_by_search_word_and_a_second_home_connected() {
     // The search word is matched in the name and the email, without regard to case; the rows
     // are whole parties (email included) in the usual paging envelope.
     for word in ["iida.haku%2Bkoti%40example.fi", "HAKU", "Iida"] {
-        let (status, page) = api.get(&format!("osapuolet/henkilot?Hakusana={word}")).await;
+        let (status, page) = api
+            .get(&format!("osapuolet/henkilot?Hakusana={word}"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{word}");
         let rows = page["Items"].as_array().unwrap();
         let found = rows.iter().find(|p| p["Id"] == party).expect(word);
@@ -339,8 +343,10 @@ async fn persons_found_by_search_word_and_a_second_home_connected() {
         .admin(
             reqwest::Method::POST,
             "accounts/demo/connections",
-            Some(json!({"KohdeId": other, "OsapuoliId": party, "Alkaa": "2024-05-01",
-                "Paattyy": "2099-12-31"})),
+            Some(
+                json!({"KohdeId": other, "OsapuoliId": party, "Alkaa": "2024-05-01",
+                "Paattyy": "2099-12-31"}),
+            ),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
@@ -351,7 +357,10 @@ async fn persons_found_by_search_word_and_a_second_home_connected() {
             json!({"OsapuoliId": party, "Roolit": ["Asukas"]}),
         )
         .await;
-    let mut objects: Vec<i64> = homes.iter().map(|c| c["KohdeId"].as_i64().unwrap()).collect();
+    let mut objects: Vec<i64> = homes
+        .iter()
+        .map(|c| c["KohdeId"].as_i64().unwrap())
+        .collect();
     objects.sort_unstable();
     let mut expected = vec![apartment, other];
     expected.sort_unstable();
