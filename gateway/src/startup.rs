@@ -148,6 +148,12 @@ impl Application {
             shutdown.child_token(),
         );
         tasks.push(signin_task);
+        let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
+        tasks.push(spawn_apps_refresh(
+            apps.clone(),
+            Duration::from_secs(settings.oauth.refresh_secs),
+            shutdown.child_token(),
+        ));
         let residency = crate::signin::residency::ResidencyCheck::new(
             tampuuri.clone(),
             Duration::from_secs(settings.signin.residency_check_secs),
@@ -175,6 +181,7 @@ impl Application {
             signin,
             residency,
             places,
+            apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         Ok(Self {
@@ -256,6 +263,9 @@ impl Application {
             }
         }
         state.usage.flush().await;
+        if let Err(e) = state.apps.flush().await {
+            tracing::warn!(error = %e, "could not write the apps' call counts");
+        }
         tracing::info!("stopped");
         Ok(())
     }
@@ -289,6 +299,33 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                         }
                     }
                     minutes += 1;
+                }
+            }
+        }
+    })
+}
+
+/// Every `every`: re-reads the app registry (changes made by `rappu app ...`) and writes
+/// the apps' counted calls.
+fn spawn_apps_refresh(
+    apps: crate::apps::Apps,
+    every: Duration,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    if let Err(e) = apps.refresh().await {
+                        tracing::warn!(error = %e, "could not re-read the app registry");
+                    }
+                    if let Err(e) = apps.flush().await {
+                        tracing::warn!(error = %e, "could not write the apps' call counts");
+                    }
+                    apps.shrink();
                 }
             }
         }

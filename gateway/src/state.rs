@@ -75,6 +75,8 @@ pub struct App {
     pub residency: crate::signin::residency::ResidencyCheck,
     /// Objects' buildings and properties, cached.
     pub places: crate::places::Places,
+    /// Registered third-party apps.
+    pub apps: crate::apps::Apps,
 }
 
 impl std::fmt::Debug for App {

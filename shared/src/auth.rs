@@ -34,6 +34,14 @@ pub enum Grant {
     },
     /// An operator of this gateway: usage, tokens, all data of the account.
     Admin,
+    /// A registered third-party app (OAuth 2.0 client credentials); what it may reach is its
+    /// registration's, looked up on every request.
+    App {
+        /// The app's client id (RFC 9068 `client_id`).
+        client_id: String,
+        /// The scopes granted, space-separated (RFC 9068 `scope`).
+        scope: String,
+    },
 }
 
 /// The role of a [`Grant`], without its scope.
@@ -49,6 +57,8 @@ pub enum Role {
     Partner,
     /// See [`Grant::Admin`].
     Admin,
+    /// See [`Grant::App`].
+    App,
 }
 
 impl Grant {
@@ -59,6 +69,7 @@ impl Grant {
             Grant::Resident { .. } => Role::Resident,
             Grant::Partner { .. } => Role::Partner,
             Grant::Admin => Role::Admin,
+            Grant::App { .. } => Role::App,
         }
     }
 }
@@ -71,6 +82,7 @@ impl Role {
             Role::Resident => "resident",
             Role::Partner => "partner",
             Role::Admin => "admin",
+            Role::App => "app",
         }
     }
 }

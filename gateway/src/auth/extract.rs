@@ -83,11 +83,14 @@ pub fn has_credentials(parts: &Parts) -> bool {
 }
 
 /// `principal` as is, unless it is a resident session whose holder has moved out
-/// ([`crate::signin::residency`]).
+/// ([`crate::signin::residency`]) or a revoked app's token.
 pub async fn still_valid(
     principal: Arc<Principal>,
     state: &AppState,
 ) -> Result<Arc<Principal>, ApiError> {
+    if matches!(principal.grant, Grant::App { .. }) {
+        super::app_caller::app_of(&principal, state)?;
+    }
     if let Grant::Resident { party, apartment } = principal.grant {
         let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
         if !state
