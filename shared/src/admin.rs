@@ -26,6 +26,9 @@ pub struct UsageReport {
     pub total_calls: u64,
     /// What each month costs on the configured Tampuuri API package.
     pub bills: Vec<MonthlyBill>,
+    /// Calls to Rappu by the account's third-party apps, by app, month and route.
+    #[serde(default)]
+    pub apps: Vec<crate::apps::AppUsageLine>,
 }
 
 /// One month's Tampuuri API bill, estimated from the calls Rappu made.

@@ -208,17 +208,133 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// A token error (RFC 6749 §5.2).
+/// A token error (RFC 6749 §5.2), which is also a problem document (RFC 9457): OAuth
+/// libraries read `error`, everything else reads `type`. Sent as `application/json`, as
+/// RFC 6749 requires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(example = json!({
     "error": "invalid_client",
-    "error_description": "client authentication failed"
+    "error_description": "client authentication failed",
+    "type": "urn:rappu:problem:invalid-client",
+    "title": "Client authentication failed",
+    "status": 401,
+    "detail": "client authentication failed",
+    "instance": "/oauth/token",
+    "request_id": "0193f6d2-8a0e-7c55-b1f5-0d7e5f1d2a10"
 })))]
 pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
-    /// `unsupported_grant_type` or `invalid_scope`.
+    /// `invalid_request`, `invalid_client`, `unsupported_grant_type`, `invalid_scope`, or
+    /// `slow_down` (too many failed authentications: wait `Retry-After` seconds).
+    #[cfg_attr(feature = "openapi", schema(example = "invalid_client"))]
     pub error: String,
     /// What went wrong, for the developer.
+    #[cfg_attr(feature = "openapi", schema(example = "client authentication failed"))]
     pub error_description: String,
+    /// The same as a problem document.
+    #[serde(flatten)]
+    pub problem: crate::Problem,
+}
+
+/// One public signing key (RFC 7517, an Ed25519 key per RFC 8037).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Jwk {
+    /// Always `OKP`.
+    #[cfg_attr(feature = "openapi", schema(example = "OKP"))]
+    pub kty: String,
+    /// Always `Ed25519`.
+    #[cfg_attr(feature = "openapi", schema(example = "Ed25519"))]
+    pub crv: String,
+    /// The public key, base64url without padding.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+            pattern = "^[A-Za-z0-9_-]{43}$"
+        )
+    )]
+    pub x: String,
+    /// The key id, as in the `kid` header of the tokens it signs.
+    #[cfg_attr(feature = "openapi", schema(example = "k20261130080000000"))]
+    pub kid: String,
+    /// Always `EdDSA`.
+    #[cfg_attr(feature = "openapi", schema(example = "EdDSA"))]
+    pub alg: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    #[cfg_attr(feature = "openapi", schema(example = "sig"))]
+    pub use_: String,
+}
+
+/// The keys Rappu's tokens are signed with (RFC 7517 JWK Set): every `kid` still in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JwkSet {
+    /// The keys.
+    pub keys: Vec<Jwk>,
+}
+
+/// How to get a token from Rappu (RFC 8414 authorization server metadata).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "issuer": "https://rappu.example.fi",
+    "token_endpoint": "https://rappu.example.fi/oauth/token",
+    "jwks_uri": "https://rappu.example.fi/.well-known/jwks.json",
+    "scopes_supported": ["feeds:read", "announcements:read", "reports:read", "work-orders:write"],
+    "response_types_supported": [],
+    "grant_types_supported": ["client_credentials"],
+    "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    "service_documentation": "https://rappu.example.fi/docs/",
+    "rappu_token_audience": "rappu-api",
+    "rappu_token_issuer": "rappu"
+})))]
+pub struct AuthorizationServerMetadata {
+    /// This server's URL.
+    pub issuer: String,
+    /// Where apps get tokens (`POST`, client credentials).
+    pub token_endpoint: String,
+    /// The signing keys.
+    pub jwks_uri: String,
+    /// The scopes an app may be given.
+    pub scopes_supported: Vec<String>,
+    /// Empty: there is no authorization endpoint (client credentials only).
+    pub response_types_supported: Vec<String>,
+    /// `client_credentials`.
+    pub grant_types_supported: Vec<String>,
+    /// `client_secret_basic` (HTTP Basic) and `client_secret_post` (in the form).
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// The API documentation.
+    pub service_documentation: String,
+    /// The `aud` claim of the tokens issued, for a service verifying them.
+    pub rappu_token_audience: String,
+    /// The `iss` claim of the tokens issued (a name, not a URL).
+    pub rappu_token_issuer: String,
+}
+
+/// A building's current announcements (`GET /api/v1/buildings/{building_id}/announcements`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "building": 100001,
+    "announcements": [{
+        "id": 5001,
+        "title": "Vesikatko to 4.12. klo 9–12",
+        "body": "Putkiremontin vuoksi kylmä ja lämmin vesi ovat poissa A- ja B-portaista torstaina 4.12. klo 9–12.",
+        "published_at": "2026-11-28T08:00:00Z",
+        "valid_until": "2026-12-04T12:00:00Z"
+    }],
+    "data_as_of": "2026-11-30T07:59:12Z",
+    "stale": false
+})))]
+pub struct BuildingAnnouncements {
+    /// The building's object id.
+    pub building: u64,
+    /// Announcements valid now, newest first.
+    pub announcements: Vec<crate::display::FeedAnnouncement>,
+    /// When the oldest Tampuuri data in the answer was fetched.
+    pub data_as_of: DateTime<Utc>,
+    /// True when Tampuuri could not be reached and older data stands in.
+    pub stale: bool,
 }

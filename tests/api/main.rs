@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod apps;
+mod apps_support;
 mod auth;
 mod client;
 mod dialects;

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::{FromRef, FromRequestParts};
+use axum::http::header::ORIGIN;
 use axum::http::request::Parts;
 use rappu_shared::apps::Scope;
 use rappu_shared::{Grant, Role};
@@ -14,7 +15,11 @@ use super::jwt::{Principal, TokenError};
 use crate::apps::registry::RegisteredApp;
 use crate::error::ApiError;
 use crate::places::Lineage;
+use crate::reports::ReportError;
 use crate::state::AppState;
+use crate::upstream::tampuuri::UpstreamError;
+use crate::upstream::tampuuri::model::FaultReport;
+use crate::work_orders::by_place::lineage_of;
 
 /// A verified app.
 #[derive(Debug, Clone)]
@@ -82,6 +87,21 @@ impl AppCaller {
         }
     }
 
+    /// Whether the app's `scope` covers fault report `report` (its object's building, or
+    /// its property). Whether the token carries `scope` is [`AppCaller::require`]'s.
+    pub async fn covers_report(
+        &self,
+        state: &AppState,
+        scope: Scope,
+        report: &FaultReport,
+    ) -> Result<bool, ReportError> {
+        match lineage_of(&state.places, &self.app.account, report).await {
+            Ok(lineage) => Ok(self.app.covers(scope, &lineage)),
+            Err(UpstreamError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `Ok` if the token carries `scope` and the app's `scope` covers the place `lineage`.
     pub fn require_place(&self, scope: Scope, lineage: &Lineage) -> Result<(), ApiError> {
         self.require(scope)?;
@@ -100,6 +120,28 @@ impl AppCaller {
     }
 }
 
+/// The app a request comes from, if its token is an app's (`Ok(None)` for other roles): the
+/// app must be in force, and a request from a web page (with `Origin`) must come from one
+/// of the origins its registration lists, or from Rappu's own.
+pub fn of_request(parts: &mut Parts, state: &AppState) -> Result<Option<AppCaller>, ApiError> {
+    let principal = authenticate(parts, state)?;
+    let Some(caller) = app_of(&principal, state)? else {
+        return Ok(None);
+    };
+    if let Some(origin) = parts.headers.get(ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let own = url::Url::parse(&state.public_url)
+            .map(|u| u.origin().ascii_serialization() == origin)
+            .unwrap_or(false);
+        if !own && !caller.app.origins.iter().any(|o| o == origin) {
+            return Err(ApiError::OutOfScope(format!(
+                "this app's tokens may not be used from pages at {origin}: its registration does not list that origin"
+            )));
+        }
+    }
+    Ok(Some(caller))
+}
+
 impl<S> FromRequestParts<S> for AppCaller
 where
     S: Send + Sync,
@@ -109,7 +151,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let principal = authenticate(parts, &state)?;
-        app_of(&principal, &state)?.ok_or(ApiError::WrongRole(Role::App.as_str()))
+        of_request(parts, &state)?.ok_or(ApiError::WrongRole(Role::App.as_str()))
     }
 }

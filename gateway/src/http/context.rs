@@ -66,6 +66,7 @@ impl RequestContext {
     pub fn needs_problem(response: &Response) -> bool {
         let status = response.status();
         (status.is_client_error() || status.is_server_error())
+            && response.extensions().get::<KeepBody>().is_none()
             && !response
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -123,6 +124,11 @@ impl RequestContext {
         Response::from_parts(parts, Body::new(body))
     }
 }
+
+/// Marks an error response whose body is already what its protocol prescribes (the token
+/// endpoint's RFC 6749 errors, which are problem documents too, as `application/json`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Fills `request_id` and `instance` of `problem` from the current request, if any.
 pub fn fill(problem: &mut Problem) {

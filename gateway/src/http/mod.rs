@@ -3,10 +3,12 @@
 
 pub mod client_ip;
 pub mod context;
+pub mod cors;
 pub mod envelope;
 pub mod json;
 pub mod lane;
 pub mod openapi;
+pub mod problems;
 pub mod ratelimit;
 pub mod server;
 pub mod web;
@@ -47,6 +49,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::pairing::router())
         .merge(routes::displays_admin::router())
         .merge(routes::resident_extras::router())
+        .merge(routes::oauth::router())
+        .merge(routes::apps_admin::router())
+        .merge(routes::integrations::router())
 }
 
 /// The OpenAPI document of this build.
@@ -88,9 +93,17 @@ pub fn router(state: AppState) -> Router {
         }
     }
     let middleware = ServiceBuilder::new()
+        // Cross-origin requests: only from the origins registered apps list.
+        .layer(axum::middleware::from_fn_with_state(
+            cors::layer(state.apps.clone()),
+            cors::cors_for_pages,
+        ))
         // Cross-site request forgery: state-changing requests from another site's page are
         // refused (Sec-Fetch-Site / Origin), which is what makes cookie sessions safe.
-        .layer(csrf)
+        .layer(axum::middleware::from_fn_with_state(
+            csrf,
+            cors::csrf_unless_bearer,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,

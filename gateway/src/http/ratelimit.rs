@@ -11,7 +11,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 
 use crate::http::client_ip::ClientIp;
 use axum::http::request::Parts;
@@ -152,7 +152,9 @@ impl RateLimits {
 /// clients behind a proxy share.
 pub const WEBHOOK_PREFIX: &str = "/api/v1/webhooks/";
 
-/// Middleware: [`admit`] for every request but health checks and webhook deliveries.
+/// Middleware: [`admit`] for every request but health checks and webhook deliveries; a
+/// third-party app's call is attributed to it (the span's `client_id`, an INFO line with
+/// route and status, and its count in the usage view).
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Health checks come from load balancers and orchestrators: never limited.
     let path = request.uri().path();
@@ -164,15 +166,46 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    match admit(&state, &mut parts) {
+    let admitted = admit(&state, &mut parts);
+    let app = app_of(&state, &mut parts);
+    let response = match admitted {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(refused) => refused.into_response(),
+    };
+    if let Some((client_id, route)) = app {
+        state.apps.record_call(&client_id, &route);
+        tracing::info!(
+            client_id,
+            route,
+            status = response.status().as_u16(),
+            "app call"
+        );
     }
+    response
+}
+
+/// The client id and route template (`GET /api/v1/...`) of a call with an app's valid
+/// token, recorded in the request's span.
+fn app_of(state: &AppState, parts: &mut Parts) -> Option<(String, String)> {
+    if !has_credentials(parts) {
+        return None;
+    }
+    let principal = authenticate(parts, state).ok()?;
+    let Grant::App { client_id, .. } = &principal.grant else {
+        return None;
+    };
+    tracing::Span::current().record("client_id", client_id.as_str());
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("(no such route)", MatchedPath::as_str);
+    Some((client_id.clone(), format!("{} {path}", parts.method)))
 }
 
 /// Verifies the token if there is one (keeping the result in `parts` for the handler) and
 /// applies the caller's quota; `Err` says why the request is refused. An invalid token is
-/// limited by IP and refused by the route.
+/// limited by IP and refused by the route. A third-party app has its own quota (its
+/// registration's, else `oauth.app_per_minute`), shared by all its tokens.
 pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     if !state.limits.enabled {
         return Ok(());
@@ -182,6 +215,14 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     } else {
         None
     };
+    if let Some(Grant::App { client_id, .. }) = verified.as_deref().map(|p| &p.grant)
+        && let Some(app) = state.apps.get(client_id).filter(|a| a.active())
+    {
+        return state.apps.admit(&app).map_err(|(per_minute, wait)| {
+            tracing::info!(client_id, "app rate limited");
+            Refused::new("app", per_minute, 60, wait)
+        });
+    }
     state
         .limits
         .check(verified.as_deref(), || client_ip(parts), parts.uri.path())

@@ -58,7 +58,8 @@ fn is_month(month: &str) -> bool {
 }
 
 /// Tampuuri calls made for the admin's account, by month and route, and what each month
-/// costs on the configured API package (`[usage]`).
+/// costs on the configured API package (`[usage]`); and the calls the account's
+/// third-party apps made to Rappu, by app, month and route.
 #[utoipa::path(get, path = "/api/v1/admin/usage", tag = "admin",
     params(UsageQuery),
     security(("bearer" = [])),
@@ -81,6 +82,18 @@ async fn usage(
         )]));
     }
     state.usage.flush().await;
+    let apps = state
+        .apps
+        .usage(&admin.account, query.month.clone())
+        .await?
+        .into_iter()
+        .map(|c| rappu_shared::apps::AppUsageLine {
+            client_id: c.client_id,
+            month: c.month,
+            route: c.route,
+            calls: c.calls,
+        })
+        .collect();
     let lines: Vec<UsageLine> = state
         .store
         .usage(query.month)
@@ -110,6 +123,7 @@ async fn usage(
         lines,
         total_calls,
         bills,
+        apps,
     }))
 }
 

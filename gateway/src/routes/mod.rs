@@ -3,13 +3,16 @@
 
 pub mod admin;
 pub mod admin_upstream;
+pub mod apps_admin;
 pub mod buildings;
 pub mod display;
 pub mod displays_admin;
 pub mod fault_reports;
 pub mod fault_reports_admin;
 pub mod health;
+pub mod integrations;
 pub mod me;
+pub mod oauth;
 pub mod paging;
 pub mod pairing;
 pub mod resident_extras;

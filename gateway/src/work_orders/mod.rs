@@ -11,10 +11,13 @@
 //!   then sent to Tampuuri (which has the last word: its 409 is a 409 here too).
 //! - [`view`]: a Tampuuri report as a [`WorkOrder`], with its place read from the object
 //!   registry (cached an hour).
+//! - [`by_place`]: the same reports by building, for third-party apps whose scope covers
+//!   the building (`reports:read`, `work-orders:write`).
 //!
 //! Lists and single reports are cached `reports.cache_ttl_secs`; a transition, or a
 //! Tampuuri webhook through [`WorkOrders::on_report_changed`], drops them.
 
+pub mod by_place;
 pub mod transitions;
 pub mod view;
 
@@ -57,6 +60,8 @@ struct Inner {
     reports: FaultReports,
     lists: FlightCache<ListKey, Arc<Vec<model::FaultReport>>>,
     orders: FlightCache<(String, u64), Arc<model::FaultReport>>,
+    /// Reports by building, for third-party apps ([`by_place`]).
+    by_building: FlightCache<by_place::BuildingKey, Arc<Vec<model::FaultReport>>>,
     ttl: Duration,
     places: Cache<(String, u64), Arc<String>>,
 }
@@ -81,6 +86,7 @@ impl WorkOrders {
                 reports,
                 lists: FlightCache::new(1_000, IDLE, Duration::ZERO),
                 orders: FlightCache::new(10_000, IDLE, Duration::ZERO),
+                by_building: FlightCache::new(1_000, IDLE, Duration::ZERO),
                 ttl,
                 places: Cache::builder()
                     .max_capacity(10_000)
@@ -188,5 +194,8 @@ impl WorkOrders {
         self.inner
             .lists
             .invalidate_where(|key| key.who.account == account);
+        self.inner
+            .by_building
+            .invalidate_where(|key| key.account == account);
     }
 }

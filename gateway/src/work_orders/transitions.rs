@@ -68,6 +68,23 @@ impl WorkOrders {
         id: u64,
         step: Transition,
     ) -> Result<WorkOrder, ReportError> {
+        let party = who.party;
+        self.transition_where(&who.account, id, step, async |report: &FaultReport| {
+            Ok(report.assignee_id == Some(party))
+        })
+        .await
+    }
+
+    /// Applies `step` to report `id` of `account` if `may` says the caller may change it
+    /// (a third-party app whose scope covers its building); otherwise the report answers
+    /// as not found.
+    pub async fn transition_where(
+        &self,
+        account: &str,
+        id: u64,
+        step: Transition,
+        may: impl AsyncFnOnce(&FaultReport) -> Result<bool, ReportError>,
+    ) -> Result<WorkOrder, ReportError> {
         match &step {
             Transition::Receive => {}
             Transition::Hold(reason) => {
@@ -77,9 +94,9 @@ impl WorkOrders {
                 validate_note("summary", summary).map_err(ReportError::Invalid)?
             }
         }
-        let client = self.client(&who.account)?;
+        let client = self.client(account)?;
         let current = client.fault_report(id).await?;
-        if current.assignee_id != Some(who.party) {
+        if !may(&current).await? {
             return Err(ReportError::NotFound);
         }
         if step.allowed_from(&current.state) == Some(false) {
@@ -97,7 +114,7 @@ impl WorkOrders {
         let updated = match result {
             Ok(report) => report,
             Err(UpstreamError::Conflict { .. }) => {
-                self.changed(&who.account, &current).await;
+                self.changed(account, &current).await;
                 return Err(ReportError::Conflict(format!(
                     "work order {id} changed meanwhile; it cannot be {} now",
                     step.verb()
@@ -105,16 +122,16 @@ impl WorkOrders {
             }
             Err(e) => {
                 // The change may or may not have happened: read it fresh next time.
-                self.changed(&who.account, &current).await;
+                self.changed(account, &current).await;
                 return Err(e.into());
             }
         };
         tracing::info!(report = id, step = step.verb(), "work order changed");
-        self.changed(&who.account, &updated).await;
+        self.changed(account, &updated).await;
         self.inner
             .orders
-            .put((who.account.clone(), id), Arc::new(updated.clone()));
-        Ok(self.work_order(&who.account, &updated).await)
+            .put((account.to_owned(), id), Arc::new(updated.clone()));
+        Ok(self.work_order(account, &updated).await)
     }
 
     /// Drops cached views of `report`: the partner's lists and the resident's reports.
