@@ -61,7 +61,8 @@ pub struct RevokeToken {
     /// The token's `jti`: 1 to 100 visible ASCII characters (a UUID for Rappu's tokens).
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,100}$"))]
     pub jti: String,
-    /// Why, for the record (the first 500 characters are kept).
+    /// Why, for the record: at most 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }

@@ -48,6 +48,26 @@ impl Scope {
     }
 }
 
+/// A Tampuuri object id (documentation of the ids in lists: at most `i64::MAX`, what
+/// Tampuuri's signed ids hold).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = u64, maximum = 9_223_372_036_854_775_807_u64, example = 100001)]
+pub struct ObjectId(pub u64);
+
+/// A web origin as a browser sends it (documentation of [`NewApp::origins`]):
+/// `https://` and a DNS name (lower case; its last label starts with a letter), or `http://`
+/// to `localhost` or `127.0.0.1`; an optional port 1 to 65535 (a default port is dropped).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(
+    value_type = String,
+    pattern = r"^(https://([a-z0-9]+(-[a-z0-9]+)*\.)*[a-z][a-z0-9]*(-[a-z0-9]+)*|http://(localhost|127\.0\.0\.1))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?$",
+    max_length = 300,
+    example = "https://tyot.huolto-virtanen.example.fi"
+)]
+pub struct WebOrigin(pub String);
+
 /// One scope of an app and where it applies: the listed buildings, and every building of
 /// the listed properties (housing companies). At least one of the two lists is not empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,11 +79,11 @@ pub struct ScopeGrant {
     pub scope: Scope,
     /// Building object ids (at most 1000).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 1000, example = json!([100001])))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ObjectId>, max_items = 1000, example = json!([100001])))]
     pub buildings: Vec<u64>,
     /// Property (cost centre) object ids (at most 1000): all their buildings.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 1000, example = json!([100000])))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ObjectId>, max_items = 1000, example = json!([100000])))]
     pub properties: Vec<u64>,
 }
 
@@ -98,7 +118,7 @@ pub struct NewApp {
     /// `localhost` or `127.0.0.1`), at most 10: cross-origin requests from them get CORS
     /// answers. Empty: none (a server-side app).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 10, example = json!(["https://tyot.huolto-virtanen.example.fi"])))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<WebOrigin>, max_items = 10, example = json!(["https://tyot.huolto-virtanen.example.fi"])))]
     pub origins: Vec<String>,
     /// Its requests per minute, 1 to 6000 (default `oauth.app_per_minute`, 600).
     #[serde(default)]

@@ -53,8 +53,9 @@ pub struct NewEnrolment {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub staircase: Option<u64>,
-    /// A name for the display, e.g. `Koivukuja 3 A, entrance`.
+    /// A name for the display, e.g. `Koivukuja 3 A, entrance`: at most 100 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub label: Option<String>,
 }
 

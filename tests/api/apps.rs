@@ -361,7 +361,7 @@ async fn rotating_narrowing_and_revoking_take_effect_at_once() {
     // Revocation: the token and the secret stop working; the app stays listed, revoked.
     let revoked = app
         .http
-        .delete(&path)
+        .post(format!("{path}/revoke"))
         .bearer_auth(&admin)
         .send()
         .await

@@ -179,7 +179,11 @@ pub fn run(
                 name: new.name.trim().to_owned(),
                 contact: new.contact.trim().to_owned(),
                 scopes: new.scopes,
-                origins: new.origins,
+                origins: new
+                    .origins
+                    .iter()
+                    .map(|o| registry::normalized_origin(o))
+                    .collect(),
                 per_minute: new.rate_limit_per_minute,
                 burst: new.rate_limit_burst,
                 secret_hash: hash,

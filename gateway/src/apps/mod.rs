@@ -171,7 +171,11 @@ impl Apps {
             name: new.name.trim().to_owned(),
             contact: new.contact.trim().to_owned(),
             scopes: new.scopes,
-            origins: new.origins,
+            origins: new
+                .origins
+                .iter()
+                .map(|o| registry::normalized_origin(o))
+                .collect(),
             per_minute: new.rate_limit_per_minute,
             burst: new.rate_limit_burst,
             secret_hash: hash,
@@ -213,7 +217,11 @@ impl Apps {
         app.name = new.name.trim().to_owned();
         app.contact = new.contact.trim().to_owned();
         app.scopes = new.scopes;
-        app.origins = new.origins;
+        app.origins = new
+            .origins
+            .iter()
+            .map(|o| registry::normalized_origin(o))
+            .collect();
         app.per_minute = new.rate_limit_per_minute;
         app.burst = new.rate_limit_burst;
         app.updated_at = now();

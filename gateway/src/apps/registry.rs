@@ -50,21 +50,72 @@ fn time(unix: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(unix, 0).unwrap_or_default()
 }
 
-/// Whether `origin` is `scheme://host[:port]` exactly as a browser sends it: https, or
-/// http to localhost / 127.0.0.1; lower-case host, no path, no trailing slash.
+/// The grammar of a registered origin, as the API document states it (and [`valid_origin`]
+/// implements): `https://` and a DNS name (lower case, its last label starting with a
+/// letter), or `http://` to `localhost` or `127.0.0.1`; an optional port 1 to 65535.
+pub const ORIGIN_PATTERN: &str = r"^(https://([a-z0-9]+(-[a-z0-9]+)*\.)*[a-z][a-z0-9]*(-[a-z0-9]+)*|http://(localhost|127\.0\.0\.1))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?$";
+
+/// The most characters of an origin.
+pub const MAX_ORIGIN_LEN: usize = 300;
+
+/// Whether `label` is `[a-z0-9]+(-[a-z0-9]+)*`.
+fn dns_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// Whether `origin` follows [`ORIGIN_PATTERN`]: `scheme://host[:port]` as a browser sends it
+/// in `Origin` (lower case, no path, no trailing slash).
 pub fn valid_origin(origin: &str) -> bool {
-    let Ok(url) = url::Url::parse(origin) else {
+    if origin.len() > MAX_ORIGIN_LEN {
+        return false;
+    }
+    let (secure, rest) = if let Some(rest) = origin.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = origin.strip_prefix("http://") {
+        (false, rest)
+    } else {
         return false;
     };
-    let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1"));
-    let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && local);
-    scheme_ok
-        && url.username().is_empty()
-        && url.password().is_none()
-        && url.host_str().is_some()
-        && url.query().is_none()
-        && url.fragment().is_none()
-        && url.origin().ascii_serialization() == origin
+    let (host, port) = match rest.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.starts_with('0')
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| (1..=65_535).contains(&n))
+    });
+    let host_ok = if secure {
+        let labels: Vec<&str> = host.split('.').collect();
+        labels.iter().all(|l| dns_label(l))
+            && labels
+                .last()
+                .is_some_and(|l| l.bytes().next().is_some_and(|b| b.is_ascii_lowercase()))
+    } else {
+        matches!(host, "localhost" | "127.0.0.1")
+    };
+    port_ok && host_ok
+}
+
+/// `origin` as a browser sends it: without the scheme's default port (`:443`, `:80`).
+pub fn normalized_origin(origin: &str) -> String {
+    origin
+        .strip_suffix(":443")
+        .filter(|o| o.starts_with("https://"))
+        .or_else(|| {
+            origin
+                .strip_suffix(":80")
+                .filter(|o| o.starts_with("http://"))
+        })
+        .unwrap_or(origin)
+        .to_owned()
 }
 
 /// Checks a registration; every problem is named by its field.
@@ -134,7 +185,7 @@ pub fn validate(app: &NewApp) -> Result<(), Vec<FieldError>> {
         if !valid_origin(origin) {
             errors.push(FieldError::new(
                 format!("origins[{i}]"),
-                "must be an origin: https://host[:port] (http only for localhost), lower case, no path",
+                "must be an origin: https://host[:port] (http only for localhost and 127.0.0.1), lower case, no path",
             ));
         }
     }
@@ -260,6 +311,41 @@ mod tests {
             "https://APP.example.fi".into(),
             "https://app.example.fi/path".into(),
         ];
+        for good in [
+            "https://app.example.fi",
+            "https://tyot.huolto-virtanen.example.fi:8443",
+            "http://localhost:5173",
+            "http://127.0.0.1",
+        ] {
+            assert!(valid_origin(good), "{good}");
+        }
+        for bad in [
+            "https://000000000000",
+            "https://app.example.fi:0",
+            "https://app.example.fi:65536",
+            "https://app.example.fi:08443",
+            "https://a--b.example.fi",
+            "https://-a.example.fi",
+            "https://app..fi",
+            "https://user@app.example.fi",
+            "ftp://app.example.fi",
+        ] {
+            assert!(!valid_origin(bad), "{bad}");
+        }
+        assert_eq!(
+            normalized_origin("https://app.example.fi:443"),
+            "https://app.example.fi"
+        );
+        assert_eq!(normalized_origin("http://localhost:80"), "http://localhost");
+        let document = serde_json::to_value(crate::http::openapi_document()).unwrap();
+        assert_eq!(
+            document["components"]["schemas"]["WebOrigin"]["pattern"], ORIGIN_PATTERN,
+            "the API document states the rule valid_origin implements"
+        );
+        assert_eq!(
+            normalized_origin("http://localhost:8080"),
+            "http://localhost:8080"
+        );
         bad.rate_limit_burst = Some(0);
         let fields: Vec<String> = validate(&bad)
             .unwrap_err()

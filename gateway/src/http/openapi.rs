@@ -150,13 +150,18 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, Required};
 
     openapi.info.description = Some(description());
+    add_examples(openapi);
 
     let components = openapi.components.get_or_insert_with(Default::default);
     for (name, description) in COMMON_RESPONSES {
+        let mut response = problem_response(description);
+        if *name == "TooManyRequests" {
+            response.headers = rate_limit_headers();
+        }
         components
             .responses
             .entry((*name).to_owned())
-            .or_insert_with(|| RefOr::T(problem_response(description)));
+            .or_insert_with(|| RefOr::T(response));
     }
     for item in openapi.paths.paths.values_mut() {
         let PathItem {
@@ -225,6 +230,84 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Sets `example` on `schema` unless it has one.
+fn set_example(schema: &mut utoipa::openapi::Schema, example: serde_json::Value) {
+    use utoipa::openapi::Schema;
+    let (slot, others) = match schema {
+        Schema::Object(o) => (&mut o.example, o.examples.is_empty()),
+        Schema::OneOf(o) => (&mut o.example, o.examples.is_empty()),
+        Schema::AllOf(o) => (&mut o.example, o.examples.is_empty()),
+        Schema::AnyOf(o) => (&mut o.example, o.examples.is_empty()),
+        Schema::Array(o) => (&mut o.example, o.examples.is_empty()),
+        _ => return,
+    };
+    if slot.is_none() && others {
+        *slot = Some(example);
+    }
+}
+
+/// The examples of [`super::examples`]: on every schema without one, on every parameter
+/// (its schema) and on a request body whose schema has none.
+fn add_examples(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+
+    if let Some(components) = openapi.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            if let (RefOr::T(schema), Some(example)) = (schema, super::examples::schema(name)) {
+                set_example(schema, example);
+            }
+        }
+    }
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let PathItem {
+            get,
+            put,
+            post,
+            delete,
+            patch,
+            ..
+        } = item;
+        for op in [get, put, post, delete, patch].into_iter().flatten() {
+            for parameter in op.parameters.iter_mut().flatten() {
+                let RefOr::T(parameter) = parameter else {
+                    continue;
+                };
+                let Some(RefOr::T(schema)) = parameter.schema.as_mut() else {
+                    continue;
+                };
+                let kind = serde_json::to_value(&*schema)
+                    .ok()
+                    .and_then(|v| match &v["type"] {
+                        serde_json::Value::String(t) => Some(t.clone()),
+                        serde_json::Value::Array(ts) => ts
+                            .iter()
+                            .filter_map(|t| t.as_str())
+                            .find(|t| *t != "null")
+                            .map(str::to_owned),
+                        _ => None,
+                    });
+                if let Some(example) =
+                    super::examples::parameter(path, &parameter.name, kind.as_deref())
+                {
+                    set_example(schema, example);
+                }
+            }
+            let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else {
+                    continue;
+                };
+                let referenced = matches!(content.schema, Some(RefOr::Ref(_)));
+                if content.example.is_none() && !referenced {
+                    content.example = super::examples::body(path);
+                }
+            }
+        }
+    }
+}
+
 /// The shared answers, as `components/responses`.
 const COMMON_RESPONSES: &[(&str, &str)] = &[
     (
@@ -261,6 +344,50 @@ const COMMON_RESPONSES: &[(&str, &str)] = &[
         "Temporarily unavailable (a dependency is down, or the request timed out); retry later",
     ),
 ];
+
+/// The headers of a `429`.
+fn rate_limit_headers()
+-> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Header>> {
+    use utoipa::openapi::HeaderBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let header = |kind: Type, description: &str, example: serde_json::Value| {
+        HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new().schema_type(kind).examples([example]),
+            ))
+            .description(Some(description))
+            .build()
+    };
+    [
+        (
+            "Retry-After",
+            header(
+                Type::Integer,
+                "Seconds until a request may succeed",
+                serde_json::json!(12),
+            ),
+        ),
+        (
+            "RateLimit-Policy",
+            header(
+                Type::String,
+                "The quota: its name, requests (`q`) per window (`w`, seconds)",
+                serde_json::json!("\"app\";q=600;w=60"),
+            ),
+        ),
+        (
+            "RateLimit",
+            header(
+                Type::String,
+                "What is left (`r`) and seconds until the quota resets (`t`)",
+                serde_json::json!("\"app\";r=0;t=12"),
+            ),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, h)| (name.to_owned(), utoipa::openapi::RefOr::T(h)))
+    .collect()
+}
 
 fn problem_response(description: &str) -> utoipa::openapi::Response {
     use utoipa::openapi::{ContentBuilder, ResponseBuilder};

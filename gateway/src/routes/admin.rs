@@ -149,7 +149,17 @@ async fn revoke_token(
             "must be 1 to 100 visible ASCII characters",
         )]));
     }
-    let reason = body.reason.map(|r| r.chars().take(500).collect::<String>());
+    if body
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 500)
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reason",
+            "must be at most 500 characters",
+        )]));
+    }
+    let reason = body.reason;
     state
         .store
         .revoke(jti.clone(), chrono::Utc::now().timestamp(), reason)

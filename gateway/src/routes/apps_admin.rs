@@ -21,8 +21,9 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_apps, register_app))
-        .routes(routes!(get_app, update_app, revoke_app))
+        .routes(routes!(get_app, update_app))
         .routes(routes!(rotate_secret))
+        .routes(routes!(revoke_app))
 }
 
 impl From<AppError> for ApiError {
@@ -160,8 +161,9 @@ async fn rotate_secret(
 }
 
 /// Revokes the app: its secret and every token issued to it stop working at once. A
-/// revoked app stays listed (with its calls) and cannot be brought back; register anew.
-#[utoipa::path(delete, path = "/api/v1/admin/apps/{client_id}", tag = "apps",
+/// revoked app stays listed (with its calls, marked `revoked_at`) and cannot be brought
+/// back; register anew.
+#[utoipa::path(post, path = "/api/v1/admin/apps/{client_id}/revoke", tag = "apps",
     security(("bearer" = [])),
     params(("client_id" = String, Path, pattern = "^rappu-app-[0-9a-f]{16}$", example = "rappu-app-3f6c2a9d41b8e705", description = "The app's client id")),
     responses(

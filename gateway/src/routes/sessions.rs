@@ -288,11 +288,17 @@ async fn create_enrolment(
             "not a staircase of this building",
         )]));
     }
+    if body.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "label",
+            "must be at most 100 characters",
+        )]));
+    }
     let label = body
         .label
         .as_deref()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && l.len() <= 100);
+        .filter(|l| !l.is_empty());
     let subject = label.map_or_else(|| format!("display-{}", body.building), str::to_owned);
     let link = sessions::create_link(
         &state.store,
