@@ -57,6 +57,93 @@ pub struct Settings {
     /// Third-party apps: OAuth 2.0 client credentials.
     #[serde(default)]
     pub oauth: crate::apps::settings::OAuthSettings,
+    /// The account mirror: how often it is reconciled with Tampuuri.
+    #[serde(default)]
+    pub mirror: MirrorSettings,
+}
+
+/// How often the account mirror is reconciled with Tampuuri (`crate::mirror`). With
+/// webhooks a reconciliation is a safety net for a lost notification; without them it is
+/// how changes are found, so its cadence sets the bill (`rappu plan` prints it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MirrorSettings {
+    /// With webhooks: seconds between reconciliations of people (connections) and open
+    /// fault reports; a lost webhook is repaired within this.
+    pub reconcile_secs: u64,
+    /// Without webhooks: seconds between reconciliations of people and open reports (how
+    /// soon a change shows).
+    pub poll_secs: u64,
+    /// Seconds between reads of the announcements (Tampuuri documents no webhook for news).
+    pub news_secs: u64,
+    /// Seconds between reconciliations of the registry (properties, buildings, staircases,
+    /// apartments), which object webhooks otherwise keep current.
+    pub registry_secs: u64,
+    /// How long a request waits for an account's first load before answering 503.
+    pub load_wait_secs: u64,
+    /// Notifications arriving within this many milliseconds are fetched together (several
+    /// parties in one call).
+    pub batch_ms: u64,
+    /// Days a closed fault report is kept for residents' and partners' views.
+    pub closed_report_days: u64,
+}
+
+impl Default for MirrorSettings {
+    fn default() -> Self {
+        Self {
+            reconcile_secs: 86_400,
+            poll_secs: 900,
+            news_secs: 3_600,
+            registry_secs: 7 * 86_400,
+            load_wait_secs: 20,
+            batch_ms: 100,
+            closed_report_days: 400,
+        }
+    }
+}
+
+impl MirrorSettings {
+    /// Between reconciliations of people and open reports.
+    pub fn people_every(&self, webhooks: bool) -> Duration {
+        Duration::from_secs(if webhooks {
+            self.reconcile_secs
+        } else {
+            self.poll_secs
+        })
+    }
+
+    /// Between reads of the announcements.
+    pub fn news_every(&self, webhooks: bool) -> Duration {
+        Duration::from_secs(if webhooks {
+            self.news_secs
+        } else {
+            self.news_secs.min(self.poll_secs)
+        })
+    }
+
+    /// Between reconciliations of the registry.
+    pub fn registry_every(&self) -> Duration {
+        Duration::from_secs(self.registry_secs)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for (name, value, min) in [
+            ("mirror.reconcile_secs", self.reconcile_secs, 60),
+            ("mirror.poll_secs", self.poll_secs, 10),
+            ("mirror.news_secs", self.news_secs, 10),
+            ("mirror.registry_secs", self.registry_secs, 60),
+            ("mirror.load_wait_secs", self.load_wait_secs, 1),
+            ("mirror.closed_report_days", self.closed_report_days, 1),
+        ] {
+            if value < min {
+                return Err(invalid(name, format!("must be at least {min}")));
+            }
+        }
+        if self.batch_ms > 10_000 {
+            return Err(invalid("mirror.batch_ms", "must be at most 10000"));
+        }
+        Ok(())
+    }
 }
 
 /// The Tampuuri API package of the account(s); prices default to the package's list prices.
@@ -74,6 +161,11 @@ pub struct UsageSettings {
     /// Price per extra call, euros (default: the package's).
     #[serde(default)]
     pub extra_call_eur: Option<f64>,
+    /// Calls a month per account before Rappu holds back everything but writes and privacy
+    /// changes (default: the package's included calls). Past 80 % of the month's pace the
+    /// admin view and the log warn.
+    #[serde(default)]
+    pub monthly_budget_calls: Option<u64>,
 }
 
 impl Default for UsageSettings {
@@ -83,6 +175,7 @@ impl Default for UsageSettings {
             fixed_eur: None,
             included_calls: None,
             extra_call_eur: None,
+            monthly_budget_calls: None,
         }
     }
 }
@@ -96,6 +189,12 @@ impl UsageSettings {
             included_calls: self.included_calls.unwrap_or(list.included_calls),
             extra_call_eur: self.extra_call_eur.unwrap_or(list.extra_call_eur),
         }
+    }
+
+    /// Calls a month per account before background work is held back.
+    pub fn budget_calls(&self) -> u64 {
+        self.monthly_budget_calls
+            .unwrap_or_else(|| self.prices().included_calls)
     }
 }
 
@@ -557,6 +656,7 @@ impl Default for Settings {
             email: Default::default(),
             signin: Default::default(),
             oauth: Default::default(),
+            mirror: MirrorSettings::default(),
         }
     }
 }
@@ -711,6 +811,7 @@ impl Settings {
         self.email.validate()?;
         self.signin.validate()?;
         self.oauth.validate()?;
+        self.mirror.validate()?;
         if let Some(t) = &self.tampuuri {
             t.validate()?;
         }

@@ -1,6 +1,6 @@
 //! What Tampuuri knows of how to reach a resident, for the portal's report form (its phone
-//! field is filled in with it). One read of the party per resident per hour at most:
-//! [`ContactCache`] keeps the answer (the phone only, nothing else of the party).
+//! field is filled in with it), read from the account mirror; [`ContactCache`] keeps the
+//! answer an hour (the phone only, nothing else of the party).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,7 +8,7 @@ use std::time::Duration;
 use rappu_shared::report::validate_phone;
 use rappu_shared::session::MyContact;
 
-use crate::upstream::tampuuri::{TampuuriClient, UpstreamError};
+use crate::upstream::tampuuri::UpstreamError;
 
 /// How long a resident's phone is remembered.
 pub const TTL: Duration = Duration::from_secs(3600);
@@ -46,19 +46,18 @@ fn usable(numbers: [Option<String>; 2]) -> Option<String> {
 }
 
 impl ContactCache {
-    /// The contact of `party` of `account`, from the cache or Tampuuri (concurrent misses
-    /// make one call).
+    /// The contact of `party` of `account`, from the cache or the account mirror.
     pub async fn get(
         &self,
-        client: &TampuuriClient,
+        mirror: &crate::mirror::Mirror,
         account: &str,
         party: u64,
     ) -> Result<MyContact, UpstreamError> {
         self.cache
             .try_get_with((account.to_owned(), party), async {
-                let party = client.party(party).await?;
+                let phones = mirror.phones(account, party).await?;
                 Ok(MyContact {
-                    phone: usable([party.mobile, party.phone]),
+                    phone: usable(phones),
                 })
             })
             .await

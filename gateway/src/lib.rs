@@ -19,7 +19,7 @@
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
 //! - [`signin`]: residents sign in with their email address (a one-time link by mail).
 //! - [`apps`]: third-party apps with OAuth 2.0 client credentials, scoped to buildings.
-//! - [`places`]: an object's building and property, from the registry (cached).
+//! - [`places`]: an object's building and property, from the mirror's registry (cached).
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
@@ -43,8 +43,10 @@ pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod mirror;
 pub mod pairing;
 pub mod places;
+pub mod plan;
 pub mod pricing;
 pub mod property;
 pub mod reports;

@@ -1,5 +1,6 @@
-//! Where an object is: its building and property, read from Tampuuri's object registry and
-//! kept a day (the tree almost never changes). Used to word a sign-in mail ("A 12, As Oy
+//! Where an object is: its building and property, read from the account mirror's copy of
+//! Tampuuri's object registry (Tampuuri itself only for an object the mirror does not have
+//! yet), kept a day (the tree almost never changes). Used to word a sign-in mail ("A 12, As Oy
 //! Koivukuja 3") and to decide whether a third-party app's scope covers an object.
 
 use std::sync::Arc;
@@ -26,6 +27,7 @@ pub struct Lineage {
 #[derive(Clone)]
 pub struct Places {
     tampuuri: Tampuuri,
+    mirror: crate::mirror::Mirror,
     objects: Cache<(String, u64), Arc<Object>>,
 }
 
@@ -41,10 +43,11 @@ const KEEP: Duration = Duration::from_secs(86_400);
 const MAX_DEPTH: usize = 6;
 
 impl Places {
-    /// Places read through `tampuuri`.
-    pub fn new(tampuuri: Tampuuri) -> Self {
+    /// Places read from `mirror`, and through `tampuuri` for what it does not have.
+    pub fn new(tampuuri: Tampuuri, mirror: crate::mirror::Mirror) -> Self {
         Self {
             tampuuri,
+            mirror,
             objects: Cache::builder()
                 .max_capacity(50_000)
                 .time_to_live(KEEP)
@@ -61,9 +64,14 @@ impl Places {
                 .ok_or_else(|| UpstreamError::Unauthorized {
                     account: account.to_owned(),
                 })?;
+        let (mirror, name) = (self.mirror.clone(), account.to_owned());
         self.objects
             .try_get_with((account.to_owned(), id), async move {
-                client.object(id).await.map(Arc::new)
+                match mirror.object(&name, id).await {
+                    Ok(Some(object)) => Ok(Arc::new(object)),
+                    // Not in the mirror (yet), or the mirror cannot be read: ask Tampuuri.
+                    Ok(None) | Err(_) => client.object(id).await.map(Arc::new),
+                }
             })
             .await
             .map_err(|e| (*e).clone())

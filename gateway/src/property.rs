@@ -1,9 +1,11 @@
-//! Properties and buildings, shaped from Tampuuri's object registry.
+//! Properties and buildings, shaped from Tampuuri's object registry (as the account mirror
+//! holds it: no call per request).
 
-use rappu_shared::{Address, Building, Property, Staircase};
+use rappu_shared::{Address, Building, Property};
 
-use crate::upstream::tampuuri::model::{Object, ObjectKind};
-use crate::upstream::tampuuri::{TampuuriClient, UpstreamError};
+use crate::mirror::Mirror;
+use crate::upstream::tampuuri::UpstreamError;
+use crate::upstream::tampuuri::model::Object;
 
 /// The address of an object, with empty strings for parts Tampuuri does not have.
 pub fn address_of(object: &Object) -> Address {
@@ -23,43 +25,13 @@ pub fn name_of(object: &Object) -> String {
         .unwrap_or_else(|| format!("#{}", object.id))
 }
 
-/// Every property of the account.
-pub async fn properties(client: &TampuuriClient) -> Result<Vec<Property>, UpstreamError> {
-    let objects = client.cost_centres().await?;
-    Ok(objects
-        .iter()
-        .map(|o| Property {
-            id: o.id,
-            name: name_of(o),
-            address: address_of(o),
-        })
-        .collect())
+/// Every property of the account, from the mirror.
+pub async fn properties(mirror: &Mirror, account: &str) -> Result<Vec<Property>, UpstreamError> {
+    Ok(mirror.properties(account).await?)
 }
 
-/// One building with its staircases. An id that is not a building is "not found".
-pub async fn building(client: &TampuuriClient, id: u64) -> Result<Building, UpstreamError> {
-    let object = client.object(id).await?;
-    if object.kind != ObjectKind::Building {
-        return Err(UpstreamError::NotFound {
-            route: crate::upstream::tampuuri::routes::OBJECT.label,
-        });
-    }
-    let mut staircases: Vec<Staircase> = client
-        .descendants(id, vec![ObjectKind::Staircase])
-        .await?
-        .iter()
-        .filter(|o| o.kind == ObjectKind::Staircase)
-        .map(|o| Staircase {
-            id: o.id,
-            name: o.staircase.clone().unwrap_or_else(|| name_of(o)),
-        })
-        .collect();
-    staircases.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    Ok(Building {
-        id: object.id,
-        property_id: object.cost_centre_id,
-        name: name_of(&object),
-        address: address_of(&object),
-        staircases,
-    })
+/// One building with its staircases, from the mirror. An id that is not a building is "not
+/// found".
+pub async fn building(mirror: &Mirror, account: &str, id: u64) -> Result<Building, UpstreamError> {
+    Ok(mirror.building(account, id).await?)
 }

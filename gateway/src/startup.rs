@@ -50,6 +50,12 @@ impl Application {
         let store = Store::open(&settings.database_path())
             .with_context(|| format!("opening {}", settings.database_path().display()))?;
         let usage = UsageRecorder::start(store.clone());
+        // This month's calls from before this start, before any call is made.
+        let budget = crate::usage::Budget::new(settings.usage.budget_calls(), usage.clone());
+        budget
+            .load(&store)
+            .await
+            .context("reading this month's Tampuuri calls")?;
 
         let (tampuuri_settings, mode, simulator_addr) = match &settings.tampuuri {
             Some(t) => (t.clone(), UpstreamMode::Tampuuri, None),
@@ -82,9 +88,27 @@ impl Application {
             shutdown.child_token(),
         ));
 
-        let reports = FaultReports::new(store.clone(), tampuuri.clone(), &settings.reports);
+        let webhook_secret = settings.webhooks.secret.clone();
+        let mirror_path = settings.data_dir.join("mirror.db");
+        let mirror_db = crate::mirror::MirrorDb::open(&mirror_path)
+            .with_context(|| format!("opening {}", mirror_path.display()))?;
+        let (mirror, mirror_events) = crate::mirror::Mirror::new(
+            tampuuri.clone(),
+            mirror_db,
+            settings.mirror.clone(),
+            webhook_secret.is_some(),
+            budget.clone(),
+            Duration::from_secs(settings.feeds.max_stale_secs),
+        );
+        let reports = FaultReports::new(
+            store.clone(),
+            tampuuri.clone(),
+            mirror.clone(),
+            &settings.reports,
+        );
         let work_orders = WorkOrders::new(
             tampuuri.clone(),
+            mirror.clone(),
             reports.clone(),
             Duration::from_secs(settings.reports.cache_ttl_secs),
         );
@@ -98,11 +122,23 @@ impl Application {
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
 
-        let webhook_secret = settings.webhooks.secret.clone();
-        let feeds = FeedService::new(&tampuuri, &settings, webhook_secret.is_some());
+        let feeds = FeedService::with_upstream(
+            std::sync::Arc::new(crate::mirror::upstream::MirrorUpstream(mirror.clone())),
+            tampuuri.account_names().map(std::sync::Arc::from).collect(),
+            &settings,
+            webhook_secret.is_some(),
+        );
+        tasks.push(spawn_mirror_events(
+            mirror_events,
+            feeds.clone(),
+            reports.clone(),
+            work_orders.clone(),
+        ));
+        tasks.extend(mirror.spawn(shutdown.child_token()));
         let webhooks = WebhookService::new(
             store.clone(),
             feeds.clone(),
+            mirror.clone(),
             reports.clone(),
             work_orders.clone(),
         );
@@ -125,7 +161,7 @@ impl Application {
 
         let public_url = settings.public_url(addr);
         let displays = Displays::new(store.clone());
-        let places = crate::places::Places::new(tampuuri.clone());
+        let places = crate::places::Places::new(tampuuri.clone(), mirror.clone());
         let mailer =
             crate::signin::mailer::Mailer::from_settings(&settings.email, &settings.data_dir)?;
         if mailer.sends() {
@@ -139,6 +175,7 @@ impl Application {
             crate::signin::Worker {
                 directory: crate::signin::directory::Directory::new(
                     tampuuri.clone(),
+                    mirror.clone(),
                     places.clone(),
                 ),
                 mailer: Arc::new(mailer),
@@ -155,7 +192,7 @@ impl Application {
             shutdown.child_token(),
         ));
         let residency = crate::signin::residency::ResidencyCheck::new(
-            tampuuri.clone(),
+            mirror.clone(),
             Duration::from_secs(settings.signin.residency_check_secs),
         );
         let state = AppState(Arc::new(App {
@@ -168,6 +205,8 @@ impl Application {
             usage,
             mode,
             feeds,
+            mirror,
+            budget,
             webhooks,
             webhook_secret,
             limits,
@@ -269,6 +308,30 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Applies what changed in the mirror: feeds rebuild from it, residents' and partners'
+/// views of changed reports are dropped.
+fn spawn_mirror_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<crate::mirror::MirrorEvent>,
+    feeds: FeedService,
+    reports: FaultReports,
+    work_orders: WorkOrders,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if !event.changes.is_empty() {
+                feeds.invalidate(&event.account, &event.changes);
+            }
+            if event.restamp {
+                feeds.restamp(&event.account);
+            }
+            for id in event.reports {
+                reports.on_report_changed(&event.account, id).await;
+                work_orders.on_report_changed(&event.account, id);
+            }
+        }
+    })
 }
 
 /// Once a minute: forget idle rate-limit buckets; once an hour: forget old webhook ids.

@@ -47,6 +47,10 @@ pub struct App {
     pub mode: UpstreamMode,
     /// Display feeds.
     pub feeds: FeedService,
+    /// The account mirror: what every read is served from.
+    pub mirror: crate::mirror::Mirror,
+    /// The monthly budget of Tampuuri calls.
+    pub budget: crate::usage::Budget,
     /// Webhooks in.
     pub webhooks: WebhookService,
     /// The webhook secret; `None` when webhooks are off.

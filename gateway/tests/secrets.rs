@@ -464,27 +464,68 @@ async fn no_secret_leaves_by_any_route_log_document_or_asset() {
         .await;
     assert_eq!(status, 502);
 
-    // Tampuuri fails: 500s, then an outage (the circuit opens).
+    // Tampuuri fails: 500s, then an outage (the circuit opens). Reads come from the account
+    // mirror; what calls Tampuuri now is fetching what webhooks name.
+    let parties: Vec<String> = sim
+        .snapshot(&account)
+        .unwrap()
+        .parties
+        .iter()
+        .take(8)
+        .map(|p| p.id.to_string())
+        .collect();
+    let changes = |bundle: &str| {
+        json!({"Id": bundle, "Attempt": 1, "Notifications": parties.iter().enumerate().map(|(i, p)| json!(
+            {"Action": "Osapuoli.Muokattu", "Id": format!("{bundle}-{i}"), "ReferenceId": p,
+             "ReferenceData": ""})).collect::<Vec<_>>()})
+    };
     sim.set_faults(Faults {
         fail_next: 3,
         fail_status: 500,
         ..Faults::default()
     });
     client
-        .get(&mut seen, "/api/v1/admin/properties", Some(&admin))
+        .post(
+            &mut seen,
+            &hook,
+            None,
+            &[("x-rappu-webhook-secret", WEBHOOK_SECRET)],
+            Some(changes("leak-bundle-500")),
+        )
         .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     sim.set_faults(Faults {
         outage: true,
         ..Faults::default()
     });
-    for _ in 0..8 {
+    client
+        .post(
+            &mut seen,
+            &hook,
+            None,
+            &[("x-rappu-webhook-secret", WEBHOOK_SECRET)],
+            Some(changes("leak-bundle-outage")),
+        )
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, body) = client
+            .get(&mut seen, "/api/v1/admin/upstream", Some(&admin))
+            .await;
+        if body.contains("\"open\"") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the circuit did not open: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for _ in 0..3 {
         client
             .get(&mut seen, "/api/v1/admin/properties", Some(&admin))
             .await;
     }
-    client
-        .get(&mut seen, "/api/v1/admin/upstream", Some(&admin))
-        .await;
     client
         .get(&mut seen, "/api/v1/display/feed", Some(&display))
         .await;

@@ -22,7 +22,8 @@ pub struct DisplayFeed {
     pub ongoing_work: Vec<FeedWork>,
     /// When this content was assembled. Unchanged content keeps its time (and its ETag).
     pub generated_at: DateTime<Utc>,
-    /// When the oldest piece of Tampuuri data in it was fetched.
+    /// When the oldest piece of Tampuuri data in it was read. Unchanged content keeps its
+    /// time (and its ETag).
     pub data_as_of: DateTime<Utc>,
     /// True when Tampuuri could not be reached and older data stands in (stale-if-error);
     /// `data_as_of` tells how old.

@@ -46,9 +46,16 @@ pub fn local_date(utc: DateTime<Utc>) -> NaiveDate {
 /// The instant of a Finnish wall-clock time (a timestamp written without an offset). In the
 /// hour repeated when summer time ends the earlier instant is taken.
 pub fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
-    // The offset two hours before is right everywhere but within the switch itself.
-    let offset = offset_at(local - chrono::TimeDelta::hours(2));
-    (local - chrono::TimeDelta::seconds(i64::from(offset.local_minus_utc()))).and_utc()
+    // The offset two hours before is right everywhere but within the switch itself. In the
+    // first hours chrono can represent (year -262143: a damaged field, never real data)
+    // there is no earlier instant, so the earliest one is taken rather than overflowing.
+    let before = local.checked_sub_signed(chrono::TimeDelta::hours(2));
+    let offset = offset_at(before.unwrap_or(local));
+    local
+        .checked_sub_signed(chrono::TimeDelta::seconds(i64::from(
+            offset.local_minus_utc(),
+        )))
+        .map_or(DateTime::<Utc>::MIN_UTC, |utc| utc.and_utc())
 }
 
 /// The first instant of the next Finnish day after `utc`.
@@ -88,6 +95,21 @@ mod tests {
         ] {
             assert_eq!(from_local(to_local(utc(s)).naive_local()), utc(s));
         }
+    }
+
+    #[test]
+    fn the_earliest_wall_clock_times_do_not_overflow() {
+        // A Tampuuri timestamp without an offset in chrono's first hours panicked (the
+        // tampuuri_decode fuzz target replays it: crash-naive-timestamp-year-262143).
+        assert_eq!(from_local(NaiveDateTime::MIN), DateTime::<Utc>::MIN_UTC);
+        let one_hour_in = NaiveDateTime::MIN + chrono::TimeDelta::hours(1);
+        assert_eq!(from_local(one_hour_in), DateTime::<Utc>::MIN_UTC);
+        let later = NaiveDateTime::MIN + chrono::TimeDelta::hours(3);
+        assert_eq!(
+            from_local(later).naive_utc(),
+            NaiveDateTime::MIN + chrono::TimeDelta::hours(1)
+        );
+        assert!(from_local(NaiveDateTime::MAX) < DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

@@ -64,6 +64,22 @@ pub async fn spawn_app_against(config: SimConfig, adjust: impl FnOnce(&mut Setti
     start(settings, dir, Some(running)).await
 }
 
+/// As [`spawn_app_against`], with Tampuuri answering with `faults` from the start and
+/// without waiting for the account mirror to load (a gateway just started).
+pub async fn spawn_app_cold(
+    config: SimConfig,
+    faults: rappu_sim::Faults,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = Simulator::spawn(config.clone()).await.expect("start sim");
+    running.sim().set_faults(faults);
+    let mut settings = test_settings(&dir);
+    settings.tampuuri = Some(tampuuri_settings(&running, &config));
+    adjust(&mut settings);
+    start_with(settings, dir, Some(running), false).await
+}
+
 /// Client settings for `running`, as an operator would write them for real Tampuuri.
 pub fn tampuuri_settings(running: &RunningSim, config: &SimConfig) -> TampuuriSettings {
     let mut settings =
@@ -89,6 +105,15 @@ pub fn one_account(properties: usize) -> SimConfig {
 }
 
 async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -> TestApp {
+    start_with(settings, dir, external, true).await
+}
+
+async fn start_with(
+    settings: Settings,
+    dir: TempDir,
+    external: Option<RunningSim>,
+    wait_for_mirror: bool,
+) -> TestApp {
     let app = Application::build(settings).await.expect("build app");
     let url = format!("http://{}", app.addr());
     let state = app.state();
@@ -107,6 +132,21 @@ async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -
     };
     let shutdown = app.shutdown_token();
     let server = tokio::spawn(app.run(std::future::pending()));
+    // As a running deployment: the account mirror loaded (so call counts start from there).
+    let names: Vec<String> = if wait_for_mirror {
+        state.tampuuri.account_names().map(str::to_owned).collect()
+    } else {
+        Vec::new()
+    };
+    for account in names {
+        assert!(
+            state
+                .mirror
+                .wait_loaded(&account, Duration::from_secs(60))
+                .await,
+            "the mirror of {account} did not load"
+        );
+    }
     TestApp {
         url,
         state,

@@ -16,16 +16,29 @@ use crate::helpers::{TestApp, one_account, spawn_app_against, uid};
 /// A gateway whose outbox retries within milliseconds and whose reads are never cached
 /// (so a test sees each change at once).
 pub async fn report_app() -> TestApp {
-    spawn_app_against(one_account(1), |s| {
+    report_app_with(|_| {}).await
+}
+
+/// [`report_app`] with adjusted settings.
+pub async fn report_app_with(adjust: impl FnOnce(&mut rappu_gateway::config::Settings)) -> TestApp {
+    let app = spawn_app_against(one_account(1), |s| {
         s.reports.outbox_backoff_min_ms = 20;
         s.reports.outbox_backoff_max_ms = 200;
         s.reports.cache_ttl_secs = 0;
         // The tests poll fast while waiting for deliveries.
         s.rate_limit.token_per_minute = 100_000;
         s.rate_limit.token_burst = 10_000;
+        // Tampuuri tells Rappu of every report change, as in production.
+        s.webhooks.secret = Some(REPORT_WEBHOOK_SECRET.into());
+        adjust(s);
     })
-    .await
+    .await;
+    app.subscribe_webhooks(REPORT_WEBHOOK_SECRET);
+    app
 }
+
+/// The webhook secret of [`report_app`].
+pub const REPORT_WEBHOOK_SECRET: &str = "report-tests-webhook-secret";
 
 /// A resident of the simulated data.
 #[derive(Debug, Clone, Copy)]

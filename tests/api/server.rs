@@ -5,18 +5,36 @@ use std::time::{Duration, Instant};
 use rappu_sim::Faults;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use rappu_shared::Grant;
+use rappu_shared::report::ReportStatus;
+
 use crate::display::{buildings, display};
 use crate::helpers::{eventually, one_account, spawn_app_against};
+use crate::report_support::{delivered_as, file, maintenance, report_app, resident, until_status};
 
 /// Shutdown lets a request in flight finish, ends open event streams, closes idle
 /// keep-alive connections and refuses new ones, and then returns without waiting out
 /// the grace period.
 #[tokio::test]
 async fn shutdown_finishes_requests_in_flight_then_returns() {
-    let mut app = spawn_app_against(one_account(2), |s| s.server.shutdown_grace_secs = 60).await;
-    let buildings = buildings(&app.sim.snapshot("acct").unwrap());
-    let (first, second) = (buildings[0], buildings[1]);
-    let (streaming, waiting) = (display(&app, first), display(&app, second));
+    // Reads come from the account mirror; what waits for Tampuuri in a request is a write:
+    // a partner's work-order transition.
+    let mut app = report_app().await;
+    let resident_token = app.token(resident(&app, 0).grant());
+    let partner = app.token(Grant::Partner {
+        assignee: maintenance(&app),
+    });
+    let filed = file(&app, &resident_token, "Ulko-ovi ei lukitu").await;
+    until_status(&app, &resident_token, &filed.id, ReportStatus::Open).await;
+    let id = delivered_as(&app, &filed.id).id;
+    eventually(10, "the work order in the partner's view", || async {
+        let order = app
+            .get(&format!("/api/v1/work-orders/{id}"), Some(&partner))
+            .await;
+        (order.status() == 200).then_some(())
+    })
+    .await;
+    let streaming = display(&app, buildings(&app.sim.snapshot("acct").unwrap())[0]);
 
     // An idle keep-alive connection in the client's pool, and an open event stream.
     assert_eq!(app.get("/healthz", None).await.status(), 200);
@@ -29,7 +47,7 @@ async fn shutdown_finishes_requests_in_flight_then_returns() {
         .unwrap();
     assert_eq!(events.status(), 200);
 
-    // A request in flight: the second building's feed waits for a slow Tampuuri.
+    // A request in flight: the transition waits for a slow Tampuuri.
     app.sim.set_faults(Faults {
         latency_ms: 300,
         ..Default::default()
@@ -37,11 +55,11 @@ async fn shutdown_finishes_requests_in_flight_then_returns() {
     let before = app.sim.calls().total;
     let in_flight = tokio::spawn(
         app.http
-            .get(format!("{}/api/v1/display/feed", app.url))
-            .bearer_auth(&waiting)
+            .post(format!("{}/api/v1/work-orders/{id}/receive", app.url))
+            .bearer_auth(&partner)
             .send(),
     );
-    eventually(10, "the feed request to reach Tampuuri", || async {
+    eventually(10, "the transition to reach Tampuuri", || async {
         (app.sim.calls().total > before).then_some(())
     })
     .await;

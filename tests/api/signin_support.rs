@@ -202,7 +202,8 @@ fn parse(file: &Path) -> Mail {
 }
 
 /// Adds a resident with `email` to `apartment` in the simulator (and `extra` fields of the
-/// admin route: `Paattyy`, `Turvakielto`, `OsapuoliId`, ...); returns the connection.
+/// admin route: `Paattyy`, `Turvakielto`, `OsapuoliId`, ...) and waits until the gateway's
+/// account mirror has the connection (Tampuuri's webhook brings it); returns the connection.
 pub async fn add_resident(app: &TestApp, apartment: u64, email: &str, extra: Value) -> Value {
     let mut body = json!({"KohdeId": apartment, "Etunimi": "Testi", "Sukunimi": "Asukas",
         "Alkaa": "2020-01-01", "Sahkoposti": email});
@@ -218,7 +219,25 @@ pub async fn add_resident(app: &TestApp, apartment: u64, email: &str, extra: Val
     );
     let response = app.http.post(url).json(&body).send().await.unwrap();
     assert_eq!(response.status(), 201, "add resident");
-    response.json().await.unwrap()
+    let added: Value = response.json().await.unwrap();
+    mirrored(app, &added).await;
+    added
+}
+
+/// Waits until the account mirror has the connection `added` (as the simulator answered it).
+pub async fn mirrored(app: &TestApp, added: &Value) {
+    let party = added["Osapuoli"]["Id"].as_u64().expect("party id");
+    let id = added["Id"].as_u64().expect("connection id");
+    eventually(15, "the new connection in the account mirror", || async {
+        let connections = app
+            .state
+            .mirror
+            .party_connections(&app.account(), party)
+            .await
+            .ok()?;
+        connections.iter().any(|c| c.id == id).then_some(())
+    })
+    .await;
 }
 
 /// Asks for a sign-in link for `email`.

@@ -20,7 +20,7 @@ pub struct Caller(pub Arc<Principal>);
 
 /// The token of a request: the `Authorization: Bearer` header, else the session cookie
 /// named `cookie` (over https only the `__Host-` one); `Ok(None)` when there is neither.
-fn bearer<'a>(parts: &'a Parts, cookie: &str) -> Result<Option<&'a str>, ApiError> {
+pub fn bearer<'a>(parts: &'a Parts, cookie: &str) -> Result<Option<&'a str>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(parts
             .headers

@@ -21,7 +21,7 @@ use crate::upstream::tampuuri::model::{
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
 /// A Tampuuri resource a display feed needs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Resource {
     /// `GET kohteet/{id}`: a building or a property.
     Object(u64),
@@ -65,6 +65,18 @@ pub enum Raw {
 pub trait Upstream: Send + Sync + 'static {
     /// Reads `key` from the source of truth. The future must not borrow `self`.
     fn fetch(&self, key: &ResourceKey) -> BoxFuture<'static, Result<Raw, UpstreamError>>;
+
+    /// Whether what this source serves for `account` is known to be behind Tampuuri (feeds
+    /// built from it are marked stale).
+    fn stale(&self, _account: &str) -> bool {
+        false
+    }
+
+    /// Whether feeds may still be built from what this source has for `account` (not when
+    /// it has been cut off from Tampuuri for longer than stale data may be shown).
+    fn usable(&self, _account: &str) -> bool {
+        true
+    }
 }
 
 /// The production [`Upstream`]: Tampuuri.
@@ -217,6 +229,16 @@ impl ResourceCache {
     /// How long values are fresh.
     pub fn freshness(&self) -> Freshness {
         self.ttl
+    }
+
+    /// Whether the source says `account`'s data is behind Tampuuri.
+    pub fn source_stale(&self, account: &str) -> bool {
+        self.upstream.stale(account)
+    }
+
+    /// Whether feeds may still be built from the source's data of `account`.
+    pub fn source_usable(&self, account: &str) -> bool {
+        self.upstream.usable(account)
     }
 
     /// The value of `key` (see [`FlightCache::get`]).

@@ -439,7 +439,16 @@ impl FeedService {
         ];
         all.extend(g.staff.iter());
         all.extend(g.property.iter());
-        let stale = all.iter().any(|f| f.stale);
+        let account = self.account_name(key)?;
+        if !self.inner.resources.source_usable(&account) {
+            return Err(FeedError::Upstream(UpstreamError::Unavailable {
+                route: "(feed)",
+                reason: "Tampuuri has failed for longer than stale data may be shown".into(),
+                retry_after: None,
+            }));
+        }
+        let source_stale = self.inner.resources.source_stale(&account);
+        let stale = source_stale || all.iter().any(|f| f.stale);
         let oldest_fetch = all
             .iter()
             .map(|f| f.entry.fetched)
@@ -575,8 +584,15 @@ impl FeedService {
         oldest_fetch: Instant,
     ) -> Result<Arc<RenderedFeed>, FeedError> {
         let now = feed.generated_at;
+        let read_at = feed.data_as_of;
         if let Some(previous) = slot.current() {
             feed.generated_at = previous.generated_at;
+            // Unchanged content keeps its times too: the same bytes, the same ETag.
+            if let Ok(earlier) = serde_json::from_slice::<DisplayFeed>(&previous.body)
+                && earlier.stale == feed.stale
+            {
+                feed.data_as_of = earlier.data_as_of;
+            }
             let body =
                 serde_json::to_vec(&*feed).map_err(|e| FeedError::Internal(e.to_string()))?;
             if body == previous.body {
@@ -588,6 +604,7 @@ impl FeedService {
                 return Ok(same);
             }
             feed.generated_at = now;
+            feed.data_as_of = read_at;
         }
         let mut rendered = RenderedFeed::render(feed, fresh_until, oldest_fetch)
             .map_err(|e| FeedError::Internal(e.to_string()))?;
@@ -672,6 +689,27 @@ impl FeedService {
                     None => self.anonymize(&slot, generation),
                 }
             }
+            if slot.watched() {
+                drop(self.rebuild(*key, &slot));
+            }
+        }
+        affected
+    }
+
+    /// Moves every feed of `account` to a new generation without invalidating anything:
+    /// each is rebuilt from cached data (at once where displays are subscribed, else on the
+    /// next request), so a change of the source's health shows in its `stale` mark.
+    pub fn restamp(&self, account: &str) -> usize {
+        let Some(account_index) = self.inner.accounts.iter().position(|a| &**a == account) else {
+            return 0;
+        };
+        let mut affected = 0;
+        for (key, slot) in self.inner.slots.iter() {
+            if key.account as usize != account_index {
+                continue;
+            }
+            affected += 1;
+            slot.generation.fetch_add(1, Ordering::AcqRel);
             if slot.watched() {
                 drop(self.rebuild(*key, &slot));
             }

@@ -212,17 +212,27 @@ async fn the_feed_lane_and_the_router_answer_alike() {
         same(&lane, &router, Method::HEAD, &[bearer(t.clone())], "HEAD").await,
         200
     );
-    // A building whose feed must be fetched while Tampuuri is slower than the request
-    // timeout: the same 503 problem (each path its own building, so neither is cached).
-    let UpstreamMode::Embedded(sim) = &state.mode else {
+    // A gateway just started while Tampuuri is slower than the request timeout: its account
+    // mirror is still loading, and both paths answer the same 503 problem.
+    let cold = self::rig().await;
+    let UpstreamMode::Embedded(sim) = &cold.state.mode else {
         panic!("demo mode");
     };
     sim.set_faults(rappu_sim::Faults {
         latency_ms: 3_000,
         ..rappu_sim::Faults::default()
     });
+    let cold_lane = App::new(cold.state.clone(), super::router(cold.state.clone()));
+    let cold_router = App::router_only(cold.state.clone(), super::router(cold.state.clone()));
     let slow = |app: &App, b: u64| {
-        let (app, t) = (app.clone(), display(b));
+        let app = app.clone();
+        let t = token(
+            &cold.state,
+            Grant::Display {
+                building: b,
+                staircase: None,
+            },
+        );
         async move {
             send(
                 &app,
@@ -232,7 +242,10 @@ async fn the_feed_lane_and_the_router_answer_alike() {
             .await
         }
     };
-    let (a, b) = tokio::join!(slow(&lane, buildings[1]), slow(&router, buildings[2]));
+    let (a, b) = tokio::join!(
+        slow(&cold_lane, buildings[1]),
+        slow(&cold_router, buildings[2])
+    );
     sim.set_faults(rappu_sim::Faults::default());
     assert_eq!(a.0, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!((a.0, &a.1), (b.0, &b.1), "timeout");

@@ -137,6 +137,9 @@ pub fn schema(name: &str) -> Option<Value> {
         "ApprovePairing" => {
             json!({"code": "XKCD-7R2Q", "building": 100001, "staircase": 100002, "label": "A-rappu, aula"})
         }
+        "BudgetState" => {
+            json!({"used": 9120, "budget": 20000, "projected": 18240, "warn": true, "over": false})
+        }
         "Building" => {
             json!({"id": 100001, "property_id": 100000, "name": "Rakennus 1", "address": address(),
             "staircases": [{"id": 100002, "name": "A"}, {"id": 100003, "name": "B"}]})
@@ -227,6 +230,15 @@ pub fn schema(name: &str) -> Option<Value> {
         }
         "Me" => json!({"subject": "resident-200345", "account": "demo",
             "grant": {"role": "resident", "party": 200345, "apartment": 100012}, "expires_at": "2026-12-30T08:15:00Z"}),
+        "MirrorHealth" => json!({
+            "synced_at": {"registry": "2026-11-29T02:00:04Z", "people": "2026-11-30T02:00:11Z",
+                "reports": "2026-11-30T02:00:13Z", "news": "2026-11-30T08:00:02Z"},
+            "sync_calls": {"registry": 4, "people": 12, "reports": 2, "news": 1},
+            "failing_since": null,
+            "last_error": null,
+            "pending": 0,
+            "held_back": false
+        }),
         "MonthlyBill" => {
             json!({"month": "2026-11", "package": "normal", "calls": 18250, "included_calls": 20000,
             "extra_calls": 0, "fixed_eur": 95.0, "extra_eur": 0.0, "total_eur": 95.0})
@@ -313,7 +325,8 @@ pub fn schema(name: &str) -> Option<Value> {
             "paging": [{"account": "Esimerkki", "route": "POST kohteet/selaa", "shape": "envelope"}],
             "last_check": verify_report(),
             "circuit": {"state": "closed", "consecutive_failures": 0, "retry_in_secs": null, "times_opened": 2,
-                "last_failure": "Tampuuri did not answer within 10 s"}}),
+                "last_failure": "Tampuuri did not answer within 10 s"},
+            "budget": {"used": 9120, "budget": 20000, "projected": 18240, "warn": true, "over": false}}),
         "UsageLine" => json!({"month": "2026-11", "route": "POST kohteet/selaa", "calls": 6120}),
         "UsageReport" => json!({"account": "demo",
             "lines": [{"month": "2026-11", "route": "POST kohteet/selaa", "calls": 6120},
@@ -338,6 +351,7 @@ pub fn schema(name: &str) -> Option<Value> {
 pub fn parameter(path: &str, name: &str, kind: Option<&str>) -> Option<Value> {
     Some(match (name, kind) {
         ("building_id", _) => json!(100001),
+        ("property", _) => json!(100000),
         ("client_id", _) => json!("rappu-app-3f6c2a9d41b8e705"),
         ("id", Some("integer")) => json!(4211873),
         ("id", _) if path.contains("/displays/") => json!("0193f6e1-4c2a-7d10-8b3e-2f6a9c1d5e77"),

@@ -6,7 +6,7 @@ use rappu_shared::pairing::{ApprovePairing, PairedDisplay, normalize_user_code};
 
 use super::db::{self, CaretakerRow, DisplayRow};
 use super::{Displays, PairingError, at, check, invalid};
-use crate::upstream::tampuuri::{TampuuriClient, UpstreamError};
+use crate::upstream::tampuuri::UpstreamError;
 
 /// Who enters a code.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl Displays {
         &self,
         approver: &Approver,
         body: &ApprovePairing,
-        client: &TampuuriClient,
+        mirror: &crate::mirror::Mirror,
     ) -> Result<PairedDisplay, PairingError> {
         body.validate().map_err(PairingError::Invalid)?;
         let code = normalize_user_code(&body.code)
@@ -69,7 +69,7 @@ impl Displays {
                 "this caretaker link does not cover that building".into(),
             ));
         }
-        check_place(client, body.building, body.staircase).await?;
+        check_place(mirror, approver.account(), body.building, body.staircase).await?;
         let now = Utc::now().timestamp();
         let display = DisplayRow {
             id: uuid::Uuid::now_v7().to_string(),
@@ -110,11 +110,12 @@ pub(super) fn clean_label(label: Option<&str>) -> Option<String> {
 
 /// Checks that `building` is a building and `staircase` one of its staircases.
 pub(super) async fn check_place(
-    client: &TampuuriClient,
+    mirror: &crate::mirror::Mirror,
+    account: &str,
     building: u64,
     staircase: Option<u64>,
 ) -> Result<rappu_shared::Building, PairingError> {
-    let found = match crate::property::building(client, building).await {
+    let found = match crate::property::building(mirror, account, building).await {
         Err(UpstreamError::NotFound { .. }) => return Err(invalid("building", "no such building")),
         other => other?,
     };

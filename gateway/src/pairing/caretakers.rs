@@ -13,7 +13,6 @@ use rappu_shared::session::OneTimeLink;
 use super::db::{self, CaretakerRow, NewLink};
 use super::{Displays, PairingError, at, check_place, clean_label, secs};
 use crate::sessions::{hash_code, new_code};
-use crate::upstream::tampuuri::TampuuriClient;
 
 /// How long a caretaker link works unless opened.
 pub const LINK_TTL: Duration = Duration::from_secs(7 * 86_400);
@@ -36,14 +35,14 @@ impl Displays {
         account: &str,
         body: &NewCaretakerLink,
         public_url: &str,
-        client: &TampuuriClient,
+        mirror: &crate::mirror::Mirror,
     ) -> Result<OneTimeLink, PairingError> {
         body.validate().map_err(PairingError::Invalid)?;
         let mut buildings = body.buildings.clone();
         buildings.sort_unstable();
         buildings.dedup();
         for (i, &building) in buildings.iter().enumerate() {
-            check_place(client, building, None)
+            check_place(mirror, account, building, None)
                 .await
                 .map_err(|e| match e {
                     PairingError::Invalid(mut errors) => {
@@ -123,11 +122,11 @@ impl Displays {
     pub async fn caretaker_view(
         &self,
         row: &CaretakerRow,
-        client: &TampuuriClient,
+        mirror: &crate::mirror::Mirror,
     ) -> Result<CaretakerSession, PairingError> {
         let mut buildings = Vec::with_capacity(row.buildings.len());
         for &id in &row.buildings {
-            match crate::property::building(client, id).await {
+            match crate::property::building(mirror, &row.account, id).await {
                 Ok(building) => buildings.push(building),
                 // A building removed from Tampuuri since the link was made.
                 Err(crate::upstream::tampuuri::UpstreamError::NotFound { .. }) => {}

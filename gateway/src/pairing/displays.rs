@@ -13,7 +13,6 @@ use super::{
 };
 use crate::auth::{Principal, TokenRequest, Tokens};
 use crate::store::revocations::IssuedToken;
-use crate::upstream::tampuuri::TampuuriClient;
 
 /// The token subject of a paired display.
 pub fn subject_of(id: &str) -> String {
@@ -91,10 +90,10 @@ impl Displays {
         account: &str,
         id: &str,
         body: &DisplayAssignment,
-        client: &TampuuriClient,
+        mirror: &crate::mirror::Mirror,
     ) -> Result<PairedDisplay, PairingError> {
         body.validate().map_err(PairingError::Invalid)?;
-        check_place(client, body.building, body.staircase).await?;
+        check_place(mirror, account, body.building, body.staircase).await?;
         let (account, id) = (account.to_owned(), id.to_owned());
         let (building, staircase) = (body.building, body.staircase);
         let label = clean_label(body.label.as_deref());

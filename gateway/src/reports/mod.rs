@@ -92,6 +92,7 @@ pub struct FaultReports {
 struct Inner {
     store: Store,
     tampuuri: Tampuuri,
+    mirror: crate::mirror::Mirror,
     settings: ReportSettings,
     /// Wakes the outbox worker when a report is filed.
     wake: Notify,
@@ -112,7 +113,12 @@ impl std::fmt::Debug for FaultReports {
 
 impl FaultReports {
     /// The service over `store` and `tampuuri`.
-    pub fn new(store: Store, tampuuri: Tampuuri, settings: &ReportSettings) -> Self {
+    pub fn new(
+        store: Store,
+        tampuuri: Tampuuri,
+        mirror: crate::mirror::Mirror,
+        settings: &ReportSettings,
+    ) -> Self {
         let remote_ttl = Duration::from_secs(settings.cache_ttl_secs);
         // No stale-if-error here: when Tampuuri cannot be read, a resident sees the state
         // last stored in SQLite instead.
@@ -127,6 +133,7 @@ impl FaultReports {
             inner: Arc::new(Inner {
                 store,
                 tampuuri,
+                mirror,
                 settings: settings.clone(),
                 wake: Notify::new(),
                 remote,

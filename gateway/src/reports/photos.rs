@@ -145,10 +145,10 @@ fn strip_metadata(format: Format, bytes: Vec<u8>) -> Option<Vec<u8>> {
         }
         Format::WebP => {
             let mut webp = WebP::from_bytes(bytes).ok()?;
-            webp.dimensions()?;
             webp.remove_chunks_by_id(CHUNK_XMP);
             // Also fixes the VP8X flags to say there is no metadata left.
             webp.set_exif(None);
+            webp.dimensions()?;
             webp.encoder().bytes()
         }
     };

@@ -1,7 +1,7 @@
 //! A resident reads their own reports: the list (newest first, paged) and one report with
 //! its timeline. Rows come from SQLite; delivered reports are merged with Tampuuri's
-//! current state, read with one search per resident (`IlmoittajaId`) and cached
-//! `reports.cache_ttl_secs`. When Tampuuri cannot be asked, the state last seen is shown.
+//! current state as the account mirror has it (no call per page view). When the mirror
+//! cannot be read, the state last seen is shown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +13,6 @@ use super::error::ReportError;
 use super::view::{self, RemoteView};
 use super::{FaultReports, Owner, RemoteReports};
 use crate::upstream::tampuuri::UpstreamError;
-use crate::upstream::tampuuri::model::ReportQuery;
 
 impl FaultReports {
     /// `owner`'s reports, newest first.
@@ -102,23 +101,13 @@ impl FaultReports {
         items
     }
 
-    /// Tampuuri's reports filed by `owner.party`, cached; concurrent misses make one call.
+    /// Tampuuri's reports filed by `owner.party`, from the account mirror (kept current by
+    /// report webhooks and Rappu's own writes), cached.
     async fn remote_reports(&self, owner: &Owner) -> Result<RemoteReports, UpstreamError> {
-        let client = self
-            .inner
-            .tampuuri
-            .account(&owner.account)
-            .ok_or_else(|| UpstreamError::Unauthorized {
-                account: owner.account.clone(),
-            })?
-            .clone();
-        let party = owner.party;
+        let mirror = self.inner.mirror.clone();
+        let (account, party) = (owner.account.clone(), owner.party);
         let fetch = async move {
-            let query = ReportQuery {
-                reporter_id: Some(party),
-                ..ReportQuery::default()
-            };
-            let rows = client.fault_reports(&query).await?;
+            let rows = mirror.reports_by_reporter(&account, party).await?;
             Ok::<_, UpstreamError>(Arc::new(
                 rows.into_iter()
                     .map(|r| (r.id, r))

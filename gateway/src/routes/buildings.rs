@@ -42,6 +42,7 @@ async fn get_building(
         }
         _ => return Err(ApiError::WrongRole("display or admin")),
     }
-    let client = state.upstream(&principal.account)?;
-    Ok(Json(property::building(client, building_id).await?))
+    Ok(Json(
+        property::building(&state.mirror, &principal.account, building_id).await?,
+    ))
 }

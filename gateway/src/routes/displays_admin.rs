@@ -40,12 +40,14 @@ async fn pair(
     AdminCaller(admin): AdminCaller,
     ApiJson(body): ApiJson<ApprovePairing>,
 ) -> ApiResult<(StatusCode, Json<PairedDisplay>)> {
-    let client = state.upstream(&admin.account)?;
     let approver = Approver::Admin {
         account: admin.account.clone(),
         subject: admin.subject.clone(),
     };
-    let paired = state.displays.approve(&approver, &body, client).await?;
+    let paired = state
+        .displays
+        .approve(&approver, &body, &state.mirror)
+        .await?;
     Ok((StatusCode::CREATED, Json(paired)))
 }
 
@@ -81,11 +83,10 @@ async fn reassign(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DisplayAssignment>,
 ) -> ApiResult<Json<PairedDisplay>> {
-    let client = state.upstream(&admin.account)?;
     Ok(Json(
         state
             .displays
-            .reassign(&admin.account, &id, &body, client)
+            .reassign(&admin.account, &id, &body, &state.mirror)
             .await?,
     ))
 }
@@ -128,10 +129,9 @@ async fn caretaker_link(
     AdminCaller(admin): AdminCaller,
     ApiJson(body): ApiJson<NewCaretakerLink>,
 ) -> ApiResult<(StatusCode, Json<OneTimeLink>)> {
-    let client = state.upstream(&admin.account)?;
     let link = state
         .displays
-        .create_caretaker_link(&admin.account, &body, &state.public_url, client)
+        .create_caretaker_link(&admin.account, &body, &state.public_url, &state.mirror)
         .await?;
     Ok((StatusCode::CREATED, Json(link)))
 }

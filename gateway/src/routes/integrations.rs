@@ -127,9 +127,6 @@ async fn building_work_orders(
         building: building_id,
         state: status,
     };
-    let page = state
-        .work_orders
-        .in_building(&state.places, key, offset, limit)
-        .await?;
+    let page = state.work_orders.in_building(key, offset, limit).await?;
     Ok(Json(page))
 }

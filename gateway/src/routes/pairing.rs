@@ -248,8 +248,9 @@ async fn caretaker(
     let Approver::Caretaker(row) = caretaker_of(&state, &headers).await? else {
         return Err(ApiError::Unauthenticated);
     };
-    let client = state.upstream(&row.account)?;
-    Ok(Json(state.displays.caretaker_view(&row, client).await?))
+    Ok(Json(
+        state.displays.caretaker_view(&row, &state.mirror).await?,
+    ))
 }
 
 /// A caretaker enters the code a screen shows and picks the building (one of the link's)
@@ -272,8 +273,11 @@ async fn approve(
     let Approver::Caretaker(row) = &approver else {
         return Err(ApiError::Unauthenticated);
     };
-    let client = state.upstream(&row.account)?;
-    let paired = state.displays.approve(&approver, &body, client).await?;
+    let _ = row;
+    let paired = state
+        .displays
+        .approve(&approver, &body, &state.mirror)
+        .await?;
     Ok((StatusCode::CREATED, Json(paired)))
 }
 

@@ -79,8 +79,10 @@ async fn contact(
     caller: ResidentCaller,
 ) -> ApiResult<Json<MyContact>> {
     let account = &caller.principal.account;
-    let client = state.upstream(account)?;
     Ok(Json(
-        state.contacts.get(client, account, caller.party).await?,
+        state
+            .contacts
+            .get(&state.mirror, account, caller.party)
+            .await?,
     ))
 }

@@ -7,21 +7,19 @@ use axum::response::{IntoResponse, Response};
 use rappu_shared::session::{
     ApartmentChoice, DemoLogin, DemoResident, NewEnrolment, NewLoginLink, OneTimeLink, RedeemCode,
 };
-use rappu_shared::{FieldError, Grant, finnish_time};
+use rappu_shared::{FieldError, Grant};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::AdminCaller;
 use crate::auth::extract::authenticate_optional;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::assemble::in_force;
 use crate::http::json::ApiJson;
+use crate::property;
 use crate::sessions::{self, LinkRequest};
 use crate::signin::links::{self, Opened};
 use crate::state::{AppState, UpstreamMode};
 use crate::store::codes::CodeKind;
-use crate::upstream::tampuuri::model::{ConnectionQuery, ConnectionRole};
-use crate::{property, upstream::tampuuri::TampuuriClient};
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -83,7 +81,7 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedeemCode>,
 ) -> ApiResult<Response> {
-    let today = finnish_time::local_date(chrono::Utc::now());
+    let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
     match links::open_link(&state.store, &state.tokens, &body.code, today).await {
         Ok(Opened::Session(token, ttl)) => return with_cookie(&state, &token, ttl),
         Ok(Opened::Choose(code, homes)) => {
@@ -229,31 +227,17 @@ async fn demo_login(
     with_cookie(&state, &token, ttl)
 }
 
-/// Whether `party` is a current resident of `apartment`.
-async fn lives_in(client: &TampuuriClient, party: u64, apartment: u64) -> ApiResult<bool> {
+/// Whether `party` is a current resident of `apartment` (from the mirror).
+async fn lives_in(state: &AppState, account: &str, party: u64, apartment: u64) -> ApiResult<bool> {
     use crate::upstream::tampuuri::is_possible_id;
     if !is_possible_id(party) || !is_possible_id(apartment) {
         return Ok(false);
     }
-    let connections = match client
-        .connections(&ConnectionQuery {
-            object_id: Some(apartment),
-            roles: vec![ConnectionRole::Resident],
-            ..ConnectionQuery::default()
-        })
+    Ok(state
+        .mirror
+        .lives_in(account, party, apartment)
         .await
-    {
-        // No such apartment: nobody lives there.
-        Err(crate::upstream::tampuuri::UpstreamError::NotFound { .. }) => return Ok(false),
-        other => other?,
-    };
-    let today = finnish_time::local_date(chrono::Utc::now());
-    Ok(connections.iter().any(|c| {
-        c.party.id == party
-            && c.role == ConnectionRole::Resident
-            && in_force(c, today)
-            && c.party.archived_at.is_none()
-    }))
+        .map_err(crate::upstream::tampuuri::UpstreamError::from)?)
 }
 
 /// Creates a one-time enrolment link for a display of a building (or one staircase). Open
@@ -270,8 +254,7 @@ async fn create_enrolment(
     AdminCaller(admin): AdminCaller,
     ApiJson(body): ApiJson<NewEnrolment>,
 ) -> ApiResult<(StatusCode, Json<OneTimeLink>)> {
-    let client = state.upstream(&admin.account)?;
-    let building = match property::building(client, body.building).await {
+    let building = match property::building(&state.mirror, &admin.account, body.building).await {
         Err(crate::upstream::tampuuri::UpstreamError::NotFound { .. }) => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "building",
@@ -329,8 +312,7 @@ async fn create_login_link(
     AdminCaller(admin): AdminCaller,
     ApiJson(body): ApiJson<NewLoginLink>,
 ) -> ApiResult<(StatusCode, Json<OneTimeLink>)> {
-    let client = state.upstream(&admin.account)?;
-    if !lives_in(client, body.party, body.apartment).await? {
+    if !lives_in(&state, &admin.account, body.party, body.apartment).await? {
         return Err(ApiError::Validation(vec![FieldError::new(
             "party",
             "is not a current resident of the apartment",

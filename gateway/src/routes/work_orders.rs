@@ -23,7 +23,7 @@ use crate::http::json::ApiJson;
 use crate::reports::ReportError;
 use crate::state::AppState;
 use crate::work_orders::Assignee;
-use crate::work_orders::transitions::Transition;
+use crate::work_orders::transitions::{Transition, may_change};
 
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -83,12 +83,16 @@ impl Worker {
             Worker::Partner(who) => state.work_orders.transition(who, id, step).await?,
             Worker::App(app) => {
                 app.require(Scope::WorkOrdersWrite)?;
-                state
-                    .work_orders
-                    .transition_where(&app.app.account, id, step, async |report| {
-                        app.covers_report(state, Scope::WorkOrdersWrite, report)
+                let covers = may_change(|report| {
+                    let (app, state) = (app.clone(), state.clone());
+                    Box::pin(async move {
+                        app.covers_report(&state, Scope::WorkOrdersWrite, report)
                             .await
                     })
+                });
+                state
+                    .work_orders
+                    .transition_where(&app.app.account, id, step, &covers)
                     .await?
             }
         };

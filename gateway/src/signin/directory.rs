@@ -3,10 +3,10 @@
 //! today.
 //!
 //! Per account: `GET osapuolet/henkilot?Hakusana=<address>` (the vendor's person search),
-//! of which only exact matches of the email count (the search may be broader); then each
-//! match's resident connections (`osapuolet/yhteydet/selaa` with `OsapuoliId`) in force
-//! today by Finnish date; then the apartment's label and property from the registry (cached
-//! a day). Turvakielto is not a reason to refuse: it is about what others see, not about a
+//! of which only exact matches of the email count (the search may be broader; the account
+//! mirror keeps no email addresses, so this one search is Tampuuri's); then each match's
+//! resident connections in force today by Finnish date, from the account mirror; then the
+//! apartment's label and property from the registry (the mirror's, cached a day). Turvakielto is not a reason to refuse: it is about what others see, not about a
 //! resident's own access. An archived party signs in nowhere.
 
 use chrono::NaiveDate;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::address::EmailAddress;
 use crate::feeds::assemble::in_force;
 use crate::places::Places;
-use crate::upstream::tampuuri::model::{ConnectionQuery, ConnectionRole, PartyKind};
+use crate::upstream::tampuuri::model::{ConnectionRole, PartyKind};
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
 /// One apartment someone may sign in for.
@@ -41,16 +41,27 @@ const MAX_PERSONS: usize = 5;
 const MAX_HOMES: usize = 10;
 
 /// Finds residencies by address.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Directory {
     tampuuri: Tampuuri,
+    mirror: crate::mirror::Mirror,
     places: Places,
 }
 
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory").finish_non_exhaustive()
+    }
+}
+
 impl Directory {
-    /// A directory over every account of `tampuuri`.
-    pub fn new(tampuuri: Tampuuri, places: Places) -> Self {
-        Self { tampuuri, places }
+    /// A directory over every account of `tampuuri`, with connections from `mirror`.
+    pub fn new(tampuuri: Tampuuri, mirror: crate::mirror::Mirror, places: Places) -> Self {
+        Self {
+            tampuuri,
+            mirror,
+            places,
+        }
     }
 
     /// The apartments whose current residents have `address`, over all accounts, one per
@@ -106,13 +117,7 @@ impl Directory {
             .filter(|p| p.email.as_deref().is_some_and(|e| address.matches(e)))
             .take(MAX_PERSONS)
         {
-            let connections = client
-                .connections(&ConnectionQuery {
-                    party_id: Some(person.id),
-                    roles: vec![ConnectionRole::Resident],
-                    ..ConnectionQuery::default()
-                })
-                .await?;
+            let connections = self.mirror.party_connections(account, person.id).await?;
             for c in connections.iter().filter(|c| {
                 c.role == ConnectionRole::Resident
                     && c.party.id == person.id

@@ -1,14 +1,15 @@
 //! A resident session holds only while its holder lives in the apartment.
 //!
-//! Every resident request asks [`ResidencyCheck::still_lives`]: the answer Tampuuri gave
-//! (the party's resident connection to the apartment and its move-out date) is kept for
+//! Every resident request asks [`ResidencyCheck::still_lives`]: the answer the account
+//! mirror gives (the party's resident connections to the apartment and their move-out
+//! dates, kept current by Tampuuri's webhooks; no Tampuuri call) is kept for
 //! `signin.residency_check_secs`, and the kept move-out date is compared with today's
 //! Finnish date on every request, so a move-out date known at the last check ends access
 //! exactly when that day ends; one entered later takes effect at the next check. While
-//! Tampuuri cannot be read, a session it has not refused is let through (it was
-//! checked when it was opened), and the failure is logged: a check waits at most
-//! [`CHECK_WAIT`], and an account that could not be asked is not asked again for
-//! [`UNREACHABLE_FOR`], so an outage never slows residents down.
+//! the mirror cannot answer (the account still loading, its database failing), a session
+//! it has not refused is let through (it was checked when it was opened), and the failure
+//! is logged: a check waits at most [`CHECK_WAIT`], and an account that could not be asked
+//! is not asked again for [`UNREACHABLE_FOR`], so an outage never slows residents down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,9 @@ use chrono::NaiveDate;
 use moka::future::Cache;
 
 use crate::feeds::assemble::in_force_dates;
-use crate::upstream::tampuuri::model::{ConnectionQuery, ConnectionRole};
-use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
+use crate::mirror::Mirror;
+use crate::mirror::sync::MirrorError;
+use crate::upstream::tampuuri::model::ConnectionRole;
 
 /// What Tampuuri said at the last check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,7 @@ pub const UNREACHABLE_FOR: Duration = Duration::from_secs(30);
 /// The residency check; cheap to clone.
 #[derive(Clone)]
 pub struct ResidencyCheck {
-    tampuuri: Tampuuri,
+    mirror: Mirror,
     known: Cache<(Arc<str>, u64, u64), Known>,
     unreachable: Cache<Arc<str>, ()>,
 }
@@ -49,10 +51,10 @@ impl std::fmt::Debug for ResidencyCheck {
 }
 
 impl ResidencyCheck {
-    /// Checks through `tampuuri`, trusting an answer for `every`.
-    pub fn new(tampuuri: Tampuuri, every: Duration) -> Self {
+    /// Checks in `mirror`, trusting an answer for `every`.
+    pub fn new(mirror: Mirror, every: Duration) -> Self {
         Self {
-            tampuuri,
+            mirror,
             known: Cache::builder()
                 .max_capacity(200_000)
                 .time_to_live(every)
@@ -78,26 +80,33 @@ impl ResidencyCheck {
             Some(known) => Ok(known),
             None if self.unreachable.contains_key(&account_key) => return true,
             None => {
-                let tampuuri = self.tampuuri.clone();
+                let mirror = self.mirror.clone();
                 let account_name = account.to_owned();
                 let check = self.known.try_get_with(key, async move {
-                    read(&tampuuri, &account_name, party, apartment, today).await
+                    read(&mirror, &account_name, party, apartment, today).await
                 });
                 match tokio::time::timeout(CHECK_WAIT, check).await {
                     Ok(Ok(known)) => Ok(known),
                     Ok(Err(e)) => Err(e.to_string()),
-                    Err(_) => Err("Tampuuri did not answer in time".to_owned()),
+                    Err(_) => Err("the account mirror did not answer in time".to_owned()),
                 }
             }
         };
         match known {
             Ok(Known::Lives { ends }) => ends.is_none_or(|end| end >= today),
-            Ok(Known::Gone) => false,
+            Ok(Known::Gone) => {
+                // Not kept: the mirror may be a moment behind a move-in, and asking it again
+                // costs no Tampuuri call.
+                self.known
+                    .invalidate(&(account_key, party, apartment))
+                    .await;
+                false
+            }
             Err(error) => {
                 tracing::warn!(
                     account,
                     error,
-                    "could not check a resident session against Tampuuri; letting it through"
+                    "could not check a resident session against the account mirror; letting it through"
                 );
                 self.unreachable.insert(account_key, ()).await;
                 true
@@ -107,31 +116,16 @@ impl ResidencyCheck {
 }
 
 async fn read(
-    tampuuri: &Tampuuri,
+    mirror: &Mirror,
     account: &str,
     party: u64,
     apartment: u64,
     today: NaiveDate,
-) -> Result<Known, UpstreamError> {
-    let client = tampuuri
-        .account(account)
-        .ok_or_else(|| UpstreamError::Unauthorized {
-            account: account.to_owned(),
-        })?;
+) -> Result<Known, MirrorError> {
     if !crate::upstream::tampuuri::is_possible_id(apartment) {
         return Ok(Known::Gone);
     }
-    let connections = match client
-        .connections(&ConnectionQuery {
-            object_id: Some(apartment),
-            roles: vec![ConnectionRole::Resident],
-            ..ConnectionQuery::default()
-        })
-        .await
-    {
-        Err(UpstreamError::NotFound { .. }) => return Ok(Known::Gone),
-        other => other?,
-    };
+    let connections = mirror.party_connections(account, party).await?;
     // The latest move-out among the party's connections in force today (none = open-ended).
     let mut lives = None::<Option<NaiveDate>>;
     for c in connections.iter().filter(|c| {

@@ -11,6 +11,7 @@ pub mod invalidation;
 pub use bundle::{Bundle, Notification};
 
 use crate::feeds::FeedService;
+use crate::mirror::Mirror;
 use crate::reports::FaultReports;
 use crate::store::webhooks::NotificationRecord;
 use crate::store::{Store, StoreError};
@@ -34,6 +35,7 @@ pub struct Receipt {
 pub struct WebhookService {
     store: Store,
     feeds: FeedService,
+    mirror: Mirror,
     reports: FaultReports,
     work_orders: WorkOrders,
 }
@@ -44,12 +46,14 @@ impl WebhookService {
     pub fn new(
         store: Store,
         feeds: FeedService,
+        mirror: Mirror,
         reports: FaultReports,
         work_orders: WorkOrders,
     ) -> Self {
         Self {
             store,
             feeds,
+            mirror,
             reports,
             work_orders,
         }
@@ -65,7 +69,7 @@ impl WebhookService {
             .store
             .record_notifications(records, chrono::Utc::now().timestamp())
             .await?;
-        let feeds_affected = apply_to_feeds(&self.feeds, account, &fresh);
+        let feeds_affected = self.apply(account, &fresh).await;
         for n in &fresh {
             if n.action.starts_with("Ilmoitus")
                 && let Ok(report) = n.reference_id.trim().parse::<u64>()
@@ -80,6 +84,29 @@ impl WebhookService {
             new: fresh.len(),
             feeds_affected,
         })
+    }
+}
+
+impl WebhookService {
+    /// Notes each notification in the mirror (what it names becomes pending, its fetch is
+    /// queued) and marks the feeds built from what it may concern stale, redacted where it
+    /// may concern a person. Returns the number of feeds affected.
+    async fn apply(&self, account: &str, fresh: &[NotificationRecord]) -> usize {
+        let mut affected = 0;
+        for n in fresh {
+            match self.mirror.note(account, n).await {
+                Ok(changes) if changes.is_empty() => {
+                    tracing::debug!(action = %n.action, "webhook notification needs no invalidation");
+                }
+                Ok(changes) => affected += self.feeds.invalidate(account, &changes),
+                Err(e) => {
+                    // The mirror cannot be read: fall back to what the feeds know.
+                    tracing::error!(error = %e, "cannot note a notification in the mirror");
+                    affected += apply_to_feeds(&self.feeds, account, std::slice::from_ref(n));
+                }
+            }
+        }
+        affected
     }
 }
 

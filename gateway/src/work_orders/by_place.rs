@@ -1,9 +1,6 @@
 //! Fault reports by building, as work orders, for third-party apps: an app's scope names
-//! buildings and properties, not an assignee.
-//!
-//! Tampuuri is asked for the building's reports (`KohdeId`, *assumed* to include the
-//! objects inside it) and every answer is checked against the object registry all the
-//! same, so an account that ignores the filter cannot leak another building's reports.
+//! buildings and properties, not an assignee. Read from the account mirror, which files
+//! each report under the building its object is in (no Tampuuri call per request).
 
 use std::sync::Arc;
 
@@ -14,9 +11,9 @@ use super::WorkOrders;
 use crate::places::{Lineage, Places};
 use crate::reports::{ReportError, view as report_view};
 use crate::upstream::tampuuri::UpstreamError;
-use crate::upstream::tampuuri::model::{FaultReport, ReportQuery};
+use crate::upstream::tampuuri::model::FaultReport;
 
-/// A cached list of one building's reports.
+/// Which of a building's reports.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BuildingKey {
     /// Tampuuri account.
@@ -45,11 +42,10 @@ pub async fn lineage_of(
 }
 
 impl WorkOrders {
-    /// The reports on building `building` of `account` (and on everything in it), newest
-    /// first, optionally only those in `state`.
+    /// The reports on building `key.building` of `key.account` (and on everything in it),
+    /// newest first, optionally only those in `key.state`.
     pub async fn in_building(
         &self,
-        places: &Places,
         key: BuildingKey,
         offset: u64,
         limit: u64,
@@ -63,32 +59,12 @@ impl WorkOrders {
                 )])
             })?],
         };
-        let client = self.client(&key.account)?;
-        let (account, building, places) = (key.account.clone(), key.building, places.clone());
         let rows = self
             .inner
-            .by_building
-            .get(&key, self.inner.ttl, || async move {
-                let query = ReportQuery {
-                    object_id: Some(building),
-                    states,
-                    ..ReportQuery::default()
-                };
-                let mut inside = Vec::new();
-                for report in client.fault_reports(&query).await? {
-                    let lineage = lineage_of(&places, &account, &report).await;
-                    match lineage {
-                        Ok(l) if l.building == Some(building) => inside.push(report),
-                        Ok(_) | Err(UpstreamError::NotFound { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                inside.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-                Ok(Arc::new(inside))
-            })
+            .mirror
+            .reports_in_building(&key.account, key.building, &states)
             .await
-            .map(|f| Arc::clone(&f.entry.value))
-            .map_err(ReportError::Upstream)?;
+            .map_err(|e| ReportError::Upstream(e.into()))?;
         let mut items = Vec::new();
         let skip = usize::try_from(offset).unwrap_or(usize::MAX);
         let take = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -103,22 +79,20 @@ impl WorkOrders {
         })
     }
 
-    /// Report `id` of `account`, whoever it is assigned to (cached like a partner's read);
-    /// the caller decides whether it may see it.
+    /// Report `id` of `account` as the mirror has it, whoever it is assigned to; the caller
+    /// decides whether it may see it.
     pub async fn any_report(
         &self,
         account: &str,
         id: u64,
     ) -> Result<Arc<FaultReport>, ReportError> {
-        let client = self.client(account)?;
         self.inner
-            .orders
-            .get(&(account.to_owned(), id), self.inner.ttl, || async move {
-                client.fault_report(id).await.map(Arc::new)
-            })
+            .mirror
+            .report(account, id)
             .await
-            .map(|f| Arc::clone(&f.entry.value))
-            .map_err(ReportError::Upstream)
+            .map_err(|e| ReportError::Upstream(e.into()))?
+            .map(Arc::new)
+            .ok_or(ReportError::NotFound)
     }
 
     /// `report` of `account` as a work order.

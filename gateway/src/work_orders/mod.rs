@@ -14,8 +14,8 @@
 //! - [`by_place`]: the same reports by building, for third-party apps whose scope covers
 //!   the building (`reports:read`, `work-orders:write`).
 //!
-//! Lists and single reports are cached `reports.cache_ttl_secs`; a transition, or a
-//! Tampuuri webhook through [`WorkOrders::on_report_changed`], drops them.
+//! Lists and single reports are read from the account mirror (kept current by report
+//! webhooks and reconciliations); a transition writes its result there at once.
 
 pub mod by_place;
 pub mod transitions;
@@ -26,12 +26,11 @@ use std::time::Duration;
 
 use moka::future::Cache;
 
-use crate::cache::FlightCache;
 use rappu_shared::FieldError;
 use rappu_shared::report::{ReportPage, ReportStatus, WorkOrder};
 
 use crate::reports::{FaultReports, ReportError, view as report_view};
-use crate::upstream::tampuuri::model::{self, ReportQuery};
+use crate::upstream::tampuuri::model;
 use crate::upstream::tampuuri::{Tampuuri, TampuuriClient, UpstreamError};
 
 /// A maintenance partner: an assignee party in one Tampuuri account.
@@ -43,12 +42,6 @@ pub struct Assignee {
     pub party: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct ListKey {
-    who: Assignee,
-    state: Option<ReportStatus>,
-}
-
 /// The work-order service; cheap to clone.
 #[derive(Clone)]
 pub struct WorkOrders {
@@ -57,12 +50,8 @@ pub struct WorkOrders {
 
 struct Inner {
     tampuuri: Tampuuri,
+    mirror: crate::mirror::Mirror,
     reports: FaultReports,
-    lists: FlightCache<ListKey, Arc<Vec<model::FaultReport>>>,
-    orders: FlightCache<(String, u64), Arc<model::FaultReport>>,
-    /// Reports by building, for third-party apps ([`by_place`]).
-    by_building: FlightCache<by_place::BuildingKey, Arc<Vec<model::FaultReport>>>,
-    ttl: Duration,
     places: Cache<(String, u64), Arc<String>>,
 }
 
@@ -72,22 +61,20 @@ impl std::fmt::Debug for WorkOrders {
     }
 }
 
-/// Cached lists and orders unread this long are forgotten.
-const IDLE: Duration = Duration::from_secs(600);
-
 impl WorkOrders {
-    /// The service; `reports` is told when a transition changes what a resident sees.
-    pub fn new(tampuuri: Tampuuri, reports: FaultReports, cache_ttl: Duration) -> Self {
-        // A zero TTL still coalesces concurrent reads; entries expire at once.
-        let ttl = cache_ttl.max(Duration::from_millis(1));
+    /// The service over the account `mirror` (reads) and `tampuuri` (transitions); `reports`
+    /// is told when a transition changes what a resident sees.
+    pub fn new(
+        tampuuri: Tampuuri,
+        mirror: crate::mirror::Mirror,
+        reports: FaultReports,
+        _cache_ttl: Duration,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 tampuuri,
+                mirror,
                 reports,
-                lists: FlightCache::new(1_000, IDLE, Duration::ZERO),
-                orders: FlightCache::new(10_000, IDLE, Duration::ZERO),
-                by_building: FlightCache::new(1_000, IDLE, Duration::ZERO),
-                ttl,
                 places: Cache::builder()
                     .max_capacity(10_000)
                     .time_to_live(Duration::from_secs(3600))
@@ -125,32 +112,12 @@ impl WorkOrders {
                 )])
             })?],
         };
-        let client = self.client(&who.account)?;
-        let key = ListKey {
-            who: who.clone(),
-            state,
-        };
-        let assignee = who.party;
         let rows = self
             .inner
-            .lists
-            .get(&key, self.inner.ttl, || async move {
-                let query = ReportQuery {
-                    assignee_id: Some(assignee),
-                    states,
-                    ..ReportQuery::default()
-                };
-                let rows = client.fault_reports(&query).await?;
-                // Matched here too: never show a report assigned to someone else.
-                let mine = rows
-                    .into_iter()
-                    .filter(|r| r.assignee_id == Some(assignee))
-                    .collect();
-                Ok::<_, UpstreamError>(Arc::new(mine))
-            })
+            .mirror
+            .reports_by_assignee(&who.account, who.party, &states)
             .await
-            .map(|f| Arc::clone(&f.entry.value))
-            .map_err(ReportError::Upstream)?;
+            .map_err(|e| ReportError::Upstream(e.into()))?;
         let page: Vec<&model::FaultReport> = rows
             .iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
@@ -168,34 +135,22 @@ impl WorkOrders {
         })
     }
 
-    /// One of `who`'s work orders.
+    /// One of `who`'s work orders (as the account mirror has it).
     pub async fn get(&self, who: &Assignee, id: u64) -> Result<WorkOrder, ReportError> {
-        let client = self.client(&who.account)?;
         let report = self
             .inner
-            .orders
-            .get(&(who.account.clone(), id), self.inner.ttl, || async move {
-                client.fault_report(id).await.map(Arc::new)
-            })
+            .mirror
+            .report(&who.account, id)
             .await
-            .map(|f| Arc::clone(&f.entry.value))
-            .map_err(ReportError::Upstream)?;
+            .map_err(|e| ReportError::Upstream(e.into()))?
+            .ok_or(ReportError::NotFound)?;
         if report.assignee_id != Some(who.party) {
             return Err(ReportError::NotFound);
         }
         Ok(self.work_order(&who.account, &report).await)
     }
 
-    /// Tampuuri says report `report_id` of `account` changed: drop what is cached of it.
-    pub fn on_report_changed(&self, account: &str, report_id: u64) {
-        self.inner
-            .orders
-            .invalidate(&(account.to_owned(), report_id), None);
-        self.inner
-            .lists
-            .invalidate_where(|key| key.who.account == account);
-        self.inner
-            .by_building
-            .invalidate_where(|key| key.account == account);
-    }
+    /// Tampuuri says report `report_id` of `account` changed. Work orders are read from the
+    /// mirror, which the change reaches by itself: nothing is cached here to drop.
+    pub fn on_report_changed(&self, _account: &str, _report_id: u64) {}
 }

@@ -5,14 +5,26 @@
 //! illegal move locally with 409, then calls Tampuuri's route once (these calls are never
 //! retried: a retry could apply a change twice). Tampuuri's own 409 is a 409 too.
 
-use std::sync::Arc;
-
+use futures::future::BoxFuture;
 use rappu_shared::report::{WorkOrder, validate_note};
 
 use super::{Assignee, WorkOrders};
 use crate::reports::ReportError;
 use crate::upstream::tampuuri::UpstreamError;
 use crate::upstream::tampuuri::model::{FaultReport, ReportState};
+
+/// Whether the caller may change a report, asked of the report as read at the time (a
+/// boxed future: the check of a third-party app's scope reads the object registry).
+pub type MayChange<'a> =
+    &'a (dyn for<'r> Fn(&'r FaultReport) -> BoxFuture<'r, Result<bool, ReportError>> + Send + Sync);
+
+/// `check` as a [`MayChange`] (a closure's signature is inferred from this bound).
+pub fn may_change<F>(check: F) -> F
+where
+    F: for<'r> Fn(&'r FaultReport) -> BoxFuture<'r, Result<bool, ReportError>> + Send + Sync,
+{
+    check
+}
 
 /// A lifecycle step a partner may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,10 +81,10 @@ impl WorkOrders {
         step: Transition,
     ) -> Result<WorkOrder, ReportError> {
         let party = who.party;
-        self.transition_where(&who.account, id, step, async |report: &FaultReport| {
-            Ok(report.assignee_id == Some(party))
-        })
-        .await
+        let mine = may_change(move |report| {
+            Box::pin(std::future::ready(Ok(report.assignee_id == Some(party))))
+        });
+        self.transition_where(&who.account, id, step, &mine).await
     }
 
     /// Applies `step` to report `id` of `account` if `may` says the caller may change it
@@ -83,7 +95,7 @@ impl WorkOrders {
         account: &str,
         id: u64,
         step: Transition,
-        may: impl AsyncFnOnce(&FaultReport) -> Result<bool, ReportError>,
+        may: MayChange<'_>,
     ) -> Result<WorkOrder, ReportError> {
         match &step {
             Transition::Receive => {}
@@ -95,7 +107,47 @@ impl WorkOrders {
             }
         }
         let client = self.client(account)?;
-        let current = client.fault_report(id).await?;
+        // The state as the mirror has it; Tampuuri has the last word (its 409 is ours).
+        let current = match self
+            .inner
+            .mirror
+            .report(account, id)
+            .await
+            .map_err(|e| ReportError::Upstream(e.into()))?
+        {
+            Some(report) => report,
+            // Not in the mirror yet (filed a moment ago, its webhook still on its way): a
+            // write calls Tampuuri anyway, so read it there first.
+            None => match client.fault_report(id).await {
+                Ok(report) => {
+                    if let Err(e) = self.inner.mirror.put_report(account, report.clone()).await {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    report
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if !may(&current).await? {
+            return Err(ReportError::NotFound);
+        }
+        // The mirror may be a moment behind (this partner's previous step, its webhook
+        // still on its way): before refusing a move, ask Tampuuri.
+        let current = if step.allowed_from(&current.state) == Some(false) {
+            match client.fault_report(id).await {
+                Ok(fresh) => {
+                    if let Err(e) = self.inner.mirror.put_report(account, fresh.clone()).await {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    fresh
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            current
+        };
         if !may(&current).await? {
             return Err(ReportError::NotFound);
         }
@@ -127,10 +179,10 @@ impl WorkOrders {
             }
         };
         tracing::info!(report = id, step = step.verb(), "work order changed");
+        if let Err(e) = self.inner.mirror.put_report(account, updated.clone()).await {
+            tracing::warn!(report = id, error = %e, "cannot keep the changed work order in the mirror");
+        }
         self.changed(account, &updated).await;
-        self.inner
-            .orders
-            .put((account.to_owned(), id), Arc::new(updated.clone()));
         Ok(self.work_order(account, &updated).await)
     }
 

@@ -608,7 +608,7 @@ fn row_id(row: &str) -> Option<String> {
 }
 
 /// Decodes a body, reporting where it failed but never what it contained.
-pub(crate) fn decode<T: DeserializeOwned>(route: &Route, bytes: &[u8]) -> Result<T, UpstreamError> {
+pub fn decode<T: DeserializeOwned>(route: &Route, bytes: &[u8]) -> Result<T, UpstreamError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let class = match e.inner().classify() {

@@ -76,7 +76,17 @@ impl TampuuriClient {
 
     /// Announcements on `object_id` and its ancestors, newest first.
     pub async fn announcements(&self, object_id: u64) -> Result<Vec<Announcement>, UpstreamError> {
-        let query = AnnouncementQuery { object_id };
+        let query = AnnouncementQuery {
+            object_id: Some(object_id),
+        };
+        self.browse_all(&routes::ANNOUNCEMENTS, None, Some(&query))
+            .await
+    }
+
+    /// Every announcement of the account (`uutiset/selaa` without `KohdeId`, *assumed* to
+    /// mean all; `rappu verify-upstream` checks it).
+    pub async fn all_announcements(&self) -> Result<Vec<Announcement>, UpstreamError> {
+        let query = AnnouncementQuery { object_id: None };
         self.browse_all(&routes::ANNOUNCEMENTS, None, Some(&query))
             .await
     }

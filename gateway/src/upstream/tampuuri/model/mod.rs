@@ -38,7 +38,7 @@ wire_enum! {
 /// An object (kohde) of the registry tree. *Assumed* names except `Id`, `KohdeMetatyyppi`,
 /// `KustannuspaikkaId` (vendor (seed)) and `ParentId` (vendor (help page), read as the
 /// parent when `YlaKohdeId` is absent).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Object {
     /// `Id`.
     #[serde(rename = "Id", deserialize_with = "wire::id")]
@@ -47,17 +47,37 @@ pub struct Object {
     #[serde(rename = "KohdeMetatyyppi")]
     pub kind: ObjectKind,
     /// `Nimi`.
-    #[serde(rename = "Nimi", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Nimi",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// `Tunnus`: a short code such as `A 12`.
-    #[serde(rename = "Tunnus", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Tunnus",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code: Option<String>,
     /// `YlaKohdeId` (or `ParentId`): the parent object.
-    #[serde(rename = "YlaKohdeId", default, deserialize_with = "wire::opt_int")]
+    #[serde(
+        rename = "YlaKohdeId",
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_id: Option<u64>,
     /// `ParentId`, the help's create models' name of the parent: read where `YlaKohdeId`
     /// is absent (see [`Object::parent`]).
-    #[serde(rename = "ParentId", default, deserialize_with = "wire::opt_int")]
+    #[serde(
+        rename = "ParentId",
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_alt: Option<u64>,
     /// `KustannuspaikkaId`: the cost centre the object belongs to.
     #[serde(
@@ -67,10 +87,20 @@ pub struct Object {
     )]
     pub cost_centre_id: Option<u64>,
     /// `Katuosoite`.
-    #[serde(rename = "Katuosoite", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Katuosoite",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub street_address: Option<String>,
     /// `Postinumero`.
-    #[serde(rename = "Postinumero", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Postinumero",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub postal_code: Option<String>,
     /// `Postitoimipaikka`.
     #[serde(
@@ -80,10 +110,20 @@ pub struct Object {
     )]
     pub city: Option<String>,
     /// `Porras`: staircase letter, on staircases and apartments.
-    #[serde(rename = "Porras", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Porras",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub staircase: Option<String>,
     /// `Kerros`: floor, on apartments.
-    #[serde(rename = "Kerros", default, deserialize_with = "wire::opt_int")]
+    #[serde(
+        rename = "Kerros",
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub floor: Option<i32>,
     /// `Huoneistonumero`: apartment number, on apartments.
     #[serde(
@@ -113,7 +153,7 @@ wire_enum! {
 }
 
 /// A party (osapuoli): a person or a company. Field names from the vendor's sample.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Party {
     /// `Id`.
     #[serde(rename = "Id", deserialize_with = "wire::id")]
@@ -122,22 +162,52 @@ pub struct Party {
     #[serde(rename = "Osapuolityyppi", default)]
     pub kind: Option<PartyKind>,
     /// `Nimi`: full name or company name.
-    #[serde(rename = "Nimi", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Nimi",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// `Etunimi`.
-    #[serde(rename = "Etunimi", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Etunimi",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first_name: Option<String>,
     /// `Sukunimi`.
-    #[serde(rename = "Sukunimi", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Sukunimi",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_name: Option<String>,
     /// `Puhelin`.
-    #[serde(rename = "Puhelin", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Puhelin",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub phone: Option<String>,
     /// `Matkapuhelin`.
-    #[serde(rename = "Matkapuhelin", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Matkapuhelin",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mobile: Option<String>,
     /// `Sahkoposti`.
-    #[serde(rename = "Sahkoposti", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Sahkoposti",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
     /// `Turvakielto`: non-disclosure for personal safety. A missing or unreadable value is
     /// treated as `true` by every reader that shows names: never show a name we are unsure
@@ -170,7 +240,7 @@ wire_enum! {
 }
 
 /// A party's connection to an object (`osapuolet/yhteydet`). *Assumed shape.*
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Connection {
     /// `Id`.
     #[serde(rename = "Id", deserialize_with = "wire::id")]
@@ -225,13 +295,18 @@ pub struct DescendantQuery {
 }
 
 /// An announcement (uutinen). *Assumed route and names.*
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Announcement {
     /// `Id`.
     #[serde(rename = "Id", deserialize_with = "wire::id")]
     pub id: u64,
     /// `KohdeId`: the object it was posted on.
-    #[serde(rename = "KohdeId", default, deserialize_with = "wire::opt_int")]
+    #[serde(
+        rename = "KohdeId",
+        default,
+        deserialize_with = "wire::opt_int",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub object_id: Option<u64>,
     /// `Otsikko`.
     #[serde(rename = "Otsikko", default, deserialize_with = "wire::text_or_empty")]
@@ -261,21 +336,27 @@ pub struct Announcement {
 /// Body of `POST uutiset/selaa`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnnouncementQuery {
-    /// `KohdeId`.
-    #[serde(rename = "KohdeId")]
-    pub object_id: u64,
+    /// `KohdeId`: announcements on this object and its ancestors (absent: every
+    /// announcement of the account, *assumed*).
+    #[serde(rename = "KohdeId", skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<u64>,
 }
 
 /// A party as `POST osapuolitiedot/osapuolet/hae` answers it (`ApiOsapuoliResponseModel`,
 /// vendor (help page)): no first or last name, no contact details, no archive date (only
 /// parties not archived are returned at all).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PartySummary {
     /// `Id`.
     #[serde(rename = "Id", deserialize_with = "wire::id")]
     pub id: u64,
     /// `Nimi`.
-    #[serde(rename = "Nimi", default, deserialize_with = "wire::opt_text")]
+    #[serde(
+        rename = "Nimi",
+        default,
+        deserialize_with = "wire::opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
     /// `Osapuolityyppi`.
     #[serde(rename = "Osapuolityyppi", default)]

@@ -37,7 +37,7 @@ wire_enum! {
 }
 
 /// One row of a report's state history (`Tilahistoria`). *Assumed.*
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ReportStateChange {
     /// `Tila`.
     #[serde(rename = "Tila")]
@@ -65,57 +65,82 @@ fn history<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ReportStateChange>, D:
 /// `TilaId`, `Sisaanpaasy` (a pick-list value), `Kotielaimet`, `Vikaluokka`, `ParentId`.
 /// Where two names are known for one thing (`TyotehtavanKuvaus`/`Kuvaus`,
 /// `KohdeId`/`TilaId`, `YlaIlmoitusId`/`ParentId`) either is read, the documented first.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(from = "WireReport")]
 pub struct FaultReport {
     /// `Id`.
+    #[serde(rename = "Id")]
     pub id: u64,
     /// `Ilmoitusnumero`.
+    #[serde(rename = "Ilmoitusnumero", skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
     /// `Otsikko`.
+    #[serde(rename = "Otsikko")]
     pub title: String,
     /// `TyotehtavanKuvaus` (or `Kuvaus`).
+    #[serde(rename = "TyotehtavanKuvaus", skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// `Aihe`: `Huoneisto`, `YleisetTilat`, `Ulkoalueet`.
+    #[serde(rename = "Aihe", skip_serializing_if = "Option::is_none")]
     pub topic: Option<Topic>,
     /// `KohdeId` (or `TilaId`): apartment, staircase or building.
+    #[serde(rename = "KohdeId", skip_serializing_if = "Option::is_none")]
     pub object_id: Option<u64>,
     /// `KustannuspaikkaId`: the property.
+    #[serde(rename = "KustannuspaikkaId", skip_serializing_if = "Option::is_none")]
     pub cost_centre_id: Option<u64>,
     /// `Vikaluokka`: the fault category from the account's pick list (vendor (help page):
     /// a string of at most 255 characters).
+    #[serde(rename = "Vikaluokka", skip_serializing_if = "Option::is_none")]
     pub fault_class: Option<String>,
     /// `Sijainti`: where exactly (room, space). *Assumed.*
+    #[serde(rename = "Sijainti", skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// `TyotehtavanLisatiedot` (or `Lisatiedot`): extra information (vendor (help page));
     /// Rappu writes the topic, the location and the contact phone there as `Name: value`
     /// lines.
+    #[serde(
+        rename = "TyotehtavanLisatiedot",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extra: Option<String>,
     /// `Sisaanpaasy`: entry permission, a pick-list value (vendor (help page)) or a flag (as
     /// the simulator's classic dialect sends it): kept as text, read with
     /// [`FaultReport::entry_allowed`].
+    #[serde(rename = "Sisaanpaasy", skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
     /// `Kotielaimet`: pets in the apartment.
+    #[serde(rename = "Kotielaimet", skip_serializing_if = "Option::is_none")]
     pub pets: Option<String>,
     /// `IlmoittajanPuhelin`: the reporter's phone.
+    #[serde(rename = "IlmoittajanPuhelin", skip_serializing_if = "Option::is_none")]
     pub reporter_phone: Option<String>,
     /// `Tila`.
+    #[serde(rename = "Tila")]
     pub state: ReportState,
     /// `Tilahistoria`.
+    #[serde(rename = "Tilahistoria")]
     pub history: Vec<ReportStateChange>,
     /// `IlmoittajaId`: the reporting party.
+    #[serde(rename = "IlmoittajaId", skip_serializing_if = "Option::is_none")]
     pub reporter_id: Option<u64>,
     /// `TyonsuorittajaId`: the assignee.
+    #[serde(rename = "TyonsuorittajaId", skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<u64>,
     /// `YlaIlmoitusId` (or `ParentId`): the report this one follows up.
+    #[serde(rename = "YlaIlmoitusId", skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<u64>,
     /// `Kasitelty`: passed on to a follow-up.
+    #[serde(rename = "Kasitelty", skip_serializing_if = "Option::is_none")]
     pub handled: Option<bool>,
     /// `UlkoinenTunniste`: the caller's correlation id, where the account keeps it.
+    #[serde(rename = "UlkoinenTunniste", skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// `Luotu`.
+    #[serde(rename = "Luotu", skip_serializing_if = "Option::is_none")]
     pub created_at: Option<DateTime<Utc>>,
     /// `Muokattu`: last change of any kind (e.g. becoming `Kasitelty`).
+    #[serde(rename = "Muokattu", skip_serializing_if = "Option::is_none")]
     pub modified_at: Option<DateTime<Utc>>,
 }
 

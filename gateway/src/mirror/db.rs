@@ -1,0 +1,406 @@
+//! The mirror's tables, in their own SQLite file (`mirror.db` in the data directory): a
+//! copy of what displays, residents and partners need of each Tampuuri account, rebuilt
+//! from Tampuuri whenever it is lost, so it never holds anything Tampuuri does not.
+//!
+//! Rows keep Rappu's reading of Tampuuri's JSON (the model types, serialized back with the
+//! same field names) with only the fields Rappu reads; names of people who may not be named
+//! are removed before a row is stored ([`super::minimize`]). Each table has the columns its
+//! queries select on: an object's building and property, a connection's party, object,
+//! building and property, a report's building, assignee and reporter.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// Version of the schema below; a database of another version is emptied and rebuilt
+/// (it is a copy: Tampuuri has the data).
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE objects (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    parent_id INTEGER,
+    kind TEXT NOT NULL,
+    property_id INTEGER,
+    building_id INTEGER,
+    row TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+CREATE INDEX objects_by_building ON objects (account, building_id);
+CREATE INDEX objects_by_property ON objects (account, property_id, kind);
+CREATE TABLE connections (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    party_id INTEGER NOT NULL,
+    object_id INTEGER NOT NULL,
+    role TEXT NOT NULL,
+    building_id INTEGER,
+    property_id INTEGER,
+    hides INTEGER NOT NULL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+CREATE INDEX connections_by_party ON connections (account, party_id);
+CREATE INDEX connections_by_object ON connections (account, object_id);
+CREATE INDEX connections_by_building ON connections (account, building_id, role);
+CREATE INDEX connections_by_property ON connections (account, property_id, role);
+CREATE TABLE announcements (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    object_id INTEGER,
+    row TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+CREATE INDEX announcements_by_object ON announcements (account, object_id);
+CREATE TABLE reports (
+    account TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    object_id INTEGER,
+    building_id INTEGER,
+    assignee_id INTEGER,
+    reporter_id INTEGER,
+    state TEXT NOT NULL,
+    open INTEGER NOT NULL,
+    seen_at INTEGER NOT NULL,
+    row TEXT NOT NULL,
+    PRIMARY KEY (account, id)
+) WITHOUT ROWID;
+CREATE INDEX reports_by_building ON reports (account, building_id, open);
+CREATE INDEX reports_by_assignee ON reports (account, assignee_id);
+CREATE INDEX reports_by_reporter ON reports (account, reporter_id);
+CREATE TABLE syncs (
+    account TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    done_at INTEGER NOT NULL,
+    rows INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    PRIMARY KEY (account, kind)
+) WITHOUT ROWID;
+";
+
+const TABLES: &[&str] = &[
+    "objects",
+    "connections",
+    "announcements",
+    "reports",
+    "syncs",
+];
+
+/// Opens the connection's schema: creates it, or rebuilds it empty when it is of another
+/// version.
+pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // A copy of Tampuuri: after a crash it is rebuilt by the next reconciliation, so no
+    // fsync per transaction.
+    conn.pragma_update(None, "synchronous", "OFF")?;
+    conn.pragma_update(None, "cache_size", -4096)?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for table in TABLES {
+        tx.execute_batch(&format!("DROP TABLE IF EXISTS {table};"))?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()
+}
+
+/// An object row to store.
+#[derive(Debug, Clone)]
+pub struct ObjectRow {
+    /// Object id.
+    pub id: u64,
+    /// Parent object.
+    pub parent_id: Option<u64>,
+    /// `KohdeMetatyyppi` as Rappu reads it.
+    pub kind: String,
+    /// Its property (cost centre).
+    pub property_id: Option<u64>,
+    /// The building it is in (itself for a building).
+    pub building_id: Option<u64>,
+    /// The object as JSON.
+    pub row: String,
+}
+
+/// A connection row to store.
+#[derive(Debug, Clone)]
+pub struct ConnectionRow {
+    /// Connection id.
+    pub id: u64,
+    /// The party.
+    pub party_id: u64,
+    /// The object.
+    pub object_id: u64,
+    /// The role as Rappu reads it.
+    pub role: String,
+    /// The building the object is in.
+    pub building_id: Option<u64>,
+    /// The property the object is (in).
+    pub property_id: Option<u64>,
+    /// Whether the connection asks to be left off displays.
+    pub hides: bool,
+    /// The connection as JSON.
+    pub row: String,
+}
+
+/// A report row to store.
+#[derive(Debug, Clone)]
+pub struct ReportRow {
+    /// Report id.
+    pub id: u64,
+    /// Its object.
+    pub object_id: Option<u64>,
+    /// The building the object is in.
+    pub building_id: Option<u64>,
+    /// Assignee party.
+    pub assignee_id: Option<u64>,
+    /// Reporter party.
+    pub reporter_id: Option<u64>,
+    /// State as Rappu reads it.
+    pub state: String,
+    /// Open, received or waiting.
+    pub open: bool,
+    /// The report as JSON.
+    pub row: String,
+}
+
+fn int(v: Option<u64>) -> Option<i64> {
+    v.and_then(|v| i64::try_from(v).ok())
+}
+
+fn id(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Stores (replacing) `rows` of `account`.
+pub fn put_objects(
+    tx: &Transaction<'_>,
+    account: &str,
+    rows: &[ObjectRow],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO objects (account, id, parent_id, kind, property_id, building_id, row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in rows {
+        stmt.execute(params![
+            account,
+            id(r.id),
+            int(r.parent_id),
+            r.kind,
+            int(r.property_id),
+            int(r.building_id),
+            r.row
+        ])?;
+    }
+    Ok(())
+}
+
+/// Stores (replacing) `rows` of `account`.
+pub fn put_connections(
+    tx: &Transaction<'_>,
+    account: &str,
+    rows: &[ConnectionRow],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO connections
+         (account, id, party_id, object_id, role, building_id, property_id, hides, row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for r in rows {
+        stmt.execute(params![
+            account,
+            id(r.id),
+            id(r.party_id),
+            id(r.object_id),
+            r.role,
+            int(r.building_id),
+            int(r.property_id),
+            r.hides,
+            r.row
+        ])?;
+    }
+    Ok(())
+}
+
+/// Stores (replacing) announcement rows `(id, object, json)` of `account`.
+pub fn put_announcements(
+    tx: &Transaction<'_>,
+    account: &str,
+    rows: &[(u64, Option<u64>, String)],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO announcements (account, id, object_id, row) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, object, row) in rows {
+        stmt.execute(params![account, id(*i), int(*object), row])?;
+    }
+    Ok(())
+}
+
+/// Stores (replacing) `rows` of `account`, seen at `now` (ms).
+pub fn put_reports(
+    tx: &Transaction<'_>,
+    account: &str,
+    rows: &[ReportRow],
+    now: i64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT OR REPLACE INTO reports
+         (account, id, object_id, building_id, assignee_id, reporter_id, state, open, seen_at, row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    for r in rows {
+        stmt.execute(params![
+            account,
+            id(r.id),
+            int(r.object_id),
+            int(r.building_id),
+            int(r.assignee_id),
+            int(r.reporter_id),
+            r.state,
+            r.open,
+            now,
+            r.row
+        ])?;
+    }
+    Ok(())
+}
+
+/// Deletes rows of `table` of `account` by id.
+pub fn delete_ids(
+    tx: &Transaction<'_>,
+    table: &str,
+    account: &str,
+    ids: &[u64],
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(&format!(
+        "DELETE FROM {table} WHERE account = ?1 AND id = ?2"
+    ))?;
+    for i in ids {
+        stmt.execute(params![account, id(*i)])?;
+    }
+    Ok(())
+}
+
+/// `(id, json)` of every row of `table` of `account` where `column = value` (`None`:
+/// every row of the account).
+pub fn rows_where(
+    conn: &Connection,
+    table: &str,
+    account: &str,
+    column: Option<(&str, u64)>,
+) -> rusqlite::Result<Vec<(u64, String)>> {
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(u64, String)> {
+        Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?))
+    };
+    match column {
+        Some((column, value)) => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT id, row FROM {table} WHERE account = ?1 AND {column} = ?2 ORDER BY id"
+            ))?;
+            stmt.query_map(params![account, id(value)], read)?.collect()
+        }
+        None => {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT id, row FROM {table} WHERE account = ?1 ORDER BY id"
+            ))?;
+            stmt.query_map(params![account], read)?.collect()
+        }
+    }
+}
+
+/// The JSON of one row of `table`.
+pub fn row(
+    conn: &Connection,
+    table: &str,
+    account: &str,
+    key: u64,
+) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached(&format!(
+        "SELECT row FROM {table} WHERE account = ?1 AND id = ?2"
+    ))?
+    .query_row(params![account, id(key)], |r| r.get(0))
+    .optional()
+}
+
+/// Values of `select` (a single integer column) from `table` of `account` where `column =
+/// value`, distinct.
+pub fn ids_where(
+    conn: &Connection,
+    table: &str,
+    select: &str,
+    account: &str,
+    column: &str,
+    value: u64,
+) -> rusqlite::Result<Vec<u64>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT DISTINCT {select} FROM {table} WHERE account = ?1 AND {column} = ?2 AND {select} IS NOT NULL"
+    ))?;
+    stmt.query_map(params![account, id(value)], |r| r.get::<_, i64>(0))?
+        .map(|v| v.map(|v| u64::try_from(v).unwrap_or(0)))
+        .collect()
+}
+
+/// Records a finished sync of `kind`.
+pub fn record_sync(
+    tx: &Transaction<'_>,
+    account: &str,
+    kind: &str,
+    at: i64,
+    rows: u64,
+    calls: u64,
+) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO syncs (account, kind, done_at, rows, calls) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![account, kind, at, id(rows), id(calls)],
+    )?;
+    Ok(())
+}
+
+/// When `kind` was last synced for `account` (ms), with its rows and calls.
+pub fn last_sync(
+    conn: &Connection,
+    account: &str,
+    kind: &str,
+) -> rusqlite::Result<Option<(i64, u64, u64)>> {
+    conn.query_row(
+        "SELECT done_at, rows, calls FROM syncs WHERE account = ?1 AND kind = ?2",
+        params![account, kind],
+        |r| {
+            Ok((
+                r.get(0)?,
+                u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+            ))
+        },
+    )
+    .optional()
+}
+
+/// Every `(id, hash of the row)` of `table` for `account`, for a reconciliation to tell
+/// what changed.
+pub fn digests(
+    conn: &Connection,
+    table: &str,
+    account: &str,
+) -> rusqlite::Result<std::collections::HashMap<u64, u64>> {
+    let mut stmt = conn.prepare(&format!("SELECT id, row FROM {table} WHERE account = ?1"))?;
+    let mut rows = stmt.query(params![account])?;
+    let mut out = std::collections::HashMap::new();
+    while let Some(r) = rows.next()? {
+        let key = u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0);
+        let text: String = r.get(1)?;
+        out.insert(key, digest(&text));
+    }
+    Ok(out)
+}
+
+/// A stable hash of a stored row.
+pub fn digest(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}

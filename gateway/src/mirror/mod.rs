@@ -1,0 +1,505 @@
+//! The account mirror: what displays, residents and partners need of each Tampuuri account,
+//! kept in Rappu's database so that Tampuuri calls follow what changes in Tampuuri, not how
+//! many buildings, screens or page views there are.
+//!
+//! - **Read in bulk** ([`sync`]): the registry (properties and their subtrees), everyone's
+//!   connections to objects, announcements and open fault reports, each read account-wide
+//!   with 250 rows a call, on a cadence: a reconciliation that also catches a lost webhook.
+//!   A reconciliation tells what changed by comparing rows, and only those feeds rebuild.
+//! - **Fetch changes by id** ([`changes`]): a webhook notification marks what it names as
+//!   *pending* before it is answered (a pending party or apartment is shown without names:
+//!   a name that may have become protected never waits for Tampuuri), then the changed rows
+//!   are fetched by id in the background, several parties in one call. A fetch that began
+//!   before a later notification about the same thing never clears what that notification
+//!   marked, and a reconciliation never overwrites rows a notification touched after it
+//!   began.
+//! - **Serve from the mirror** ([`upstream`]): feeds, buildings, properties, residents'
+//!   reports and partners' work orders are read from here, never from Tampuuri per request.
+//! - **Spend within a budget** ([`crate::usage::Budget`]): past the month's budget only
+//!   writes and privacy changes still reach Tampuuri; the rest is served from the mirror and
+//!   marked stale.
+//!
+//! Rows keep only the fields Rappu reads, and no name of anyone who may not be named
+//! ([`rows::minimize`]). The mirror is a copy: lost, it is rebuilt by the next load.
+
+pub mod changes;
+pub mod costs;
+pub mod db;
+pub mod reads;
+pub mod rows;
+pub mod sync;
+pub mod upstream;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::config::MirrorSettings;
+use crate::feeds::resources::{Redaction, Resource};
+use crate::store::StoreError;
+use crate::upstream::tampuuri::Tampuuri;
+use crate::usage::Budget;
+
+/// What changed in the mirror of an account: the feed resources to rebuild (with what to
+/// remove from cached copies at once), and the fault reports whose views changed.
+#[derive(Debug, Clone, Default)]
+pub struct MirrorEvent {
+    /// The account.
+    pub account: String,
+    /// Feed resources and redactions.
+    pub changes: Vec<(Resource, Option<Redaction>)>,
+    /// Tampuuri ids of reports that changed.
+    pub reports: Vec<u64>,
+    /// Whether every feed of the account should be rebuilt from what is cached: the
+    /// mirror's health changed (Tampuuri failing or back, the budget holding back work),
+    /// and with it whether feeds are marked stale.
+    pub restamp: bool,
+}
+
+/// A thing a notification names and a fetch by id refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// A party's data (name, turvakielto, archived), fetched with others in one call.
+    Party(u64),
+    /// Every connection of a party (and its full data).
+    PartyConnections(u64),
+    /// The connections on an object (when the notification names no party).
+    ObjectConnections(u64),
+    /// An object of the registry.
+    Object(u64),
+    /// A fault report.
+    Report(u64),
+    /// Every announcement (news has no fetch by id).
+    News,
+}
+
+impl Key {
+    /// Whether refreshing this is about who may be named (never held back by the budget).
+    pub fn is_privacy(&self) -> bool {
+        matches!(
+            self,
+            Self::Party(_) | Self::PartyConnections(_) | Self::ObjectConnections(_)
+        )
+    }
+}
+
+/// The state of one account's mirror besides its rows.
+#[derive(Debug, Default)]
+pub struct AccountState {
+    /// Bumped by every notification and every applied change.
+    seq: AtomicU64,
+    /// Keys a notification marked and no later fetch has settled, with the notification's
+    /// sequence number: pending parties and apartments are shown without names.
+    pending: Mutex<HashMap<Key, u64>>,
+    /// When each key last changed (sequence number): a reconciliation that began before
+    /// keeps the newer rows.
+    touched: Mutex<HashMap<Key, u64>>,
+    /// Keys waiting for their fetch.
+    queue: Mutex<std::collections::BTreeSet<Key>>,
+    /// Wakes the account's refresher.
+    wake: Notify,
+    /// Whether the first load finished.
+    loaded: watch::Sender<bool>,
+    /// Health, for the admin view and the `stale` mark.
+    health: Mutex<Health>,
+    /// Why the first load failed, while it has not succeeded: reads answer it at once
+    /// rather than waiting for a load that cannot finish yet.
+    load_error: Mutex<Option<crate::upstream::tampuuri::UpstreamError>>,
+}
+
+/// How the mirror of an account is doing. (Named `MirrorHealth` in the API document:
+/// `Health` is `/healthz`'s answer, and one name for both made the document describe one
+/// of them wrongly.)
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = MirrorHealth)]
+pub struct Health {
+    /// The last successful reconciliation of each kind (registry, people, reports, news).
+    pub synced_at: HashMap<String, DateTime<Utc>>,
+    /// Calls each kind's last reconciliation made.
+    pub sync_calls: HashMap<String, u64>,
+    /// Since when fetches keep failing (Tampuuri unavailable), if they do.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// The same on the runtime's clock (which tests can move).
+    #[serde(skip)]
+    pub failing_since_clock: Option<tokio::time::Instant>,
+    /// Why the last fetch failed.
+    pub last_error: Option<String>,
+    /// Changes noted and not yet fetched.
+    pub pending: usize,
+    /// Reconciliations held back by the monthly budget.
+    pub held_back: bool,
+}
+
+impl AccountState {
+    fn new() -> Self {
+        Self {
+            loaded: watch::Sender::new(false),
+            ..Self::default()
+        }
+    }
+
+    /// A new sequence number.
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// The current sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq.load(Ordering::Acquire)
+    }
+
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `key` is pending.
+    pub fn is_pending(&self, key: Key) -> bool {
+        Self::lock(&self.pending).contains_key(&key)
+    }
+
+    /// Pending parties and objects (apartments, properties) whose connections are pending.
+    pub fn pending_people(&self) -> (Vec<u64>, Vec<u64>) {
+        let pending = Self::lock(&self.pending);
+        let mut parties = Vec::new();
+        let mut objects = Vec::new();
+        for key in pending.keys() {
+            match key {
+                Key::Party(p) | Key::PartyConnections(p) => parties.push(*p),
+                Key::ObjectConnections(o) => objects.push(*o),
+                _ => {}
+            }
+        }
+        (parties, objects)
+    }
+
+    fn mark(&self, keys: &[Key]) -> u64 {
+        let seq = self.next_seq();
+        let mut pending = Self::lock(&self.pending);
+        let mut touched = Self::lock(&self.touched);
+        for key in keys {
+            if key.is_privacy() {
+                pending.insert(*key, seq);
+            }
+            touched.insert(*key, seq);
+        }
+        seq
+    }
+
+    /// Settles `keys` fetched by a fetch that began at `began`: pending marks made before it
+    /// are cleared, later ones stay for their own fetch.
+    pub fn settle(&self, keys: &[Key], began: u64) {
+        let seq = self.next_seq();
+        let mut pending = Self::lock(&self.pending);
+        let mut touched = Self::lock(&self.touched);
+        for key in keys {
+            if pending.get(key).is_some_and(|marked| *marked <= began) {
+                pending.remove(key);
+            }
+            touched.insert(*key, seq);
+        }
+    }
+
+    /// Keys touched after `since`.
+    pub fn touched_since(&self, since: u64) -> Vec<Key> {
+        Self::lock(&self.touched)
+            .iter()
+            .filter(|(_, s)| **s > since)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// Queues `keys` for a fetch and wakes the refresher.
+    pub fn enqueue(&self, keys: &[Key]) {
+        Self::lock(&self.queue).extend(keys.iter().copied());
+        self.wake.notify_one();
+    }
+
+    fn take_queue(&self) -> Vec<Key> {
+        std::mem::take(&mut *Self::lock(&self.queue))
+            .into_iter()
+            .collect()
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, Health> {
+        Self::lock(&self.health)
+    }
+}
+
+/// The mirror's two connections to its file: one writer, one reader (WAL lets them work at
+/// once), so reconciling never stalls feed builds for long.
+#[derive(Clone)]
+pub struct MirrorDb {
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl MirrorDb {
+    /// Opens `path`, creating or rebuilding its schema.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut writer = Connection::open(path)?;
+        writer.busy_timeout(Duration::from_secs(10))?;
+        db::prepare(&mut writer)?;
+        let reader = Connection::open(path)?;
+        reader.busy_timeout(Duration::from_secs(10))?;
+        reader.pragma_update(None, "cache_size", -4096)?;
+        Ok(Self {
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// An in-memory mirror (tests).
+    pub fn open_in(dir: &Path) -> Result<Self, StoreError> {
+        Self::open(&dir.join("mirror.db"))
+    }
+
+    /// Runs `f` with the writer on a blocking thread.
+    pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let conn = Arc::clone(&self.writer);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` with the reader on a blocking thread.
+    pub async fn read<F, R>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+        R: Send + 'static,
+    {
+        let conn = Arc::clone(&self.reader);
+        tokio::task::spawn_blocking(move || {
+            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&guard).map_err(StoreError::from)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+/// The mirror of every configured account; cheap to clone.
+#[derive(Clone)]
+pub struct Mirror {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tampuuri: Tampuuri,
+    db: MirrorDb,
+    accounts: HashMap<String, AccountState>,
+    settings: MirrorSettings,
+    webhooks: bool,
+    budget: Budget,
+    max_stale: Duration,
+    events: mpsc::UnboundedSender<MirrorEvent>,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror").finish_non_exhaustive()
+    }
+}
+
+impl Mirror {
+    /// The mirror of `tampuuri`'s accounts in `db`; what changes is sent on the returned
+    /// receiver. `webhooks` picks the reconciliation cadences (see [`MirrorSettings`]);
+    /// after `max_stale` of failing to reach Tampuuri, feeds are no longer served from it.
+    pub fn new(
+        tampuuri: Tampuuri,
+        db: MirrorDb,
+        settings: MirrorSettings,
+        webhooks: bool,
+        budget: Budget,
+        max_stale: Duration,
+    ) -> (Self, mpsc::UnboundedReceiver<MirrorEvent>) {
+        let (events, receiver) = mpsc::unbounded_channel();
+        let accounts = tampuuri
+            .account_names()
+            .map(|a| (a.to_owned(), AccountState::new()))
+            .collect();
+        (
+            Self {
+                inner: Arc::new(Inner {
+                    tampuuri,
+                    db,
+                    accounts,
+                    settings,
+                    webhooks,
+                    budget,
+                    max_stale,
+                    events,
+                }),
+            },
+            receiver,
+        )
+    }
+
+    /// The state of `account`, if it is served.
+    pub fn account(&self, account: &str) -> Option<&AccountState> {
+        self.inner.accounts.get(account)
+    }
+
+    /// The database.
+    pub fn db(&self) -> &MirrorDb {
+        &self.inner.db
+    }
+
+    /// The Tampuuri clients.
+    pub fn tampuuri(&self) -> &Tampuuri {
+        &self.inner.tampuuri
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &MirrorSettings {
+        &self.inner.settings
+    }
+
+    /// Whether webhooks keep the mirror current.
+    pub fn webhooks(&self) -> bool {
+        self.inner.webhooks
+    }
+
+    /// The monthly budget of calls.
+    pub fn budget(&self) -> &Budget {
+        &self.inner.budget
+    }
+
+    fn emit(&self, event: MirrorEvent) {
+        // Before the first load nothing was built from the mirror (reads wait for it).
+        let loaded = self
+            .account(&event.account)
+            .is_some_and(|s| *s.loaded.borrow());
+        if loaded && (!event.changes.is_empty() || !event.reports.is_empty() || event.restamp) {
+            let _ = self.inner.events.send(event);
+        }
+    }
+
+    /// Records how the last attempt to reach Tampuuri for `account` went (`None`: it
+    /// worked; `Some(why)`: it failed) and whether the budget holds work back; announces a
+    /// change of either (feeds' `stale` mark follows them).
+    pub(crate) fn set_health(
+        &self,
+        account: &str,
+        failure: Option<String>,
+        held_back: Option<bool>,
+    ) {
+        let Some(state) = self.account(account) else {
+            return;
+        };
+        let changed = {
+            let mut health = state.health();
+            let was = (health.failing_since.is_some(), health.held_back);
+            match failure {
+                Some(why) => {
+                    health.failing_since.get_or_insert_with(Utc::now);
+                    health
+                        .failing_since_clock
+                        .get_or_insert_with(tokio::time::Instant::now);
+                    health.last_error = Some(why);
+                }
+                None => {
+                    health.failing_since = None;
+                    health.failing_since_clock = None;
+                }
+            }
+            if let Some(held) = held_back {
+                health.held_back = held;
+            }
+            was != (health.failing_since.is_some(), health.held_back)
+        };
+        if changed {
+            self.emit(MirrorEvent {
+                account: account.to_owned(),
+                restamp: true,
+                ..MirrorEvent::default()
+            });
+        }
+    }
+
+    /// Why `account`'s first load failed, if it has not loaded and its last try failed.
+    pub fn load_error(&self, account: &str) -> Option<crate::upstream::tampuuri::UpstreamError> {
+        let state = self.account(account)?;
+        if *state.loaded.borrow() {
+            return None;
+        }
+        AccountState::lock(&state.load_error).clone()
+    }
+
+    /// Waits until `account` has been loaded once (at most `wait`); `false` if not yet.
+    pub async fn wait_loaded(&self, account: &str, wait: Duration) -> bool {
+        let Some(state) = self.account(account) else {
+            return false;
+        };
+        let mut rx = state.loaded.subscribe();
+        if *rx.borrow_and_update() {
+            return true;
+        }
+        tokio::time::timeout(wait, rx.wait_for(|loaded| *loaded))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// How `account`'s mirror is doing.
+    pub fn health(&self, account: &str) -> Option<Health> {
+        let state = self.account(account)?;
+        let mut health = state.health().clone();
+        health.pending =
+            AccountState::lock(&state.pending).len() + AccountState::lock(&state.queue).len();
+        Some(health)
+    }
+
+    /// Whether Tampuuri has failed for `account` longer than feeds may be served from what
+    /// the mirror last knew (`feeds.max_stale_secs`): a board is better blank than wrong
+    /// for days.
+    pub fn too_stale(&self, account: &str) -> bool {
+        let Some(state) = self.account(account) else {
+            return true;
+        };
+        let health = state.health();
+        health
+            .failing_since_clock
+            .is_some_and(|since| since.elapsed() > self.inner.max_stale)
+    }
+
+    /// Whether what `account`'s mirror serves should be marked stale: fetches keep failing,
+    /// the budget holds reconciliations back, or a reconciliation is long overdue.
+    pub fn is_stale(&self, account: &str) -> bool {
+        let Some(state) = self.account(account) else {
+            return true;
+        };
+        let health = state.health();
+        if health.failing_since.is_some() || health.held_back {
+            return true;
+        }
+        let cadence = self.inner.settings.people_every(self.inner.webhooks);
+        health.synced_at.get(sync::PEOPLE).is_some_and(|at| {
+            Utc::now()
+                .signed_duration_since(*at)
+                .to_std()
+                .unwrap_or_default()
+                > cadence * 3
+        })
+    }
+}
