@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage the token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Register and manage third-party apps (OAuth 2.0 client credentials).
+    #[command(subcommand)]
+    App(crate::apps::cli::AppCommand),
     /// Print a one-time enrolment link for a stairwell display (open it once on the display).
     EnrollDisplay {
         /// Building object id.

@@ -51,6 +51,15 @@ pub struct Settings {
     /// Prometheus metrics (`GET /metrics` on their own listener).
     #[serde(default)]
     pub metrics: MetricsSettings,
+    /// Outgoing mail (resident sign-in links).
+    #[serde(default)]
+    pub email: crate::signin::settings::EmailSettings,
+    /// Residents signing in with their email address.
+    #[serde(default)]
+    pub signin: crate::signin::settings::SignInSettings,
+    /// Third-party apps: OAuth 2.0 client credentials.
+    #[serde(default)]
+    pub oauth: crate::apps::settings::OAuthSettings,
     /// The account mirror: how often it is reconciled with Tampuuri.
     #[serde(default)]
     pub mirror: MirrorSettings,
@@ -575,7 +584,10 @@ fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Er
     s.serialize_str("[redacted]")
 }
 
-fn redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn redacted_opt<S: serde::Serializer>(
+    v: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match v {
         Some(_) => s.serialize_str("[redacted]"),
         None => s.serialize_none(),
@@ -674,6 +686,9 @@ impl Default for Settings {
             reports: ReportSettings::default(),
             usage: UsageSettings::default(),
             metrics: MetricsSettings::default(),
+            email: Default::default(),
+            signin: Default::default(),
+            oauth: Default::default(),
             mirror: MirrorSettings::default(),
         }
     }
@@ -684,8 +699,12 @@ impl Default for Settings {
 /// alone; a misspelt key *inside* a section is still an error.
 const SECTIONS: &[&str] = &[
     "metrics",
+    "email",
+    "signin",
+    "oauth",
     "usage",
     "reports",
+    "mirror",
     "server",
     "data_dir",
     "web_dir",
@@ -833,6 +852,9 @@ impl Settings {
             return Err(invalid("simulator.properties", "must be at most 20000"));
         }
         self.reports.validate()?;
+        self.email.validate()?;
+        self.signin.validate()?;
+        self.oauth.validate()?;
         self.mirror.validate()?;
         if let Some(t) = &self.tampuuri {
             t.validate()?;
@@ -1081,8 +1103,12 @@ mod tests {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(s.server.addr.port(), 9999);
             assert_eq!(s.feeds.refresh_secs, 120);
+            jail.set_env("RAPPU_MIRROR__RECONCILE_SECS", "3600");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.mirror.reconcile_secs, 3600);
             let ignored = ignored_env_vars();
             assert!(ignored.contains(&"RAPPU_PROFILE".to_owned()), "{ignored:?}");
+            assert!(!ignored.iter().any(|v| v.starts_with("RAPPU_MIRROR")));
             assert!(!ignored.iter().any(|v| v.starts_with("RAPPU_SERVER")));
             // A misspelt key inside a section is an error naming it.
             jail.set_env("RAPPU_SERVER__ADRES", "x");
@@ -1090,6 +1116,25 @@ mod tests {
             assert!(err.contains("adres"), "{err}");
             Ok(())
         });
+    }
+
+    /// Every section of the settings can be set from the environment.
+    #[test]
+    fn every_section_is_read_from_the_environment() {
+        let value = serde_json::to_value(Settings::default()).unwrap();
+        let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
+        for field in &fields {
+            assert!(
+                SECTIONS.contains(&field.as_str()),
+                "{field} is not in SECTIONS"
+            );
+        }
+        for section in SECTIONS {
+            assert!(
+                fields.iter().any(|f| f == section),
+                "{section} is no setting"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,9 @@
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
 //! - [`admin_login`]: the operator's console sign-in (`rappu admin-link`).
+//! - [`signin`]: residents sign in with their email address (a one-time link by mail).
+//! - [`apps`]: third-party apps with OAuth 2.0 client credentials, scoped to buildings.
+//! - [`places`]: an object's building and property, from the mirror's registry (cached).
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
@@ -32,6 +35,7 @@
 //! - [`error`], [`telemetry`].
 
 pub mod admin_login;
+pub mod apps;
 pub mod auth;
 pub mod cache;
 pub mod cli;
@@ -46,12 +50,14 @@ pub mod http;
 pub mod metrics;
 pub mod mirror;
 pub mod pairing;
+pub mod places;
 pub mod plan;
 pub mod pricing;
 pub mod property;
 pub mod reports;
 pub mod routes;
 pub mod sessions;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod store;

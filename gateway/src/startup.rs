@@ -171,6 +171,40 @@ impl Application {
 
         let public_url = settings.public_url(addr);
         let displays = Displays::new(store.clone());
+        let places = crate::places::Places::new(tampuuri.clone(), mirror.clone());
+        let mailer =
+            crate::signin::mailer::Mailer::from_settings(&settings.email, &settings.data_dir)?;
+        if mailer.sends() {
+            tracing::info!(via = %mailer.describe(), "sign-in mail goes out by SMTP");
+        } else if matches!(mode, UpstreamMode::Tampuuri) {
+            tracing::warn!(via = %mailer.describe(), "email.smtp_host is not set: sign-in mails are written to a folder, not sent");
+        }
+        let (signin, signin_task) = crate::signin::EmailSignIn::start(
+            &settings.signin,
+            settings.rate_limit.enabled,
+            crate::signin::Worker {
+                directory: crate::signin::directory::Directory::new(
+                    tampuuri.clone(),
+                    mirror.clone(),
+                    places.clone(),
+                ),
+                mailer: Arc::new(mailer),
+                store: store.clone(),
+                public_url: public_url.clone(),
+            },
+            shutdown.child_token(),
+        );
+        tasks.push(signin_task);
+        let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
+        tasks.push(spawn_apps_refresh(
+            apps.clone(),
+            Duration::from_secs(settings.oauth.refresh_secs),
+            shutdown.child_token(),
+        ));
+        let residency = crate::signin::residency::ResidencyCheck::new(
+            mirror.clone(),
+            Duration::from_secs(settings.signin.residency_check_secs),
+        );
         let state = AppState(Arc::new(App {
             public_url,
             settings,
@@ -194,6 +228,10 @@ impl Application {
             displays,
             contacts: ContactCache::default(),
             metrics,
+            signin,
+            residency,
+            places,
+            apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
         tasks.push(spawn_clock(state.clone(), shutdown.child_token()));
@@ -286,6 +324,9 @@ impl Application {
             }
         }
         state.usage.flush().await;
+        if let Err(e) = state.apps.flush().await {
+            tracing::warn!(error = %e, "could not write the apps' call counts");
+        }
         tracing::info!("stopped");
         Ok(())
     }
@@ -342,7 +383,15 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                 _ = tick.tick() => {
                     state.limits.shrink();
                     state.displays.shrink();
+                    state.signin.shrink();
                     if minutes.is_multiple_of(60) {
+                        let now = chrono::Utc::now().timestamp();
+                        if let Err(e) = state.store.prune_signin_mails(now - 3600).await {
+                            tracing::warn!(error = %e, "could not prune the sign-in mail log");
+                        }
+                        if let Err(e) = state.store.prune_codes(now - 86_400).await {
+                            tracing::warn!(error = %e, "could not prune expired one-time codes");
+                        }
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
                         let before = chrono::Utc::now().timestamp() - days * 86_400;
                         if let Err(e) = state.store.prune_notifications(before).await {
@@ -350,6 +399,33 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                         }
                     }
                     minutes += 1;
+                }
+            }
+        }
+    })
+}
+
+/// Every `every`: re-reads the app registry (changes made by `rappu app ...`) and writes
+/// the apps' counted calls.
+fn spawn_apps_refresh(
+    apps: crate::apps::Apps,
+    every: Duration,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    if let Err(e) = apps.refresh().await {
+                        tracing::warn!(error = %e, "could not re-read the app registry");
+                    }
+                    if let Err(e) = apps.flush().await {
+                        tracing::warn!(error = %e, "could not write the apps' call counts");
+                    }
+                    apps.shrink();
                 }
             }
         }

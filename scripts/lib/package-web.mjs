@@ -32,6 +32,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import zlib from "node:zlib";
+import { gzipAsync as zopfliGzip } from "@gfx/zopfli";
 
 const { values: args } = parseArgs({
   options: {
@@ -210,8 +211,15 @@ const files = [
 for (const [name, bytes] of assets) files.push([`assets/${name}`, bytes]);
 
 const sizes = new Map();
-for (const [name, bytes] of files) {
-  const gz = zlib.gzipSync(bytes, { level: 9 });
+// gzip by Zopfli (a deflate encoder that searches harder: ~4 % smaller than zlib's level 9
+// on the wasm, the same format for every browser), once per build.
+const gzipped = await Promise.all(
+  files.map(([, bytes]) =>
+    bytes.length > 1024 ? zopfliGzip(bytes, { numiterations: 15 }) : zlib.gzipSync(bytes, { level: 9 }),
+  ),
+);
+for (const [index, [name, bytes]] of files.entries()) {
+  const gz = Buffer.from(gzipped[index]);
   const br = zlib.brotliCompressSync(bytes, {
     params: {
       [zlib.constants.BROTLI_PARAM_QUALITY]: 11,

@@ -39,6 +39,16 @@ pub enum Grant {
     },
     /// An operator of this gateway: usage, tokens, all data of the account.
     Admin,
+    /// A registered third-party app (OAuth 2.0 client credentials); what it may reach is its
+    /// registration's, looked up on every request.
+    App {
+        /// The app's client id (RFC 9068 `client_id`).
+        #[cfg_attr(feature = "openapi", schema(pattern = "^rappu-app-[0-9a-f]{16}$"))]
+        client_id: String,
+        /// The scopes granted, space-separated (RFC 9068 `scope`).
+        #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+        scope: String,
+    },
 }
 
 /// The role of a [`Grant`], without its scope.
@@ -54,6 +64,8 @@ pub enum Role {
     Partner,
     /// See [`Grant::Admin`].
     Admin,
+    /// See [`Grant::App`].
+    App,
 }
 
 impl Grant {
@@ -64,6 +76,7 @@ impl Grant {
             Grant::Resident { .. } => Role::Resident,
             Grant::Partner { .. } => Role::Partner,
             Grant::Admin => Role::Admin,
+            Grant::App { .. } => Role::App,
         }
     }
 }
@@ -76,6 +89,7 @@ impl Role {
             Role::Resident => "resident",
             Role::Partner => "partner",
             Role::Admin => "admin",
+            Role::App => "app",
         }
     }
 }

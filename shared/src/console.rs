@@ -150,13 +150,13 @@ pub struct UpstreamHealth {
     /// Feeds served from stale data now (empty when all is fresh).
     pub stale_feeds: Vec<StaleFeed>,
     /// The account mirror every read is served from (absent for an unknown account).
-    pub mirror: Option<MirrorHealth>,
+    pub mirror: Option<ConsoleMirror>,
 }
 
 /// How the account mirror is doing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MirrorHealth {
+pub struct ConsoleMirror {
     /// The last successful reconciliation of each kind.
     pub syncs: Vec<MirrorSync>,
     /// Since when its fetches keep failing, if they do.

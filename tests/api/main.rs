@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod apps;
+mod apps_support;
 mod auth;
 mod client;
 mod console;
@@ -26,6 +28,8 @@ mod report_support;
 mod resident_extras;
 mod server;
 mod sessions;
+mod signin;
+mod signin_support;
 mod upstream_protection;
 mod verify;
 mod work_orders;

@@ -19,16 +19,16 @@ use crate::state::AppState;
 #[derive(Debug, Clone)]
 pub struct Caller(pub Arc<Principal>);
 
-/// The token of a request: the `Authorization: Bearer` header, else the session cookie;
-/// `Ok(None)` when there is neither.
-pub fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+/// The token of a request: the `Authorization: Bearer` header, else the session cookie
+/// named `cookie` (over https only the `__Host-` one); `Ok(None)` when there is neither.
+pub fn bearer<'a>(parts: &'a Parts, cookie: &str) -> Result<Option<&'a str>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(parts
             .headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(crate::sessions::from_cookie_header));
+            .find_map(|v| crate::sessions::from_cookie_header(v, cookie)));
     };
     // UTF-8 rather than `to_str`'s visible-ASCII check: this runs on every display poll and
     // `from_utf8` is vectorised. A token with any byte outside base64url still fails
@@ -56,7 +56,8 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     if let Some(Verified(outcome)) = parts.extensions.get::<Verified>() {
         return outcome.clone().map_err(ApiError::Token);
     }
-    let token = match bearer(parts) {
+    let cookie = crate::sessions::cookie_name(state.https());
+    let token = match bearer(parts, cookie) {
         Ok(token) => token.ok_or(ApiError::Unauthenticated)?,
         Err(e) => {
             parts
@@ -94,7 +95,8 @@ fn note_kind(state: &AppState, kind: PrincipalKind) {
 /// Verifies the request's credentials for a caller that asks once (the feed lane):
 /// nothing is kept in the request.
 pub fn credentials(parts: &Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
-    let token = bearer(parts)
+    let cookie = crate::sessions::cookie_name(state.https());
+    let token = bearer(parts, cookie)
         .inspect_err(|_| {
             state.tokens.record_malformed();
             note_kind(state, PrincipalKind::Invalid);
@@ -112,7 +114,31 @@ pub fn authenticate_optional(parts: &mut Parts, state: &AppState) -> Option<Arc<
 
 /// Whether the request carries credentials at all (a bearer token or a session cookie).
 pub fn has_credentials(parts: &Parts) -> bool {
-    matches!(bearer(parts), Ok(Some(_)) | Err(_))
+    [crate::sessions::COOKIE, crate::sessions::HOST_COOKIE]
+        .iter()
+        .any(|cookie| matches!(bearer(parts, cookie), Ok(Some(_)) | Err(_)))
+}
+
+/// `principal` as is, unless it is a resident session whose holder has moved out
+/// ([`crate::signin::residency`]) or a revoked app's token.
+pub async fn still_valid(
+    principal: Arc<Principal>,
+    state: &AppState,
+) -> Result<Arc<Principal>, ApiError> {
+    if matches!(principal.grant, Grant::App { .. }) {
+        super::app_caller::app_of(&principal, state)?;
+    }
+    if let Grant::Resident { party, apartment } = principal.grant {
+        let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
+        if !state
+            .residency
+            .still_lives(&principal.account, party, apartment, today)
+            .await
+        {
+            return Err(ApiError::Token(TokenError::NoLongerResident));
+        }
+    }
+    Ok(principal)
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -123,7 +149,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        authenticate(parts, &AppState::from_ref(state)).map(Caller)
+        let state = AppState::from_ref(state);
+        let principal = authenticate(parts, &state)?;
+        still_valid(principal, &state).await.map(Caller)
     }
 }
 
@@ -218,14 +246,27 @@ where
     }
 }
 
-role_extractor!(ResidentCaller, Role::Resident, |p| match p.grant {
-    Grant::Resident { party, apartment } => Some(ResidentCaller {
-        principal: Arc::clone(&p),
-        party,
-        apartment,
-    }),
-    _ => None,
-});
+impl<S> FromRequestParts<S> for ResidentCaller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let p = authenticate(parts, &state)?;
+        let Grant::Resident { party, apartment } = p.grant else {
+            return Err(ApiError::WrongRole(Role::Resident.as_str()));
+        };
+        let principal = still_valid(p, &state).await?;
+        Ok(ResidentCaller {
+            principal,
+            party,
+            apartment,
+        })
+    }
+}
 
 role_extractor!(PartnerCaller, Role::Partner, |p| match p.grant {
     Grant::Partner { assignee } => Some(PartnerCaller {

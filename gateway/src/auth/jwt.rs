@@ -144,6 +144,9 @@ pub enum TokenError {
     /// The token was revoked.
     #[error("the token has been revoked")]
     Revoked,
+    /// A resident session whose holder no longer lives in the apartment (moved out).
+    #[error("the session has ended: its holder no longer lives in the apartment; sign in again")]
+    NoLongerResident,
     /// No private key is available to sign.
     #[error("no signing key is available")]
     NoSigningKey,
@@ -443,7 +446,8 @@ fn outcome_of(e: &TokenError) -> TokenOutcome {
     match e {
         TokenError::Malformed => TokenOutcome::Malformed,
         TokenError::Expired => TokenOutcome::Expired,
-        TokenError::Revoked => TokenOutcome::Revoked,
+        // A resident session Rappu ended on the move-out: revoked, as far as counting goes.
+        TokenError::Revoked | TokenError::NoLongerResident => TokenOutcome::Revoked,
         TokenError::WrongType
         | TokenError::WrongAlgorithm
         | TokenError::UnknownKey

@@ -48,16 +48,19 @@ pub enum PrincipalKind {
     Admin,
     /// Credentials that did not verify.
     Invalid,
+    /// A registered third-party app.
+    App,
 }
 
 impl PrincipalKind {
-    const NAMES: [&'static str; 6] = [
+    const NAMES: [&'static str; 7] = [
         "anonymous",
         "display",
         "resident",
         "partner",
         "admin",
         "invalid",
+        "app",
     ];
 
     /// The kind of `grant`.
@@ -67,6 +70,7 @@ impl PrincipalKind {
             rappu_shared::Grant::Resident { .. } => Self::Resident,
             rappu_shared::Grant::Partner { .. } => Self::Partner,
             rappu_shared::Grant::Admin => Self::Admin,
+            rappu_shared::Grant::App { .. } => Self::App,
         }
     }
 }
@@ -148,6 +152,7 @@ impl RequestContext {
     pub fn needs_problem(response: &Response) -> bool {
         let status = response.status();
         (status.is_client_error() || status.is_server_error())
+            && response.extensions().get::<KeepBody>().is_none()
             && !response
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -205,6 +210,11 @@ impl RequestContext {
         Response::from_parts(parts, Body::new(body))
     }
 }
+
+/// Marks an error response whose body is already what its protocol prescribes (the token
+/// endpoint's RFC 6749 errors, which are problem documents too, as `application/json`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Fills `request_id` and `instance` of `problem` from the current request, if any.
 pub fn fill(problem: &mut Problem) {

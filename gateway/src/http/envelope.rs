@@ -4,7 +4,8 @@
 //!
 //! For every request, in this order:
 //! 1. a request id: the caller's `x-request-id`, else a new UUID;
-//! 2. a DEBUG span (`request`, with method, path and request id) and, at DEBUG, a
+//! 2. a DEBUG span (`request`, with method, path, request id and, for an app, its
+//!    `client_id`) and, at DEBUG, a
 //!    "finished processing request" event with status and latency; a server error is
 //!    logged at ERROR whatever the level;
 //! 3. the [`RequestContext`] in a task-local, so an error built anywhere carries the
@@ -108,6 +109,9 @@ impl<S> Envelope<S> {
             method = %request.method(),
             path = %request.uri().path(),
             request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            // A third-party app's calls are attributed to it (filled in by the rate limiter,
+            // which is where the token is first verified).
+            client_id = tracing::field::Empty,
         );
         let mut context = RequestContext::new(id, request.uri().clone());
         if self.access {

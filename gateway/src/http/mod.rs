@@ -3,10 +3,13 @@
 
 pub mod client_ip;
 pub mod context;
+pub mod cors;
 pub mod envelope;
+pub mod examples;
 pub mod json;
 pub mod lane;
 pub mod openapi;
+pub mod problems;
 pub mod ratelimit;
 pub mod server;
 pub mod web;
@@ -38,6 +41,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::display::router())
         .merge(routes::webhooks::router())
         .merge(routes::sessions::router())
+        .merge(routes::signin::router())
         .merge(routes::admin::router())
         .merge(routes::admin_upstream::router())
         .merge(routes::fault_reports::router())
@@ -48,6 +52,9 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::resident_extras::router())
         .merge(routes::console::router())
         .merge(routes::admin_login::router())
+        .merge(routes::oauth::router())
+        .merge(routes::apps_admin::router())
+        .merge(routes::integrations::router())
 }
 
 /// The OpenAPI document of this build.
@@ -89,9 +96,17 @@ pub fn router(state: AppState) -> Router {
         }
     }
     let middleware = ServiceBuilder::new()
+        // Cross-origin requests: only from the origins registered apps list.
+        .layer(axum::middleware::from_fn_with_state(
+            cors::layer(state.apps.clone()),
+            cors::cors_for_pages,
+        ))
         // Cross-site request forgery: state-changing requests from another site's page are
         // refused (Sec-Fetch-Site / Origin), which is what makes cookie sessions safe.
-        .layer(csrf)
+        .layer(axum::middleware::from_fn_with_state(
+            csrf,
+            cors::csrf_unless_bearer,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,

@@ -11,7 +11,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 
 use crate::http::client_ip::ClientIp;
 use axum::http::request::Parts;
@@ -51,7 +51,8 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
     fn check(&self, key: &K) -> Result<(), Refused> {
         self.limiter.check_key(key).map_err(|not_until| Refused {
             name: self.name,
-            per_minute: self.per_minute,
+            quota: self.per_minute,
+            window_secs: 60,
             wait: not_until.wait_time_from(DefaultClock::default().now()),
         })
     }
@@ -62,8 +63,22 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
 #[derive(Debug, Clone, Copy)]
 pub struct Refused {
     name: &'static str,
-    per_minute: u32,
+    quota: u32,
+    window_secs: u64,
     wait: Duration,
+}
+
+impl Refused {
+    /// Over the quota `name` of `quota` requests a `window_secs`; the next one is allowed in
+    /// `wait`.
+    pub fn new(name: &'static str, quota: u32, window_secs: u64, wait: Duration) -> Self {
+        Self {
+            name,
+            quota,
+            window_secs,
+            wait,
+        }
+    }
 }
 
 impl IntoResponse for Refused {
@@ -75,9 +90,10 @@ impl IntoResponse for Refused {
         .into_response();
         let headers = response.headers_mut();
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("\"{}\";q={};w=60", self.name, self.per_minute))
-        {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "\"{}\";q={};w={}",
+            self.name, self.quota, self.window_secs
+        )) {
             headers.insert("ratelimit-policy", v);
         }
         if let Ok(v) = HeaderValue::from_str(&format!("\"{}\";r=0;t={}", self.name, secs.max(1))) {
@@ -149,7 +165,9 @@ impl RateLimits {
 /// clients behind a proxy share.
 pub const WEBHOOK_PREFIX: &str = "/api/v1/webhooks/";
 
-/// Middleware: [`admit`] for every request but health checks and webhook deliveries.
+/// Middleware: [`admit`] for every request but health checks and webhook deliveries; a
+/// third-party app's call is attributed to it (the span's `client_id`, an INFO line with
+/// route and status, and its count in the usage view).
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Health checks come from load balancers and orchestrators: never limited.
     let path = request.uri().path();
@@ -161,15 +179,46 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    match admit(&state, &mut parts) {
+    let admitted = admit(&state, &mut parts);
+    let app = app_of(&state, &mut parts);
+    let response = match admitted {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(refused) => refused.into_response(),
+    };
+    if let Some((client_id, route)) = app {
+        state.apps.record_call(&client_id, &route);
+        tracing::info!(
+            client_id,
+            route,
+            status = response.status().as_u16(),
+            "app call"
+        );
     }
+    response
+}
+
+/// The client id and route template (`GET /api/v1/...`) of a call with an app's valid
+/// token, recorded in the request's span.
+fn app_of(state: &AppState, parts: &mut Parts) -> Option<(String, String)> {
+    if !has_credentials(parts) {
+        return None;
+    }
+    let principal = authenticate(parts, state).ok()?;
+    let Grant::App { client_id, .. } = &principal.grant else {
+        return None;
+    };
+    tracing::Span::current().record("client_id", client_id.as_str());
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("(no such route)", MatchedPath::as_str);
+    Some((client_id.clone(), format!("{} {path}", parts.method)))
 }
 
 /// Verifies the token if there is one (keeping the result in `parts` for the handler) and
 /// applies the caller's quota; `Err` says why the request is refused. An invalid token is
-/// limited by IP and refused by the route.
+/// limited by IP and refused by the route. A third-party app has its own quota (its
+/// registration's, else `oauth.app_per_minute`), shared by all its tokens.
 pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     if !state.limits.enabled {
         return Ok(());
@@ -179,6 +228,15 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     } else {
         None
     };
+    if let Some(Grant::App { client_id, .. }) = verified.as_deref().map(|p| &p.grant)
+        && let Some(app) = state.apps.get(client_id).filter(|a| a.active())
+    {
+        return state.apps.admit(&app).map_err(|(per_minute, wait)| {
+            state.limits.metrics.app.inc();
+            tracing::info!(client_id, "app rate limited");
+            Refused::new("app", per_minute, 60, wait)
+        });
+    }
     state
         .limits
         .check(verified.as_deref(), || client_ip(parts), parts.uri.path())

@@ -272,22 +272,25 @@ pub struct RateLimitMetrics {
     pub ip: Counter,
     /// Webhook deliveries with a wrong secret.
     pub webhook: Counter,
+    /// Third-party apps, each held to its own quota.
+    pub app: Counter,
 }
 
 impl RateLimitMetrics {
     pub(super) fn register(registry: &mut Registry) -> Self {
-        let [display, token, ip, webhook] = fixed(
+        let [display, token, ip, webhook, app] = fixed(
             registry,
             "rappu_rate_limited",
             "Requests refused with 429, by quota tier",
             "tier",
-            ["display", "token", "ip", "webhook"],
+            ["display", "token", "ip", "webhook", "app"],
         );
         Self {
             display,
             token,
             ip,
             webhook,
+            app,
         }
     }
 }

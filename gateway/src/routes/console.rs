@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc};
 use rappu_shared::console::{
-    AccountCircuit, ConsoleDisplay, DayCalls, MintedToken, MirrorHealth, MirrorSync, NewToken,
+    AccountCircuit, ConsoleDisplay, ConsoleMirror, DayCalls, MintedToken, MirrorSync, NewToken,
     RouteCalls, RouteLatency, StaleFeed, TokenInfo, UpstreamFailure, UpstreamHealth, UsageMonth,
 };
 use rappu_shared::display::DisplayFeed;
@@ -324,7 +324,7 @@ async fn upstream_health(
             })
             .collect();
         syncs.sort_by(|a, b| a.kind.cmp(&b.kind));
-        MirrorHealth {
+        ConsoleMirror {
             syncs,
             failing_since: h.failing_since,
             last_error: h.last_error,
@@ -382,6 +382,8 @@ fn ids_in_range(grant: &Grant) -> bool {
         Grant::Resident { party, apartment } => ok(party) && ok(apartment),
         Grant::Partner { assignee } => ok(assignee),
         Grant::Admin => true,
+        // Apps get their tokens from POST /oauth/token, never minted here.
+        Grant::App { .. } => false,
     }
 }
 
@@ -408,7 +410,12 @@ async fn mint_token(
     if !(1..=365).contains(&body.ttl_days) {
         errors.push(FieldError::new("ttl_days", "must be 1 to 365"));
     }
-    if !ids_in_range(&body.grant) {
+    if matches!(body.grant, Grant::App { .. }) {
+        errors.push(FieldError::new(
+            "grant",
+            "an app's tokens come from POST /oauth/token: register the app instead",
+        ));
+    } else if !ids_in_range(&body.grant) {
         errors.push(FieldError::new(
             "grant",
             "ids must be at most 9223372036854775807",

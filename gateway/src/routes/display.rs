@@ -68,7 +68,11 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// The response for `feed`: 304 when the caller has this version, else the bytes rendered
 /// once for this version (gzipped when accepted).
-fn respond(feed: &RenderedFeed, request: &HeaderMap, cache_control: &HeaderValue) -> Response {
+pub(crate) fn respond(
+    feed: &RenderedFeed,
+    request: &HeaderMap,
+    cache_control: &HeaderValue,
+) -> Response {
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| feed.matches(v.as_bytes()));

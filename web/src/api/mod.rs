@@ -20,7 +20,9 @@ pub use pairing::{
     renew_display_session, start_pairing,
 };
 pub use reports::{file_report, get_report, list_reports, photo_url};
-pub use session::{demo_login, demo_residents, login, logout, my_contact, my_role};
+pub use session::{
+    demo_login, demo_residents, login, logout, my_contact, my_role, pick_apartment, request_link,
+};
 
 use std::fmt;
 
@@ -164,6 +166,12 @@ impl Call {
         let text = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
         self.body = Some(text);
         Ok(self)
+    }
+
+    /// Sets a JSON body already written.
+    pub fn json_text(mut self, text: String) -> Self {
+        self.body = Some(text);
+        self
     }
 
     fn builder(&self) -> RequestBuilder {

@@ -152,6 +152,7 @@ console_texts!(
     role_resident,
     role_partner,
     role_admin,
+    role_app,
     invalid_number,
     required,
 );
@@ -288,6 +289,7 @@ pub const FI: ConsoleTexts = ConsoleTexts {
     role_resident: "Asukas",
     role_partner: "Huoltokumppani",
     role_admin: "Ylläpitäjä",
+    role_app: "Sovellus",
     invalid_number: "Anna kokonaisluku.",
     required: "Pakollinen tieto.",
 };
@@ -424,6 +426,7 @@ pub const EN: ConsoleTexts = ConsoleTexts {
     role_resident: "Resident",
     role_partner: "Maintenance partner",
     role_admin: "Operator",
+    role_app: "App",
     invalid_number: "Enter a whole number.",
     required: "Required.",
 };

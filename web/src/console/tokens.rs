@@ -19,6 +19,7 @@ fn role_name(c: &ConsoleTexts, role: Role) -> &'static str {
         Role::Resident => c.role_resident,
         Role::Partner => c.role_partner,
         Role::Admin => c.role_admin,
+        Role::App => c.role_app,
     }
 }
 
@@ -38,6 +39,7 @@ fn scope(c: &ConsoleTexts, grant: &Grant) -> String {
         }
         Grant::Partner { assignee } => format!("{} {assignee}", c.field_assignee),
         Grant::Admin => "–".into(),
+        Grant::App { client_id, scope } => format!("{client_id}: {scope}"),
     }
 }
 
@@ -129,6 +131,8 @@ fn grant_of(role: Role) -> Result<Grant, ()> {
             assignee: required("mint-assignee")?,
         },
         Role::Admin => Grant::Admin,
+        // Apps get their tokens from POST /oauth/token; the picker does not offer them.
+        Role::App => return Err(()),
     })
 }
 
@@ -223,7 +227,7 @@ fn MintForm(props: &MintFormProps) -> Html {
                         { number("mint-apartment", c.field_apartment, true) }
                     </> },
                     Role::Partner => number("mint-assignee", c.field_assignee, true),
-                    Role::Admin => html! {},
+                    Role::Admin | Role::App => html! {},
                 } }
                 <label for="mint-days">{ c.field_days }</label>
                 <input id="mint-days" name="days" inputmode="numeric" required=true value="30" />

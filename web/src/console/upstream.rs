@@ -3,7 +3,7 @@
 //! are shown stale data, the latest failed Tampuuri calls (route and outcome only) and
 //! response times by route.
 
-use rappu_shared::console::{MirrorHealth, UpstreamHealth};
+use rappu_shared::console::{ConsoleMirror, UpstreamHealth};
 use yew::prelude::*;
 
 use super::{Load, RefreshButton, api, error_notice, use_load, use_texts};
@@ -142,7 +142,7 @@ fn Health(props: &HealthProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct MirrorProps {
-    mirror: MirrorHealth,
+    mirror: ConsoleMirror,
 }
 
 /// The account mirror's health.

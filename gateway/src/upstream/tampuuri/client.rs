@@ -30,6 +30,9 @@ use super::paging::{MAX_LIMIT, RawPage, next_offset};
 use super::retry::RetryPolicy;
 use super::routes::Route;
 use super::stats::WireStats;
+
+/// No request body (GET routes).
+const NO_BODY: Option<&()> = None;
 use crate::config::TampuuriSettings;
 use crate::metrics::UpstreamMetrics;
 use crate::metrics::families::{RecentFailure, RouteLabel, UpstreamCallLabels};
@@ -238,16 +241,29 @@ impl TampuuriClient {
         id: Option<u64>,
         body: Option<&impl Serialize>,
     ) -> impl Stream<Item = Result<Vec<T>, UpstreamError>> + 'a {
+        self.browse_with(route, id, None, body)
+    }
+
+    /// [`Self::browse`] with one more query parameter (a search word).
+    fn browse_with<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        route: &'a Route,
+        id: Option<u64>,
+        search: Option<(&'static str, String)>,
+        body: Option<&impl Serialize>,
+    ) -> impl Stream<Item = Result<Vec<T>, UpstreamError>> + 'a {
         let body = body.map(|b| json_body(route, b));
         stream::try_unfold(Some(0u64), move |offset| {
             let body = body.clone();
+            let search = search.clone();
             async move {
                 let Some(offset) = offset else {
                     return Ok(None);
                 };
                 let body = body.transpose()?;
+                let search = search.as_ref().map(|(k, v)| (*k, v.as_str()));
                 let bytes = self
-                    .send(route, id, Some((offset, MAX_LIMIT)), body)
+                    .send_with(route, id, Some((offset, MAX_LIMIT)), search, body)
                     .await?;
                 let page: RawPage = decode(route, &bytes)?;
                 self.inner
@@ -298,6 +314,20 @@ impl TampuuriClient {
         body: Option<&impl Serialize>,
     ) -> Result<Vec<T>, UpstreamError> {
         let pages: Vec<Vec<T>> = self.browse(route, id, body).try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// Every row of a paged GET route searched with `parameter=word` (e.g. `Hakusana`).
+    pub async fn search_all<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        parameter: &'static str,
+        word: &str,
+    ) -> Result<Vec<T>, UpstreamError> {
+        let pages: Vec<Vec<T>> = self
+            .browse_with(route, None, Some((parameter, word.to_owned())), NO_BODY)
+            .try_collect()
+            .await?;
         Ok(pages.into_iter().flatten().collect())
     }
 
@@ -368,6 +398,17 @@ impl TampuuriClient {
         page: Option<(u64, u64)>,
         body: Option<Bytes>,
     ) -> Result<Bytes, UpstreamError> {
+        self.send_with(route, id, page, None, body).await
+    }
+
+    async fn send_with(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        page: Option<(u64, u64)>,
+        search: Option<(&str, &str)>,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, UpstreamError> {
         if id.is_some_and(|id| !super::is_possible_id(id)) {
             return Err(UpstreamError::NotFound { route: route.label });
         }
@@ -379,6 +420,9 @@ impl TampuuriClient {
                     route: route.label,
                     detail: "cannot build the URL".into(),
                 })?;
+        if let Some((name, word)) = search {
+            url.query_pairs_mut().append_pair(name, word);
+        }
         if let Some((offset, limit)) = page {
             // Spelled as the help pages write them (vendor (help page)).
             url.query_pairs_mut()

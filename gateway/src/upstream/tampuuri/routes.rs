@@ -44,6 +44,7 @@ route!(COST_CENTRES, "All cost centres (housing companies) (vendor (seed)).", GE
 route!(OBJECT, "One object: property, building, staircase or apartment (vendor (seed)).", GET "kohteet/{id}");
 route!(OBJECT_DESCENDANTS, "Objects below one object, filtered by kind (vendor (seed) path; descendant semantics assumed).", POST "kohteet/{id}/selaa", safe = true);
 route!(CONNECTIONS, "Parties connected to objects: residents, managers, maintenance (vendor (seed) path; body assumed).", POST "osapuolet/yhteydet/selaa", safe = true);
+route!(PERSONS, "Persons found by a search word, `?Hakusana=` (vendor (seed); that the word is matched against the email is assumed).", GET "osapuolet/henkilot");
 route!(PARTY, "One party (assumed path).", GET "osapuolet/{id}");
 route!(PARTIES, "Many parties by id, non-archived only, in one call (vendor (help page)).", POST "osapuolitiedot/osapuolet/hae", safe = true);
 route!(ANNOUNCEMENTS, "Announcements (news) of an object and its ancestors (assumed route).", POST "uutiset/selaa", safe = true);
