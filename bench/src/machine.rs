@@ -103,6 +103,7 @@ pub fn print_header(plan: &Plan, rappu: &Path, baseline: Option<&Path>, tools: &
     println!("  command   {}", command.join(" "));
     println!("  machine   {cpus} CPUs ({model}), {mem_gib:.1} GiB RAM");
     println!("  kernel    {}", read("/proc/sys/kernel/osrelease").trim());
+    println!("  CPUs      {}", crate::pin::describe());
     println!(
         "  rustc     {}",
         first_line(Path::new("rustc"), &["--version"])

@@ -23,6 +23,7 @@ mod part1;
 mod part2;
 mod part3;
 mod part4;
+mod pin;
 mod plan;
 mod procs;
 mod report;
@@ -71,6 +72,11 @@ struct Args {
     /// `rappu` under test keeps ≥ 0.97× its requests/s and ≤ 1.03× its CPU per request.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Pin the servers (gateway, nginx) to one CPU and wrk, the simulator and the bench to
+    /// another (`taskset`), so the server's own fairness is measured without the load
+    /// generator taking its CPU. `--pin` alone is `--pin 0,1`.
+    #[arg(long, value_name = "SERVER,LOAD", num_args = 0..=1, default_missing_value = "0,1")]
+    pin: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -157,6 +163,10 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
                 .with_context(|| format!("the baseline {} not found", b.display()))
         })
         .transpose()?;
+    if let Some(pin) = &args.pin {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        pin::enable(pin::Pinning::parse(pin, cpus)?)?;
+    }
     let part1 = plan.parts.contains(&1);
     let tools = machine::Tools::find(part1, part1 && baseline.is_none())?;
     machine::print_header(&plan, &rappu, baseline.as_deref(), &tools);

@@ -3,7 +3,6 @@
 //! BASELINES), no access log, loopback only, in the foreground as a child process.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -74,7 +73,7 @@ http {{
     );
     let conf_path = prefix.join("nginx.conf");
     std::fs::write(&conf_path, conf)?;
-    let mut command = Command::new(nginx);
+    let mut command = crate::pin::command(nginx, crate::pin::Role::Server);
     command
         .arg("-p")
         .arg(&prefix)

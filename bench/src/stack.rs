@@ -14,6 +14,7 @@ use rappu_shared::Grant;
 use rappu_sim::{AccountSummary, CallCounts, SimConfig};
 use serde_json::{Value, json};
 
+use crate::pin::{self, Role};
 use crate::procs::Proc;
 
 /// The account every part uses (`SimConfig::demo()`'s first).
@@ -56,12 +57,12 @@ impl Env {
     /// A `rappu` command with a clean environment: no inherited `RAPPU_*` or `RUST_LOG`, and
     /// `dir` as the working directory so no stray `rappu.toml` is read.
     fn rappu_command(&self, dir: &Path) -> Command {
-        Self::command_for(&self.rappu, dir)
+        Self::command_for(&self.rappu, dir, Role::Load)
     }
 
     /// The same for another `rappu` binary (the baseline).
-    fn command_for(binary: &Path, dir: &Path) -> Command {
-        let mut command = Command::new(binary);
+    fn command_for(binary: &Path, dir: &Path, role: Role) -> Command {
+        let mut command = pin::command(binary, role);
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
             if key.starts_with("RAPPU_") || key == "RUST_LOG" {
@@ -269,7 +270,7 @@ impl Gateway {
         }
         env_vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let ready_file = dir.join("ready.json");
-        let mut command = Env::command_for(binary, &dir);
+        let mut command = Env::command_for(binary, &dir, Role::Server);
         command
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(&data)
@@ -363,7 +364,7 @@ impl Gateway {
 /// Whether `binary` accepts the setting `(key, value)`: `rappu check-config` with it set
 /// succeeds (settings refuse unknown keys).
 fn knows_setting(binary: &Path, dir: &Path, (key, value): (&str, &str)) -> bool {
-    Env::command_for(binary, dir)
+    Env::command_for(binary, dir, Role::Load)
         .arg("check-config")
         .env(key, value)
         .stdout(std::process::Stdio::null())

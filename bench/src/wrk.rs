@@ -35,6 +35,10 @@ pub struct WrkResult {
     pub p50_us: f64,
     /// 99th percentile, µs.
     pub p99_us: f64,
+    /// 99.9th percentile, µs.
+    pub p999_us: f64,
+    /// Slowest request, µs.
+    pub max_us: f64,
 }
 
 impl WrkResult {
@@ -65,9 +69,9 @@ impl WrkResult {
 const DONE: &str = r#"
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format('BENCH_RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%.1f,"p99_us":%.1f}\n',
+  io.write(string.format('BENCH_RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d,"p50_us":%.1f,"p99_us":%.1f,"p999_us":%.1f,"max_us":%.1f}\n',
     summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max))
 end
 "#;
 
@@ -128,7 +132,7 @@ pub async fn run(
     connections: u32,
     duration: Duration,
 ) -> anyhow::Result<WrkResult> {
-    let output = tokio::process::Command::new(wrk)
+    let output = tokio::process::Command::from(crate::pin::command(wrk, crate::pin::Role::Load))
         .args(["-t1", &format!("-c{connections}")])
         .arg(format!("-d{}s", duration.as_secs().max(1)))
         .arg("--latency")

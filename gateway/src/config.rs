@@ -322,6 +322,71 @@ pub struct ServerSettings {
     /// `$proxy_add_x_forwarded_for`, the default) or `forwarded` (RFC 7239). Only that one
     /// is read, so a client cannot slip its own in through a proxy that sets the other.
     pub forwarded_header: ForwardedHeader,
+    /// Threads that accept and serve connections, each a single-threaded event loop with
+    /// its own listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (the default: one per
+    /// CPU the process may use), a number, or `"shared"` (connections served by the same
+    /// multi-threaded runtime as the background work; what the in-process tests use). Event
+    /// loops serve busy connections in turn, so the slowest requests under load wait less.
+    #[serde(default)]
+    pub event_loops: EventLoops,
+}
+
+/// `[server] event_loops`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventLoops {
+    /// One per CPU the process may run on.
+    #[default]
+    Auto,
+    /// This many.
+    Count(std::num::NonZeroUsize),
+    /// None: the process's multi-threaded runtime serves connections.
+    Shared,
+}
+
+impl Serialize for EventLoops {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Auto => serializer.serialize_str("auto"),
+            Self::Shared => serializer.serialize_str("shared"),
+            Self::Count(n) => serializer.serialize_u64(n.get() as u64),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for EventLoops {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = EventLoops;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("\"auto\", \"shared\" or a number of event loops from 1 to 1024")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<EventLoops, E> {
+                usize::try_from(n)
+                    .ok()
+                    .filter(|n| *n <= 1024)
+                    .and_then(std::num::NonZeroUsize::new)
+                    .map(EventLoops::Count)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<EventLoops, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<EventLoops, E> {
+                match s.trim() {
+                    "auto" => Ok(EventLoops::Auto),
+                    "shared" => Ok(EventLoops::Shared),
+                    other => other
+                        .parse::<u64>()
+                        .map_err(|_| E::invalid_value(serde::de::Unexpected::Str(s), &self))
+                        .and_then(|n| self.visit_u64(n)),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The header a trusted reverse proxy records the client's address in.
@@ -636,6 +701,7 @@ impl Default for Settings {
                 max_header_bytes: 16 * 1024,
                 trusted_proxies: Vec::new(),
                 forwarded_header: ForwardedHeader::XForwardedFor,
+                event_loops: EventLoops::Auto,
             },
             data_dir: PathBuf::from("data"),
             web_dir: PathBuf::from("web/dist"),

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +19,7 @@ use crate::contacts::ContactCache;
 use crate::embedded;
 use crate::feeds::FeedService;
 use crate::http;
+use crate::http::event_loops::Listeners;
 use crate::http::ratelimit::RateLimits;
 use crate::metrics::Metrics;
 use crate::metrics::listener::MetricsListener;
@@ -34,7 +34,7 @@ use crate::work_orders::WorkOrders;
 
 /// A built, bound, not yet serving application.
 pub struct Application {
-    listener: TcpListener,
+    listener: Listeners,
     addr: SocketAddr,
     state: AppState,
     shutdown: CancellationToken,
@@ -124,9 +124,12 @@ impl Application {
             shutdown.child_token(),
         ));
 
-        let listener = TcpListener::bind(settings.server.addr)
-            .await
-            .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
+        let listener = Listeners::bind(
+            settings.server.addr,
+            http::event_loops::resolve(settings.server.event_loops),
+        )
+        .await
+        .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
 
         let feeds = FeedService::observed(
@@ -302,8 +305,8 @@ impl Application {
                 () = trigger.cancelled() => {}
             }
         });
-        let server = http::server::serve(
-            listener,
+        tracing::debug!(event_loops = listener.loops(), "serving connections");
+        let server = listener.serve(
             http::app(state.clone()),
             http::server::ConnectionLimits::new(&state.settings.server),
             shutdown.clone(),

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use rappu_gateway::config::EventLoops;
 use rappu_sim::Faults;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -9,17 +10,33 @@ use rappu_shared::Grant;
 use rappu_shared::report::ReportStatus;
 
 use crate::display::{buildings, display};
-use crate::helpers::{eventually, one_account, spawn_app_against};
-use crate::report_support::{delivered_as, file, maintenance, report_app, resident, until_status};
+use crate::helpers::{eventually, one_account, spawn_app_against, spawn_app_with};
+use crate::report_support::{
+    delivered_as, file, maintenance, report_app, report_app_with, resident, until_status,
+};
 
 /// Shutdown lets a request in flight finish, ends open event streams, closes idle
 /// keep-alive connections and refuses new ones, and then returns without waiting out
 /// the grace period.
 #[tokio::test]
 async fn shutdown_finishes_requests_in_flight_then_returns() {
+    shutdown_case(report_app().await).await;
+}
+
+/// The same with connections served by two event loops (`server.event_loops`, the default
+/// of `rappu serve` is one per CPU): each loop finishes its own connections.
+#[tokio::test]
+async fn shutdown_with_event_loops_finishes_requests_in_flight_then_returns() {
+    shutdown_case(report_app_with(|s| s.server.event_loops = two_loops()).await).await;
+}
+
+fn two_loops() -> EventLoops {
+    EventLoops::Count(std::num::NonZeroUsize::new(2).expect("two"))
+}
+
+async fn shutdown_case(mut app: crate::helpers::TestApp) {
     // Reads come from the account mirror; what waits for Tampuuri in a request is a write:
     // a partner's work-order transition.
-    let mut app = report_app().await;
     let resident_token = app.token(resident(&app, 0).grant());
     let partner = app.token(Grant::Partner {
         assignee: maintenance(&app),
@@ -154,4 +171,75 @@ async fn read_to_close(conn: &mut tokio::net::TcpStream) -> String {
         .expect("the connection is closed within 5 s")
         .unwrap_or_default();
     String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// With event loops (one thread and listening socket each), every connection is served
+/// whichever loop the kernel gives it to, the loops run on their own named threads, and
+/// `server.max_connections` bounds them together.
+#[tokio::test]
+async fn event_loops_serve_every_connection_and_share_the_connection_cap() {
+    let app = spawn_app_with(|s| {
+        s.server.event_loops = two_loops();
+        s.server.max_connections = 6;
+        s.server.header_read_timeout_secs = 2;
+    })
+    .await;
+    let loops: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| name.starts_with("rappu-http-"))
+        .collect();
+    // Other tests in this process may run event loops too: at least this app's two.
+    assert!(loops.len() >= 2, "event loop threads: {loops:?}");
+
+    // Forty connections one after another, each a request and a close: the kernel spreads
+    // them over both sockets, and each is answered.
+    let addr = app.url.trim_start_matches("http://").to_owned();
+    for i in 0..40 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(5), read_to_close(&mut conn))
+            .await
+            .unwrap_or_else(|_| panic!("connection {i} was not answered"));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
+    // The cap counts the connections of both loops: of ten kept-alive connections, each
+    // with a request sent, at most six are taken on (five when a loop waiting for its next
+    // connection holds a slot while the others queue at the other socket); the rest wait
+    // in the kernel's queue until the served ones idle out at the head timeout.
+    let mut conns = Vec::new();
+    for _ in 0..10 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        conns.push(conn);
+    }
+    let mut answered = Vec::new();
+    for conn in &mut conns {
+        let mut buf = [0u8; 512];
+        let read = tokio::time::timeout(Duration::from_millis(700), conn.read(&mut buf)).await;
+        answered.push(matches!(read, Ok(Ok(n)) if n > 0));
+    }
+    let first = answered.iter().filter(|a| **a).count();
+    assert!(
+        (5..=6).contains(&first),
+        "{first} of 10 connections served at once with max_connections = 6"
+    );
+    for (conn, done) in conns.iter_mut().zip(&answered) {
+        if !done {
+            let answer = tokio::time::timeout(
+                Duration::from_secs(15),
+                read_until(conn, |t| t.contains("\r\n\r\n")),
+            )
+            .await
+            .expect("a connection over the cap is served once others close");
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+    }
+    app.stop().await;
 }

@@ -50,9 +50,19 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
         "\n  Rappu ÷ {name}, same path and connections, paired within each round; the median over {} round(s) is judged (target: {targets}), lowest–highest round in brackets",
         results.iter().map(|m| m.round).max().unwrap_or(1)
     );
+    let mode = if crate::pin::current().is_some() {
+        ", pinned"
+    } else {
+        ""
+    };
     println!(
-        "  {:<14} {:>5} {:>24} {:>24} {:>24}",
-        "path", "conns", "req/s ratio", "p99 ratio", "server µs/req ratio"
+        "  {:<14} {:>5} {:>24} {:>12} {:>24} {:>24}",
+        "path",
+        "conns",
+        "req/s ratio",
+        format!("{name} req/s"),
+        "p99 ratio",
+        "server µs/req ratio"
     );
     for (reference, rappu) in PAIRS {
         let path = rappu.path();
@@ -90,12 +100,6 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
             } else {
                 String::new()
             };
-            println!(
-                "  {path:<14} {c:>5} {:>24} {:>24} {:>24}",
-                rps.show(),
-                p99.show(),
-                cpu.show()
-            );
             let median = |f: &dyn Fn(&Measured) -> f64, who: Setup| {
                 let mut v: Vec<f64> = results
                     .iter()
@@ -104,6 +108,13 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
                     .collect();
                 median_of(&mut v)
             };
+            println!(
+                "  {path:<14} {c:>5} {:>24} {:>12} {:>24} {:>24}",
+                rps.show(),
+                thousands_f(median(&|m| m.wrk.rps(), reference)),
+                p99.show(),
+                cpu.show()
+            );
             let (r_rps, n_rps) = (
                 median(&|m| m.wrk.rps(), rappu),
                 median(&|m| m.wrk.rps(), reference),
@@ -122,7 +133,7 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
             };
             summary.target(
                 rps.median >= rps_min,
-                format!("{path} at {c} connections: req/s ≥ {rps_min:.2}× {name}"),
+                format!("{path} at {c} connections{mode}: req/s ≥ {rps_min:.2}× {name}"),
                 format!(
                     "{} (median {} vs {} req/s){disturbed}",
                     rps.show(),
@@ -133,7 +144,7 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
             if let Some(p99_max) = p99_max {
                 summary.target(
                     p99.median <= p99_max,
-                    format!("{path} at {c} connections: p99 ≤ {p99_max:.1}× {name}"),
+                    format!("{path} at {c} connections{mode}: p99 ≤ {p99_max:.1}× {name}"),
                     format!(
                         "{} (median {} vs {} ms){disturbed}",
                         p99.show(),
@@ -145,7 +156,7 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
                 summary.target(
                     cpu.median <= BEFORE_CPU_MAX,
                     format!(
-                        "{path} at {c} connections: server CPU/req ≤ {BEFORE_CPU_MAX:.2}× {name}"
+                        "{path} at {c} connections{mode}: server CPU/req ≤ {BEFORE_CPU_MAX:.2}× {name}"
                     ),
                     format!(
                         "{} (median {r_us:.1} vs {n_us:.1} µs/req){disturbed}",
@@ -155,7 +166,7 @@ pub(super) fn judge(results: &[Measured], body_len: usize, kind: RefKind, summar
             }
             if kind == RefKind::Before || !rappu.is_304() {
                 summary.figure(format!(
-                    "cached feed, {path}, c={c}: Rappu {} req/s, p99 {} ms, {r_us:.1} µs CPU/req; {name} {} req/s, p99 {} ms, {n_us:.1} µs/req (medians of {} rounds)",
+                    "cached feed, {path}, c={c}{mode}: Rappu {} req/s, p99 {} ms, {r_us:.1} µs CPU/req; {name} {} req/s, p99 {} ms, {n_us:.1} µs/req (medians of {} rounds)",
                     thousands_f(r_rps),
                     ms(r_p99),
                     thousands_f(n_rps),

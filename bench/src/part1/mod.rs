@@ -306,13 +306,15 @@ pub async fn run(
         "  columns: server µs/req = server CPU ÷ requests; wrk µs/req = the load generator's; other = CPU share (of the whole machine) used by anything else during the run\n"
     );
     println!(
-        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>6}",
+        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>6}",
         "setup",
         "conns",
         "round",
         "req/s",
         "p50 ms",
         "p99 ms",
+        "p99.9 ms",
+        "max ms",
         "server µs",
         "wrk µs",
         "B/resp",
@@ -536,13 +538,15 @@ async fn measure(
 
 fn print_row(m: &Measured, kind: RefKind) {
     println!(
-        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>10.1} {:>8.1} {:>7} {:>11} {:>9} {:>5.0}%",
+        "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>8} {:>8} {:>10.1} {:>8.1} {:>7} {:>11} {:>9} {:>5.0}%",
         m.setup.label(kind),
         m.connections,
         m.round,
         thousands_f(m.wrk.rps()),
         ms(m.wrk.p50_us),
         ms(m.wrk.p99_us),
+        ms(m.wrk.p999_us),
+        ms(m.wrk.max_us),
         m.server_us,
         m.wrk_us,
         thousands_f(m.wrk.bytes_per_response()),

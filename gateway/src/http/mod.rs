@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod context;
 pub mod cors;
 pub mod envelope;
+pub mod event_loops;
 pub mod examples;
 pub mod json;
 pub mod lane;

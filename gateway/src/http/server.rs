@@ -59,8 +59,20 @@ pub async fn serve(
     limits: ConnectionLimits,
     stop: CancellationToken,
 ) {
-    let connections = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    serve_with_slots(listener, app, limits, slots, stop).await;
+}
+
+/// [`serve`] with the connection slots shared with other listeners: with several event
+/// loops, `max_connections` bounds them together.
+pub async fn serve_with_slots(
+    listener: TcpListener,
+    app: App,
+    limits: ConnectionLimits,
+    slots: Arc<Semaphore>,
+    stop: CancellationToken,
+) {
+    let connections = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
