@@ -1184,6 +1184,42 @@ mod tests {
         });
     }
 
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's own test harness returns its error type
+    fn event_loops_are_auto_shared_or_a_number() {
+        figment::Jail::expect_with(|jail| {
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.server.event_loops, EventLoops::Auto);
+            for (value, expected) in [
+                ("shared", Some(EventLoops::Shared)),
+                ("auto", Some(EventLoops::Auto)),
+                ("3", std::num::NonZeroUsize::new(3).map(EventLoops::Count)),
+                ("0", None),
+                ("-1", None),
+                ("5000", None),
+                ("many", None),
+            ] {
+                jail.set_env("RAPPU_SERVER__EVENT_LOOPS", value);
+                match (Settings::load(None), expected) {
+                    (Ok(s), Some(expected)) => assert_eq!(s.server.event_loops, expected),
+                    (Err(e), None) => {
+                        assert!(e.to_string().to_lowercase().contains("event_loops"), "{e}")
+                    }
+                    (other, _) => panic!("{value}: {:?}", other.map(|s| s.server.event_loops)),
+                }
+            }
+            jail.clear_env();
+            jail.create_file("rappu.toml", "[server]\nevent_loops = 2\n")?;
+            let s = Settings::load(Some(std::path::Path::new("rappu.toml")))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.server.event_loops,
+                EventLoops::Count(std::num::NonZeroUsize::MIN.saturating_add(1))
+            );
+            Ok(())
+        });
+    }
+
     /// Every section of the settings can be set from the environment.
     #[test]
     fn every_section_is_read_from_the_environment() {

@@ -12,8 +12,8 @@
 //! socket on the same address (`SO_REUSEPORT`: the kernel spreads new connections over the
 //! sockets), and owns the connections it accepts; nothing is handed between threads on the
 //! request path. Background work (refreshes, the outbox, the mirror) stays on the process's
-//! multi-threaded runtime. `max_connections` bounds all loops together (each loop holds at
-//! most one slot while it waits for its next connection).
+//! multi-threaded runtime. `max_connections` bounds the connections all loops serve together;
+//! at the cap each loop holds at most one accepted connection waiting for a slot.
 
 use std::net::SocketAddr;
 use std::num::NonZeroUsize;

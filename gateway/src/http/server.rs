@@ -52,7 +52,8 @@ impl ConnectionLimits {
 /// (The caller bounds that wait with its grace period.)
 ///
 /// At `limits.max_connections` open connections the loop stops accepting until one closes:
-/// new clients wait in the kernel's accept queue instead of being taken on and starved.
+/// the connection just accepted waits for a slot unserved, new clients wait in the kernel's
+/// accept queue, instead of being taken on and starved.
 pub async fn serve(
     listener: TcpListener,
     app: App,
@@ -80,6 +81,21 @@ pub async fn serve_with_slots(
         .max_header_size(limits.max_header_bytes);
     let mut full_since: Option<Instant> = None;
     loop {
+        let accepted = tokio::select! {
+            () = stop.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                accept_failed(e).await;
+                continue;
+            }
+        };
+        // A slot after the accept, not before: with several event loops sharing the slots,
+        // a loop whose socket has no client waiting must not hold one while another's
+        // clients queue. At the cap this connection waits, unserved, and the loop accepts
+        // no other (the rest wait in the kernel's queue).
         let slot = match Arc::clone(&slots).try_acquire_owned() {
             Ok(slot) => slot,
             Err(_) => {
@@ -105,24 +121,15 @@ pub async fn serve_with_slots(
                 "accepting connections again"
             );
         }
-        let accepted = tokio::select! {
-            () = stop.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        match accepted {
-            Ok((tcp, peer)) => {
-                let conn = serve_connection(&builder, tcp, peer, app.clone());
-                let watched = connections.watch(conn);
-                tokio::spawn(async move {
-                    // A connection closed by a timeout or a client gone is routine.
-                    if let Err(e) = watched.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                    drop(slot);
-                });
+        let conn = serve_connection(&builder, tcp, peer, app.clone());
+        let watched = connections.watch(conn);
+        tokio::spawn(async move {
+            // A connection closed by a timeout or a client gone is routine.
+            if let Err(e) = watched.await {
+                tracing::debug!(error = %e, "connection ended with an error");
             }
-            Err(e) => accept_failed(e).await,
-        }
+            drop(slot);
+        });
     }
     drop(listener);
     connections.shutdown().await;
