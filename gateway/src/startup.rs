@@ -32,6 +32,22 @@ use crate::usage::UsageRecorder;
 use crate::webhooks::WebhookService;
 use crate::work_orders::WorkOrders;
 
+/// Opens the store the settings name (connecting to PostgreSQL and migrating it happens on
+/// a blocking thread).
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let path = settings.database_path();
+    let what = match &settings.database_url {
+        Some(url) => crate::store::postgres::parse_url(url)
+            .map(|c| crate::store::postgres::describe(&c))
+            .unwrap_or_else(|_| "database_url".into()),
+        None => path.display().to_string(),
+    };
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || Store::from_settings(&settings))
+        .await?
+        .with_context(|| format!("opening {what}"))
+}
+
 /// A built, bound, not yet serving application.
 pub struct Application {
     listener: TcpListener,
@@ -52,8 +68,7 @@ impl Application {
         let metrics = Metrics::new();
         let metrics_listener = MetricsListener::bind(&settings.metrics).await?;
 
-        let store = Store::open(&settings.database_path())
-            .with_context(|| format!("opening {}", settings.database_path().display()))?;
+        let store = open_store(&settings).await?;
         let usage = UsageRecorder::start(store.clone());
         // This month's calls from before this start, before any call is made.
         let budget = crate::usage::Budget::new(settings.usage.budget_calls(), usage.clone());

@@ -182,13 +182,14 @@ impl FaultReports {
         let mut failures: u32 = 0;
         tracing::info!("fault report outbox started");
         while !stop.is_cancelled() {
+            let lease = self.inner.lease.clone();
             let due = self
                 .inner
                 .store
-                .call(move |c| outbox_db::next_due(c, Utc::now()))
+                .call(move |c| outbox_db::claim_due(c, Utc::now(), &lease))
                 .await;
             let wait = match due {
-                Ok(Due::Now(job)) => match self.deliver(*job).await {
+                Ok(Due::Now(job)) => match self.deliver_leased(*job).await {
                     Next::Continue => {
                         failures = 0;
                         continue;
@@ -217,6 +218,42 @@ impl FaultReports {
         tracing::info!("fault report outbox stopped");
     }
 
+    /// [`Self::deliver`] while renewing this replica's lease on the report every third of
+    /// its length, so a slow Tampuuri does not hand the report to another replica; a replica
+    /// that dies stops renewing and the report is another's once the lease is over.
+    async fn deliver_leased(&self, job: Job) -> Next {
+        let lease = self.inner.lease.clone();
+        let store = self.inner.store.clone();
+        let id = job.row.id.clone();
+        let renew = async move {
+            let every = (lease.length / 3)
+                .to_std()
+                .unwrap_or(Duration::from_secs(1));
+            loop {
+                tokio::time::sleep(every).await;
+                let (report, owner) = (id.clone(), lease.owner.clone());
+                let until = Utc::now() + lease.length;
+                match store
+                    .call(move |c| outbox_db::renew_lease(c, &report, &owner, until))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(report = %id, "the outbox lease on a report was lost");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(report = %id, error = %e, "cannot renew an outbox lease")
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            next = self.deliver(job) => next,
+            () = renew => std::future::pending().await,
+        }
+    }
+
     /// One delivery attempt of `job`.
     async fn deliver(&self, job: Job) -> Next {
         let Job { row, photos } = job;
@@ -226,14 +263,22 @@ impl FaultReports {
         };
         let earlier = row.attempts;
         let id = row.id.clone();
-        if let Err(e) = self
+        let owner = self.inner.lease.owner.clone();
+        match self
             .inner
             .store
-            .call(move |c| outbox_db::begin_attempt(c, &id))
+            .call(move |c| outbox_db::begin_attempt(c, &id, &owner))
             .await
         {
-            tracing::error!(report = %row.id, error = %e, "cannot record a delivery attempt; not sending");
-            return Next::Pause;
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(report = %row.id, "the outbox lease ran out before sending; another replica has the report");
+                return Next::Continue;
+            }
+            Err(e) => {
+                tracing::error!(report = %row.id, error = %e, "cannot record a delivery attempt; not sending");
+                return Next::Pause;
+            }
         }
         let apartment = row.owner.apartment;
         let key = (row.owner.account.clone(), apartment);
@@ -356,10 +401,11 @@ impl FaultReports {
             tracing::warn!(report = %row.id, attempts, error = %e, ?wait, "fault report not delivered yet; will retry");
         }
         let (id, error) = (row.id.clone(), e.to_string());
+        let owner = self.inner.lease.owner.clone();
         if let Err(e) = self
             .inner
             .store
-            .call(move |c| outbox_db::record_retry(c, &id, at, &error))
+            .call(move |c| outbox_db::record_retry(c, &id, &owner, at, &error))
             .await
         {
             tracing::error!(report = %row.id, error = %e, "cannot record a failed delivery");

@@ -213,6 +213,10 @@ const STEPS: &[&str] = &[
         calls INTEGER NOT NULL,
         PRIMARY KEY (account, day, route)
     );",
+    // 10: the outbox's lease: the replica delivering a report holds it until `lease_until`
+    // (ms); one that dies mid-delivery leaves the report to another after that.
+    "ALTER TABLE fault_reports ADD COLUMN lease_owner TEXT;
+    ALTER TABLE fault_reports ADD COLUMN lease_until INTEGER;",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -1,8 +1,6 @@
 //! Webhook notifications received: each id once, so a bundle retried five times has one
 //! effect.
 
-use rusqlite::params;
-
 use super::{Store, StoreError};
 
 /// A notification as recorded.
@@ -36,29 +34,27 @@ impl Store {
     ) -> Result<Vec<NotificationRecord>, StoreError> {
         self.call(move |c| {
             // The caller answers 2xx only after this commit: make it survive a power cut.
-            c.pragma_update(None, "synchronous", "FULL")?;
-            let tx = c.transaction()?;
-            let mut fresh = Vec::new();
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO webhook_notifications
-                       (id, account, bundle_id, attempt, action, reference_id, reference_secondary_id, reference_data, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (id) DO NOTHING",
-                )?;
+            c.durably(|tx| {
+                let mut fresh = Vec::new();
                 for n in notifications {
-                    let inserted = stmt.execute(params![
-                        n.id, n.account, n.bundle_id, n.attempt, n.action, n.reference_id,
-                        n.reference_secondary_id, n.reference_data, now
-                    ])?;
+                    // On PostgreSQL the primary key makes a second replica receiving the
+                    // same id wait for the first's commit, then insert nothing.
+                    let inserted = tx.execute(
+                        "INSERT INTO webhook_notifications
+                           (id, account, bundle_id, attempt, action, reference_id, reference_secondary_id, reference_data, received_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                         ON CONFLICT (id) DO NOTHING",
+                        crate::args![
+                            n.id, n.account, n.bundle_id, n.attempt, n.action, n.reference_id,
+                            n.reference_secondary_id, n.reference_data, now
+                        ],
+                    )?;
                     if inserted == 1 {
                         fresh.push(n);
                     }
                 }
-            }
-            tx.commit()?;
-            c.pragma_update(None, "synchronous", "NORMAL")?;
-            Ok(fresh)
+                Ok(fresh)
+            })
         })
         .await
     }
@@ -67,8 +63,8 @@ impl Store {
     pub async fn prune_notifications(&self, before: i64) -> Result<usize, StoreError> {
         self.call(move |c| {
             c.execute(
-                "DELETE FROM webhook_notifications WHERE received_at < ?1",
-                [before],
+                "DELETE FROM webhook_notifications WHERE received_at < $1",
+                crate::args![before],
             )
         })
         .await
@@ -77,9 +73,8 @@ impl Store {
     /// How many notifications are recorded (for tests and the admin view).
     pub async fn notification_count(&self) -> Result<u64, StoreError> {
         self.call(|c| {
-            c.query_row("SELECT COUNT(*) FROM webhook_notifications", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            c.query_one("SELECT COUNT(*) FROM webhook_notifications", &[])?
+                .get::<i64>(0)
         })
         .await
         .map(|n| n.max(0) as u64)
