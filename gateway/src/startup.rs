@@ -401,16 +401,11 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                     state.signin.shrink();
                     if minutes.is_multiple_of(60) {
                         let now = chrono::Utc::now().timestamp();
-                        if let Err(e) = state.store.prune_signin_mails(now - 3600).await {
-                            tracing::warn!(error = %e, "could not prune the sign-in mail log");
-                        }
-                        if let Err(e) = state.store.prune_codes(now - 86_400).await {
-                            tracing::warn!(error = %e, "could not prune expired one-time codes");
-                        }
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
-                        let before = chrono::Utc::now().timestamp() - days * 86_400;
-                        if let Err(e) = state.store.prune_notifications(before).await {
-                            tracing::warn!(error = %e, "could not prune webhook notifications");
+                        match state.store.housekeeping(now, now - days * 86_400).await {
+                            Ok(Some(pruned)) => tracing::debug!(?pruned, "expired records removed"),
+                            Ok(None) => tracing::debug!("another replica is cleaning up"),
+                            Err(e) => tracing::warn!(error = %e, "could not remove expired records"),
                         }
                     }
                     minutes += 1;

@@ -70,6 +70,7 @@ both_engines!(
     pairing_a_display_and_unpairing_it,
     the_last_upstream_check_is_kept,
     an_exclusive_job_runs_where_no_one_else_holds_it,
+    housekeeping_removes_what_ran_out,
 );
 
 fn notification(id: &str) -> NotificationRecord {
@@ -674,5 +675,76 @@ async fn an_exclusive_job_runs_where_no_one_else_holds_it(store: Store) {
             .await
             .unwrap();
         assert_eq!(nested, Some(Ok(None)), "the second runner is turned away");
+    }
+}
+
+async fn housekeeping_removes_what_ran_out(store: Store) {
+    let now = 100_000;
+    store
+        .record_notifications(vec![notification("old")], now - 20 * 86_400)
+        .await
+        .unwrap();
+    store
+        .record_notifications(vec![notification("new")], now)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .take_signin_mail("a".into(), now - 7200, 0, 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .take_signin_mail("a".into(), now - 60, 0, 3)
+            .await
+            .unwrap()
+    );
+    let grant = CodeGrant {
+        account: "demo".into(),
+        subject: "s".into(),
+        grant_json: "{}".into(),
+    };
+    store
+        .insert_code(
+            "c1".into(),
+            CodeKind::AdminLogin,
+            grant,
+            0,
+            now - 2 * 86_400,
+        )
+        .await
+        .unwrap();
+    let pruned = store
+        .housekeeping(now, now - 14 * 86_400)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (pruned.signin_mails, pruned.codes, pruned.notifications),
+        (1, 1, 1)
+    );
+    assert_eq!(store.notification_count().await.unwrap(), 1);
+    if store.kind() == EngineKind::Postgres {
+        // A replica holding the job's lock makes the others skip the round.
+        let other = store.clone();
+        let skipped = store
+            .call(move |c| {
+                rappu_gateway::store::postgres::exclusively(
+                    c,
+                    rappu_gateway::store::housekeeping::JOB,
+                    |_| {
+                        let rt = tokio::runtime::Builder::new_current_thread()
+                            .build()
+                            .unwrap();
+                        Ok(rt
+                            .block_on(other.housekeeping(now, 0))
+                            .map_err(|e| e.to_string()))
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(skipped, Some(Ok(None)));
     }
 }

@@ -180,6 +180,13 @@ impl FaultReports {
         let min = Duration::from_millis(self.inner.settings.outbox_backoff_min_ms);
         let max = Duration::from_millis(self.inner.settings.outbox_backoff_max_ms);
         let mut failures: u32 = 0;
+        if self.inner.store.kind() == crate::store::EngineKind::Sqlite {
+            // One instance owns a SQLite file: a lease left by this instance's previous
+            // run (killed mid-delivery) is nobody's now.
+            if let Err(e) = self.inner.store.call(outbox_db::release_leases).await {
+                tracing::warn!(error = %e, "cannot release the outbox leases of an earlier run");
+            }
+        }
         tracing::info!("fault report outbox started");
         while !stop.is_cancelled() {
             let lease = self.inner.lease.clone();

@@ -119,6 +119,15 @@ pub fn claim_due(conn: &mut Conn<'_>, now: DateTime<Utc>, lease: &Lease) -> Resu
     Ok(Due::Now(Box::new(Job { row, photos })))
 }
 
+/// Lets every lease go (SQLite at start: the only instance on the file is this one).
+pub fn release_leases(conn: &mut Conn<'_>) -> Result<usize, DbError> {
+    conn.execute(
+        "UPDATE fault_reports SET lease_owner = NULL, lease_until = NULL
+         WHERE lease_owner IS NOT NULL",
+        &[],
+    )
+}
+
 /// Extends this replica's lease on report `id` to `until`; `false` when it no longer holds
 /// it (the lease ran out and another replica took the report).
 pub fn renew_lease(

@@ -13,6 +13,7 @@
 
 pub mod apps;
 pub mod codes;
+pub mod housekeeping;
 mod migrations;
 mod pg_schema;
 pub mod postgres;

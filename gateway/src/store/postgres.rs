@@ -75,11 +75,15 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        conn.client.simple_query("").map(|_| ())
+        match conn.client() {
+            Ok(client) => client.simple_query("").map(|_| ()),
+            // Taken only by Drop: cannot be seen here.
+            Err(_) => Ok(()),
+        }
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.client.is_closed()
+        conn.is_closed()
     }
 }
 

@@ -221,26 +221,55 @@ pub fn to_json<T: serde::Serialize>(v: &T) -> Result<String, DbError> {
 
 /// A PostgreSQL connection with the statements it has prepared.
 pub struct PgConn {
-    pub(super) client: postgres::Client,
+    /// Always `Some` until dropped (taken by [`Drop`]).
+    client: Option<postgres::Client>,
     statements: HashMap<String, postgres::Statement>,
 }
 
 impl PgConn {
     pub(super) fn new(client: postgres::Client) -> Self {
         Self {
-            client,
+            client: Some(client),
             statements: HashMap::new(),
         }
+    }
+
+    pub(super) fn client(&mut self) -> Result<&mut postgres::Client, DbError> {
+        self.client
+            .as_mut()
+            .ok_or_else(|| DbError::decode(0, "the connection is closed"))
+    }
+
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.as_ref().is_none_or(postgres::Client::is_closed)
     }
 
     fn statement(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(sql)?;
+        let s = self.client()?.prepare(sql)?;
         // Statements are named by the text the code holds: a bounded set.
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        self.statements.clear();
+        if let Some(client) = self.client.take() {
+            // Closing the synchronous client blocks on a runtime of its own, which may not
+            // start on a thread that drives async tasks (a pool dropped in async code): close
+            // it on a thread of its own.
+            if tokio::runtime::Handle::try_current().is_ok() {
+                let _ = std::thread::Builder::new()
+                    .name("rappu-pg-close".into())
+                    .spawn(move || drop(client));
+            } else {
+                drop(client);
+            }
+        }
     }
 }
 
@@ -280,7 +309,7 @@ impl<'a> Conn<'a> {
     pub fn batch(&mut self, sql: &str) -> Result<(), DbError> {
         match &mut self.engine {
             Engine::Sqlite(c) => c.execute_batch(sql)?,
-            Engine::Postgres(c) => c.client.batch_execute(sql)?,
+            Engine::Postgres(c) => c.client()?.batch_execute(sql)?,
         }
         Ok(())
     }
@@ -295,7 +324,7 @@ impl<'a> Conn<'a> {
             }
             Engine::Postgres(c) => {
                 let stmt = c.statement(sql)?;
-                let n = c.client.execute(&stmt, &pg_params(params))?;
+                let n = c.client()?.execute(&stmt, &pg_params(params))?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
         }
@@ -321,7 +350,7 @@ impl<'a> Conn<'a> {
             }
             Engine::Postgres(c) => {
                 let stmt = c.statement(sql)?;
-                let rows = c.client.query(&stmt, &pg_params(params))?;
+                let rows = c.client()?.query(&stmt, &pg_params(params))?;
                 rows.iter().map(pg_row).collect()
             }
         }
