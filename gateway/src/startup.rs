@@ -103,6 +103,7 @@ impl Application {
         let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone())
             .with_metrics(metrics.tokens.clone());
 
+        let replica_revocations = revocations.clone();
         tasks.push(spawn_revocation_refresh(
             revocations,
             store.clone(),
@@ -166,6 +167,17 @@ impl Application {
             work_orders.clone(),
         )
         .with_metrics(metrics.webhooks.clone());
+        if let Some(pool) = store.postgres() {
+            let (events, listener) =
+                crate::store::listen::spawn(pool.config().clone(), shutdown.child_token());
+            tasks.push(listener);
+            tasks.push(spawn_replica_events(
+                events,
+                store.clone(),
+                replica_revocations,
+                webhooks.clone(),
+            ));
+        }
         let refresh_every = settings
             .feed_ttl(webhook_secret.is_some())
             .div_f64(4.0)
@@ -436,6 +448,62 @@ fn spawn_apps_refresh(
                         tracing::warn!(error = %e, "could not write the apps' call counts");
                     }
                     apps.shrink();
+                }
+            }
+        }
+    })
+}
+
+/// Acts on what the other replicas announce (PostgreSQL only): a revoked token is refused
+/// here at once; webhook notifications recorded there are applied here too; after the
+/// listening connection was lost, both are caught up from the tables.
+fn spawn_replica_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<crate::store::listen::ReplicaEvent>,
+    store: Store,
+    revocations: RevocationList,
+    webhooks: WebhookService,
+) -> JoinHandle<()> {
+    use crate::store::listen::ReplicaEvent;
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                ReplicaEvent::Revoked(jti) => revocations.insert(jti),
+                ReplicaEvent::Webhook(note) if note.from != store.instance() => {
+                    match store.notifications(note.ids).await {
+                        Ok(records) => {
+                            let feeds = webhooks.apply_recorded(records).await;
+                            tracing::debug!(
+                                feeds,
+                                "applied another replica's webhook notifications"
+                            );
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot read another replica's webhook notifications")
+                        }
+                    }
+                }
+                ReplicaEvent::Webhook(_) => {}
+                ReplicaEvent::Reconnected { lost_at } => {
+                    if let Err(e) = revocations.refresh(&store).await {
+                        tracing::warn!(error = %e, "cannot catch up on token revocations");
+                    }
+                    // A margin for clocks and for commits in flight when the connection went.
+                    let Some(since) = lost_at.map(|t| t - 5) else {
+                        continue;
+                    };
+                    match store.notifications_since(since).await {
+                        Ok(missed) if missed.is_empty() => {}
+                        Ok(missed) => {
+                            tracing::info!(
+                                notifications = missed.len(),
+                                "catching up on webhook notifications missed while not listening"
+                            );
+                            webhooks.apply_recorded(missed).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot catch up on webhook notifications")
+                        }
+                    }
                 }
             }
         }

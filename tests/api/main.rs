@@ -24,6 +24,7 @@ mod photos;
 mod privacy;
 mod problems;
 mod proxies;
+mod replicas;
 mod report_freshness;
 mod report_support;
 mod resident_extras;

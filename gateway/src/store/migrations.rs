@@ -217,6 +217,9 @@ const STEPS: &[&str] = &[
     // (ms); one that dies mid-delivery leaves the report to another after that.
     "ALTER TABLE fault_reports ADD COLUMN lease_owner TEXT;
     ALTER TABLE fault_reports ADD COLUMN lease_until INTEGER;",
+    // 11: which replica (store instance) recorded a webhook notification, so the others
+    // catch up on what they missed while not listening.
+    "ALTER TABLE webhook_notifications ADD COLUMN received_by TEXT;",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -14,6 +14,7 @@
 pub mod apps;
 pub mod codes;
 pub mod housekeeping;
+pub mod listen;
 mod migrations;
 mod pg_schema;
 pub mod postgres;
@@ -78,6 +79,9 @@ enum Engine {
 #[derive(Clone)]
 pub struct Store {
     engine: Arc<Engine>,
+    /// This process's id among the replicas (fresh at every start): what it announces is
+    /// marked with it, so it does not act twice on its own announcements.
+    instance: Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -118,9 +122,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations::run(&mut conn)?;
-        Ok(Self {
-            engine: Arc::new(Engine::Sqlite(Mutex::new(conn))),
-        })
+        Ok(Self::new(Engine::Sqlite(Mutex::new(conn))))
     }
 
     /// Connects to PostgreSQL at `url` with a pool of up to `pool_size` connections and
@@ -130,9 +132,19 @@ impl Store {
         pool_size: u32,
     ) -> Result<Self, StoreError> {
         let pool = off_runtime(|| postgres::PgPool::connect(url, pool_size))?;
-        Ok(Self {
-            engine: Arc::new(Engine::Postgres(pool)),
-        })
+        Ok(Self::new(Engine::Postgres(pool)))
+    }
+
+    fn new(engine: Engine) -> Self {
+        Self {
+            engine: Arc::new(engine),
+            instance: Arc::from(uuid::Uuid::new_v4().to_string()),
+        }
+    }
+
+    /// This process's id among the replicas.
+    pub fn instance(&self) -> &str {
+        &self.instance
     }
 
     /// The engine.

@@ -8,7 +8,7 @@
 use super::sql::{Conn, DbError};
 
 pub(super) const STEPS: &[&str] = &[
-    // 1: the SQLite schema of migration 9, with the outbox's lease (migration 10 there).
+    // 1: the SQLite schema of migration 11 (with the outbox's lease and `received_by`).
     "CREATE TABLE issued_tokens (
         jti TEXT PRIMARY KEY,
         subject TEXT NOT NULL,
@@ -49,7 +49,8 @@ pub(super) const STEPS: &[&str] = &[
         reference_id TEXT NOT NULL,
         reference_secondary_id TEXT NOT NULL,
         reference_data TEXT NOT NULL,
-        received_at BIGINT NOT NULL
+        received_at BIGINT NOT NULL,
+        received_by TEXT
     );
     CREATE INDEX webhook_notifications_by_time ON webhook_notifications (received_at);
     CREATE TABLE one_time_codes (

@@ -158,5 +158,12 @@ pub fn revoke(
          ON CONFLICT (jti) DO NOTHING",
         crate::args![jti, now, reason],
     )?;
+    if n == 1 && c.is_postgres() {
+        // Every replica refuses it within a second (delivered at commit).
+        c.execute(
+            "SELECT pg_notify($1, $2)",
+            crate::args![super::listen::REVOKED, jti],
+        )?;
+    }
     Ok(n == 1)
 }
