@@ -207,7 +207,16 @@ impl FaultReports {
                     }
                 },
                 Ok(Due::At(at)) => Some((at - Utc::now()).to_std().unwrap_or_default()),
-                Ok(Due::Idle) => None,
+                // Another replica may take a report and die: on a shared database look
+                // again once a lease could have run out.
+                Ok(Due::Idle) => (self.inner.store.kind() == crate::store::EngineKind::Postgres)
+                    .then(|| {
+                        self.inner
+                            .lease
+                            .length
+                            .to_std()
+                            .unwrap_or(Duration::from_secs(60))
+                    }),
                 Err(e) => {
                     tracing::error!(error = %e, "fault report outbox cannot read the database");
                     failures = failures.saturating_add(1);
