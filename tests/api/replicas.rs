@@ -241,3 +241,102 @@ async fn a_replica_that_lost_its_listening_connection_catches_up() {
     }
     a.stop().await;
 }
+
+/// Cuts `db` off: no new connections, and every open one closed (as a database that went
+/// away looks to the replicas). `false` restores it.
+fn cut_off(db: &str, cut: bool) {
+    pg::psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS {}", !cut),
+    );
+    if cut {
+        pg::psql(
+            "postgres",
+            &format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db}'"
+            ),
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_its_database_a_replica_is_unready_serves_cached_feeds_and_refuses_reports_with_503()
+ {
+    use crate::report_support::{REPORT_WEBHOOK_SECRET, file, post_report, report_body, resident};
+    if !pg::available() {
+        return;
+    }
+    let url = pg::database();
+    let db = secrecy::ExposeSecret::expose_secret(&url)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let app = spawn_app_against(one_account(1), |s| {
+        s.database_url = Some(url.clone());
+        s.webhooks.secret = Some(REPORT_WEBHOOK_SECRET.into());
+        s.reports.outbox_backoff_min_ms = 20;
+        s.reports.outbox_backoff_max_ms = 200;
+        s.rate_limit.token_per_minute = 100_000;
+        s.rate_limit.token_burst = 10_000;
+    })
+    .await;
+    app.subscribe_webhooks(REPORT_WEBHOOK_SECRET);
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    let display_token = display(&app, building);
+    let feed = app.get("/api/v1/display/feed", Some(&display_token)).await;
+    assert_eq!(feed.status(), 200);
+    let resident_token = app.token(resident(&app, 0).grant());
+    let before = file(&app, &resident_token, "Ennen katkoa").await;
+
+    cut_off(&db, true);
+    // (The problem layer turns the readiness body of a 503 into a problem document; the
+    // balancer reads the status.)
+    assert_eq!(app.get("/readyz", None).await.status(), 503);
+    // Cached feeds are served as before: a display never sees the database go.
+    for _ in 0..20 {
+        let response = app.get("/api/v1/display/feed", Some(&display_token)).await;
+        assert_eq!(response.status(), 200);
+    }
+    // A report that cannot be stored is refused, never answered 201 and lost.
+    let refused = post_report(
+        &app,
+        &resident_token,
+        "during-outage",
+        &report_body("Katkon aikana"),
+    )
+    .await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "5");
+
+    cut_off(&db, false);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app.get("/readyz", None).await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "not ready again after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The same request again (its key was never stored) files the report now.
+    let retried = post_report(
+        &app,
+        &resident_token,
+        "during-outage",
+        &report_body("Katkon aikana"),
+    )
+    .await;
+    assert_eq!(retried.status(), 201);
+    let after: rappu_shared::report::FaultReport = retried.json().await.unwrap();
+    for id in [before.id, after.id] {
+        crate::report_support::until_status(
+            &app,
+            &resident_token,
+            &id,
+            rappu_shared::report::ReportStatus::Open,
+        )
+        .await;
+    }
+    app.stop().await;
+}

@@ -71,6 +71,7 @@ both_engines!(
     the_last_upstream_check_is_kept,
     an_exclusive_job_runs_where_no_one_else_holds_it,
     housekeeping_removes_what_ran_out,
+    the_schema_is_complete_after_opening_and_a_missing_step_shows,
 );
 
 fn notification(id: &str) -> NotificationRecord {
@@ -747,4 +748,26 @@ async fn housekeeping_removes_what_ran_out(store: Store) {
             .unwrap();
         assert_eq!(skipped, Some(Ok(None)));
     }
+}
+
+async fn the_schema_is_complete_after_opening_and_a_missing_step_shows(store: Store) {
+    let (applied, known) = store.schema().await.unwrap();
+    assert!(known > 0);
+    assert_eq!(applied, known);
+    // As if the database were an older one: readiness reports the steps missing.
+    store
+        .call(move |c| {
+            if c.is_postgres() {
+                c.execute(
+                    "DELETE FROM rappu_migrations WHERE version = $1",
+                    rappu_gateway::args![known],
+                )
+                .map(|_| ())
+            } else {
+                c.batch(&format!("PRAGMA user_version = {}", known - 1))
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.schema().await.unwrap(), (known - 1, known));
 }

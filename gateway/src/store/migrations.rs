@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-const STEPS: &[&str] = &[
+pub(super) const STEPS: &[&str] = &[
     // 1: tokens and upstream usage.
     "CREATE TABLE issued_tokens (
         jti TEXT PRIMARY KEY,

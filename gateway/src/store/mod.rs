@@ -189,6 +189,20 @@ impl Store {
         }
     }
 
+    /// The schema steps the database has and the ones this build knows: readiness fails
+    /// while the database has fewer (migrations pending, or a database that was replaced).
+    pub async fn schema(&self) -> Result<(usize, usize), StoreError> {
+        self.call(|c| {
+            if c.is_postgres() {
+                Ok((pg_schema::applied(c)?, pg_schema::STEPS.len()))
+            } else {
+                let v: usize = c.query_one("PRAGMA user_version", &[])?.get(0)?;
+                Ok((v, migrations::STEPS.len()))
+            }
+        })
+        .await
+    }
+
     /// A trivial query, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.call(|c| c.query_one("SELECT 1", &[]).map(|_| ()))

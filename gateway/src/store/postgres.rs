@@ -16,7 +16,7 @@ use super::sql::{Conn, DbError, PgConn};
 
 /// How long a query waits for a free connection before the store reports itself
 /// unavailable (a request then gets 503, never a hang).
-const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Parses a `postgres://` URL (or key=value string) without ever printing it.
 pub fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, String> {
