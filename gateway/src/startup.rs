@@ -261,6 +261,9 @@ impl Application {
             apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
+        if state.store.kind() == crate::store::EngineKind::Postgres {
+            tasks.push(spawn_heartbeat(state.clone(), shutdown.child_token()));
+        }
         tasks.push(spawn_clock(state.clone(), shutdown.child_token()));
         let metrics_addr = metrics_listener.as_ref().map(MetricsListener::addr);
         if let Some(listener) = metrics_listener {
@@ -450,6 +453,34 @@ fn spawn_apps_refresh(
                     apps.shrink();
                 }
             }
+        }
+    })
+}
+
+/// Every 5 s: this replica's heartbeat, and the live replica count the quotas are split by.
+/// At shutdown the heartbeat is removed, so the others' shares grow at once.
+fn spawn_heartbeat(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    match state.store.heartbeat(chrono::Utc::now().timestamp()).await {
+                        Ok(n) if n != state.limits.replicas() => {
+                            tracing::info!(replicas = n, "quotas are now split between this many replicas");
+                            state.limits.set_replicas(n);
+                        }
+                        Ok(_) => {}
+                        // Unknown: keep the last count.
+                        Err(e) => tracing::warn!(error = %e, "cannot record this replica's heartbeat"),
+                    }
+                }
+            }
+        }
+        if let Err(e) = state.store.leave().await {
+            tracing::debug!(error = %e, "cannot remove this replica's heartbeat");
         }
     })
 }

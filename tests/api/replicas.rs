@@ -17,6 +17,15 @@ const SECRET: &str = "test-webhook-secret-0123456789";
 /// Replica A (subscribed to the simulator's webhooks) and `more` others on a fresh database;
 /// `None` without PostgreSQL.
 async fn replicas(more: usize, refresh_secs: u64) -> Option<(TestApp, Vec<TestApp>)> {
+    replicas_with(more, refresh_secs, |_| {}).await
+}
+
+/// [`replicas`] with adjusted settings (the same for every replica).
+async fn replicas_with(
+    more: usize,
+    refresh_secs: u64,
+    extra: impl Fn(&mut rappu_gateway::Settings) + Clone,
+) -> Option<(TestApp, Vec<TestApp>)> {
     if !pg::available() {
         return None;
     }
@@ -26,6 +35,7 @@ async fn replicas(more: usize, refresh_secs: u64) -> Option<(TestApp, Vec<TestAp
         s.database_url = Some(url.clone());
         // Only LISTEN/NOTIFY can make a revocation reach another replica in time.
         s.auth.revocation_refresh_secs = refresh_secs;
+        extra(s);
     };
     let a = spawn_app_against(one_account(1), adjust.clone()).await;
     let mut others = Vec::new();
@@ -339,4 +349,50 @@ async fn without_its_database_a_replica_is_unready_serves_cached_feeds_and_refus
         .await;
     }
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_display_spread_over_three_replicas_gets_its_quota_once() {
+    let Some((a, others)) = replicas_with(2, 3600, |s| {
+        s.rate_limit.display_burst = 6;
+        s.rate_limit.display_per_minute = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let all: Vec<&TestApp> = std::iter::once(&a).chain(others.iter()).collect();
+    // Each replica counts the others by their heartbeats (every 5 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while all.iter().any(|r| r.state.limits.replicas() != 3) {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never counted each other"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
+    let token = display(&a, building);
+    let mut granted = 0;
+    for i in 0..30 {
+        let status = all[i % 3]
+            .get("/api/v1/display/feed", Some(&token))
+            .await
+            .status();
+        match status.as_u16() {
+            200 => granted += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    println!("granted {granted} of 30 over three replicas (quota: a burst of 6)");
+    assert!(granted >= 6, "the quota is granted: {granted}");
+    assert!(
+        f64::from(granted) <= 6.0 * 1.2,
+        "at most 1.2× the quota over three replicas: {granted}"
+    );
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
 }

@@ -771,3 +771,28 @@ async fn the_schema_is_complete_after_opening_and_a_missing_step_shows(store: St
         .unwrap();
     assert_eq!(store.schema().await.unwrap(), (known - 1, known));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_count_each_other_by_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(&dir.path().join("t.db")).unwrap();
+    assert_eq!(
+        sqlite.heartbeat(1_000).await.unwrap(),
+        1,
+        "one instance on SQLite"
+    );
+    if !pg::available() {
+        return;
+    }
+    let url = pg::database();
+    let a = Store::connect_postgres(&url, 4).unwrap();
+    let b = Store::connect_postgres(&url, 4).unwrap();
+    assert_ne!(a.instance(), b.instance());
+    assert_eq!(a.heartbeat(1_000).await.unwrap(), 1);
+    assert_eq!(b.heartbeat(1_001).await.unwrap(), 2);
+    // a falls silent: no longer counted once its heartbeat is old.
+    assert_eq!(b.heartbeat(1_020).await.unwrap(), 1);
+    assert_eq!(a.heartbeat(1_021).await.unwrap(), 2);
+    a.leave().await.unwrap();
+    assert_eq!(b.heartbeat(1_022).await.unwrap(), 1);
+}

@@ -19,6 +19,7 @@ mod migrations;
 mod pg_schema;
 pub mod postgres;
 pub mod profiles;
+pub mod replicas;
 pub mod revocations;
 pub mod signin;
 pub mod sql;

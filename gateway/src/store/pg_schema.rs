@@ -183,6 +183,11 @@ pub(super) const STEPS: &[&str] = &[
         last_at BIGINT NOT NULL,
         PRIMARY KEY (client_id, month, route)
     );",
+    // 2: the replicas alive, by heartbeat: quotas are split between them.
+    "CREATE TABLE replicas (
+        instance TEXT PRIMARY KEY,
+        seen_at BIGINT NOT NULL
+    );",
 ];
 
 /// The advisory lock replicas take while migrating.
