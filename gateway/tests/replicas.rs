@@ -164,3 +164,73 @@ async fn a_replica_killed_mid_delivery_leaves_its_reports_to_another_exactly_onc
     }
     drop(a);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_password_is_never_printed_or_logged() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::database();
+    let url = database.expose_secret().to_owned();
+    assert!(url.contains(pg::PASSWORD));
+    let config = sim_config();
+    let running = Simulator::spawn(config.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config_file = write_config(dir.path(), &running.base_url(), &config, "");
+    let gateway =
+        start_with_env(dir.path(), &config_file, 1, &[("RAPPU_DATABASE_URL", &url)]).await;
+    let ready = reqwest::get(format!("{}/readyz", gateway.url))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    drop(gateway);
+    let mut seen = vec![(
+        "the gateway's log".to_owned(),
+        std::fs::read_to_string(dir.path().join("rappu-1.log")).unwrap(),
+    )];
+    assert!(seen[0].1.contains("using PostgreSQL"), "{}", seen[0].1);
+    let wrong = url.replace(pg::PASSWORD, "wrong-Salasana-5d2f");
+    for (env_url, args) in [
+        (url.as_str(), vec!["check-config"]),
+        (url.as_str(), vec!["token", "list"]),
+        // A refused password: the error names the database, not the password.
+        (wrong.as_str(), vec!["token", "list"]),
+        (
+            "postgres://rappu:pw-in-a-bad-url@[::1",
+            vec!["check-config"],
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rappu"))
+            .arg("--config")
+            .arg(&config_file)
+            .args(&args)
+            .env_remove("RAPPU_CONFIG")
+            .env("RAPPU_DATABASE_URL", env_url)
+            .output()
+            .unwrap();
+        seen.push((
+            format!("rappu {}", args.join(" ")),
+            format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ));
+    }
+    assert!(
+        seen[1].1.contains("\"database_url\": \"[redacted]\""),
+        "{}",
+        seen[1].1
+    );
+    assert!(
+        seen[3].1.contains("password authentication failed"),
+        "{}",
+        seen[3].1
+    );
+    assert!(seen[4].1.contains("database_url"), "{}", seen[4].1);
+    for (what, text) in &seen {
+        for secret in [pg::PASSWORD, "wrong-Salasana-5d2f", "pw-in-a-bad-url"] {
+            assert!(!text.contains(secret), "{what} shows a password:\n{text}");
+        }
+    }
+}
