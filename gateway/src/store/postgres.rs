@@ -30,6 +30,10 @@ pub fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, String> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
+    // A listening connection only reads: without keepalives a peer that vanished without
+    // closing it would go unnoticed, and with it the other replicas' announcements.
+    config.keepalives(true);
+    config.keepalives_idle(Duration::from_secs(10));
     if config.get_application_name().is_none() {
         config.application_name("rappu");
     }
