@@ -796,3 +796,95 @@ async fn replicas_count_each_other_by_heartbeat() {
     a.leave().await.unwrap();
     assert_eq!(b.heartbeat(1_022).await.unwrap(), 1);
 }
+
+/// Two stores on one PostgreSQL database, as two replicas; `None` without PostgreSQL.
+fn two_replicas() -> Option<(Store, Store)> {
+    if !pg::available() {
+        return None;
+    }
+    let url = pg::database();
+    Some((
+        Store::connect_postgres(&url, 8).unwrap(),
+        Store::connect_postgres(&url, 8).unwrap(),
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_claiming_at_once_take_each_report_once() {
+    let Some((a, b)) = two_replicas() else {
+        return;
+    };
+    let now = Utc::now();
+    for i in 0..20 {
+        file(&a, &format!("r{i:02}"), now + Duration::milliseconds(i)).await;
+    }
+    // Four claimers on each replica, claiming until nothing is left for them.
+    let mut workers = Vec::new();
+    for (n, store) in [a.clone(), a, b.clone(), b].into_iter().enumerate() {
+        for k in 0..2 {
+            let store = store.clone();
+            workers.push(tokio::spawn(async move {
+                let owner = format!("replica-{n}-{k}");
+                let mut mine = Vec::new();
+                loop {
+                    match claim(&store, Utc::now(), &owner).await {
+                        Due::Now(job) => mine.push(job.row.id),
+                        Due::At(_) | Due::Idle => return mine,
+                    }
+                }
+            }));
+        }
+    }
+    let mut claimed = Vec::new();
+    for w in workers {
+        claimed.extend(w.await.unwrap());
+    }
+    claimed.sort();
+    let expected: Vec<String> = (0..20).map(|i| format!("r{i:02}")).collect();
+    assert_eq!(claimed, expected, "every report claimed exactly once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_webhook_and_the_same_key_on_two_replicas_at_once_count_once() {
+    let Some((a, b)) = two_replicas() else {
+        return;
+    };
+    let bundle: Vec<NotificationRecord> = (0..10).map(|i| notification(&format!("n{i}"))).collect();
+    let (fresh_a, fresh_b) = tokio::join!(
+        a.record_notifications(bundle.clone(), 100),
+        b.record_notifications(bundle.clone(), 100)
+    );
+    let (fresh_a, fresh_b) = (fresh_a.unwrap(), fresh_b.unwrap());
+    assert_eq!(
+        fresh_a.len() + fresh_b.len(),
+        10,
+        "each notification applied once"
+    );
+    let file_once = |store: Store, id: &'static str| async move {
+        store
+            .call(move |c| {
+                c.durably(|tx| {
+                    store_once(
+                        tx,
+                        &new_row(id),
+                        &[],
+                        "same-key",
+                        "h",
+                        "{}",
+                        Utc::now(),
+                        3600,
+                    )
+                })
+            })
+            .await
+            .unwrap()
+    };
+    let (first, second) = tokio::join!(file_once(a.clone(), "ra"), file_once(b, "rb"));
+    let created = [&first, &second]
+        .iter()
+        .filter(|o| ***o == Outcome::Created)
+        .count();
+    assert_eq!(created, 1, "{first:?} {second:?}");
+    let (_, total) = a.call(|c| db::page(c, &owner(), 0, 10)).await.unwrap();
+    assert_eq!(total, 1, "one report for one key across replicas");
+}
