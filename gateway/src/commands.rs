@@ -251,7 +251,7 @@ async fn sim(args: SimArgs) -> anyhow::Result<()> {
 fn token_service(settings: &Settings) -> anyhow::Result<(Tokens, Store)> {
     let keys =
         KeyRing::load_or_generate(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
-    let store = Store::open(&settings.database_path())?;
+    let store = Store::from_settings(settings)?;
     let tokens = Tokens::new(
         &settings.auth,
         keys,
@@ -330,7 +330,7 @@ fn token(config: Option<&std::path::Path>, cmd: TokenCommand) -> anyhow::Result<
             common,
         } => {
             let settings = load(config, Some(&common))?;
-            let store = Store::open(&settings.database_path())?;
+            let store = Store::from_settings(&settings)?;
             let fresh = store.revoke_blocking(&jti, Utc::now().timestamp(), reason.as_deref())?;
             if fresh {
                 println!(
@@ -399,7 +399,7 @@ fn format_time(unix: i64) -> String {
 }
 
 fn list_tokens(settings: &Settings) -> anyhow::Result<()> {
-    let store = Store::open(&settings.database_path())?;
+    let store = Store::from_settings(settings)?;
     let tokens = store.list_issued_blocking(Utc::now().timestamp())?;
     if tokens.is_empty() {
         println!("no unexpired tokens");
@@ -429,7 +429,7 @@ fn print_link(
     let public_url = args
         .public_url
         .unwrap_or_else(|| settings.public_url(settings.server.addr));
-    let store = Store::open(&settings.database_path())?;
+    let store = Store::from_settings(&settings)?;
     let link = crate::sessions::create_link_blocking(
         &store,
         crate::sessions::LinkRequest {

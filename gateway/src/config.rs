@@ -25,6 +25,14 @@ pub struct Settings {
     pub server: ServerSettings,
     /// Where Rappu keeps its SQLite database and signing keys.
     pub data_dir: PathBuf,
+    /// `postgres://user:password@host:port/db`: keep everything durable in PostgreSQL, so
+    /// several replicas can share it. Absent: the SQLite file in `data_dir`. A secret (it
+    /// may hold the password): never printed or logged.
+    #[serde(default, serialize_with = "redacted_opt")]
+    pub database_url: Option<SecretString>,
+    /// Connections in the PostgreSQL pool of one replica.
+    #[serde(default = "default_pool_size")]
+    pub database_pool_size: u32,
     /// The built web app (`scripts/build-web` writes `web/dist`).
     pub web_dir: PathBuf,
     /// Logging.
@@ -583,6 +591,10 @@ pub struct ReportSettings {
     pub outbox_backoff_max_ms: u64,
     /// How long an `Idempotency-Key` is remembered, seconds.
     pub idempotency_key_ttl_secs: u64,
+    /// How long a replica's claim on a report it is delivering lasts, seconds; renewed every
+    /// third of it while the delivery runs. A replica that dies leaves the report to another
+    /// after this long.
+    pub outbox_lease_secs: u64,
     /// How long Tampuuri's view of a report is reused before it is read again, seconds.
     /// Webhooks (`IlmoitusTilamuutos`, `IlmoitusMuokkaa`) drop it sooner.
     pub cache_ttl_secs: u64,
@@ -595,6 +607,7 @@ impl Default for ReportSettings {
             outbox_backoff_min_ms: 1_000,
             outbox_backoff_max_ms: 300_000,
             idempotency_key_ttl_secs: 24 * 3600,
+            outbox_lease_secs: 60,
             cache_ttl_secs: 15,
         }
     }
@@ -627,6 +640,12 @@ impl ReportSettings {
             return Err(invalid(
                 "reports.outbox_backoff_max_ms",
                 "must be at most 86400000 (a day)",
+            ));
+        }
+        if !(3..=3600).contains(&self.outbox_lease_secs) {
+            return Err(invalid(
+                "reports.outbox_lease_secs",
+                "must be between 3 and 3600",
             ));
         }
         if !(60..=30 * 86_400).contains(&self.idempotency_key_ttl_secs) {
@@ -704,6 +723,8 @@ impl Default for Settings {
                 event_loops: EventLoops::Auto,
             },
             data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_pool_size: default_pool_size(),
             web_dir: PathBuf::from("web/dist"),
             log: LogSettings {
                 format: LogFormat::Text,
@@ -760,6 +781,10 @@ impl Default for Settings {
     }
 }
 
+fn default_pool_size() -> u32 {
+    8
+}
+
 /// The top-level settings `RAPPU_*` variables may set. Other `RAPPU_*` variables belong to
 /// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
 /// alone; a misspelt key *inside* a section is still an error.
@@ -773,6 +798,8 @@ const SECTIONS: &[&str] = &[
     "mirror",
     "server",
     "data_dir",
+    "database_url",
+    "database_pool_size",
     "web_dir",
     "log",
     "tampuuri",
@@ -855,6 +882,12 @@ impl Settings {
 
     /// Checks every value that types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url {
+            crate::store::postgres::parse_url(url).map_err(|e| invalid("database_url", e))?;
+        }
+        if !(2..=100).contains(&self.database_pool_size) {
+            return Err(invalid("database_pool_size", "must be between 2 and 100"));
+        }
         if self.server.request_timeout_secs == 0 {
             return Err(invalid("server.request_timeout_secs", "must be at least 1"));
         }

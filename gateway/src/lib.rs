@@ -24,7 +24,8 @@
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
-//! - [`store`]: SQLite (tokens, usage, webhook notifications, the report outbox).
+//! - [`store`]: SQLite by default or PostgreSQL for several replicas (tokens, usage, webhook
+//!   notifications, the report outbox, displays, apps), one query API over both.
 //! - [`reports`]: resident fault reports, their durable outbox and exactly-once delivery.
 //! - [`work_orders`]: the maintenance partner's view and transitions of its reports.
 //! - [`usage`], [`pricing`]: upstream call counting and what it costs.

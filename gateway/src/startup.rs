@@ -32,6 +32,22 @@ use crate::usage::UsageRecorder;
 use crate::webhooks::WebhookService;
 use crate::work_orders::WorkOrders;
 
+/// Opens the store the settings name (connecting to PostgreSQL and migrating it happens on
+/// a blocking thread).
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let path = settings.database_path();
+    let what = match &settings.database_url {
+        Some(url) => crate::store::postgres::parse_url(url)
+            .map(|c| crate::store::postgres::describe(&c))
+            .unwrap_or_else(|_| "database_url".into()),
+        None => path.display().to_string(),
+    };
+    let settings = settings.clone();
+    tokio::task::spawn_blocking(move || Store::from_settings(&settings))
+        .await?
+        .with_context(|| format!("opening {what}"))
+}
+
 /// A built, bound, not yet serving application.
 pub struct Application {
     listener: Listeners,
@@ -52,8 +68,7 @@ impl Application {
         let metrics = Metrics::new();
         let metrics_listener = MetricsListener::bind(&settings.metrics).await?;
 
-        let store = Store::open(&settings.database_path())
-            .with_context(|| format!("opening {}", settings.database_path().display()))?;
+        let store = open_store(&settings).await?;
         let usage = UsageRecorder::start(store.clone());
         // This month's calls from before this start, before any call is made.
         let budget = crate::usage::Budget::new(settings.usage.budget_calls(), usage.clone());
@@ -88,6 +103,7 @@ impl Application {
         let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone())
             .with_metrics(metrics.tokens.clone());
 
+        let replica_revocations = revocations.clone();
         tasks.push(spawn_revocation_refresh(
             revocations,
             store.clone(),
@@ -154,6 +170,17 @@ impl Application {
             work_orders.clone(),
         )
         .with_metrics(metrics.webhooks.clone());
+        if let Some(pool) = store.postgres() {
+            let (events, listener) =
+                crate::store::listen::spawn(pool.config().clone(), shutdown.child_token());
+            tasks.push(listener);
+            tasks.push(spawn_replica_events(
+                events,
+                store.clone(),
+                replica_revocations,
+                webhooks.clone(),
+            ));
+        }
         let refresh_every = settings
             .feed_ttl(webhook_secret.is_some())
             .div_f64(4.0)
@@ -237,6 +264,9 @@ impl Application {
             apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
+        if state.store.kind() == crate::store::EngineKind::Postgres {
+            tasks.push(spawn_heartbeat(state.clone(), shutdown.child_token()));
+        }
         tasks.push(spawn_clock(state.clone(), shutdown.child_token()));
         let metrics_addr = metrics_listener.as_ref().map(MetricsListener::addr);
         if let Some(listener) = metrics_listener {
@@ -389,16 +419,11 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                     state.signin.shrink();
                     if minutes.is_multiple_of(60) {
                         let now = chrono::Utc::now().timestamp();
-                        if let Err(e) = state.store.prune_signin_mails(now - 3600).await {
-                            tracing::warn!(error = %e, "could not prune the sign-in mail log");
-                        }
-                        if let Err(e) = state.store.prune_codes(now - 86_400).await {
-                            tracing::warn!(error = %e, "could not prune expired one-time codes");
-                        }
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
-                        let before = chrono::Utc::now().timestamp() - days * 86_400;
-                        if let Err(e) = state.store.prune_notifications(before).await {
-                            tracing::warn!(error = %e, "could not prune webhook notifications");
+                        match state.store.housekeeping(now, now - days * 86_400).await {
+                            Ok(Some(pruned)) => tracing::debug!(?pruned, "expired records removed"),
+                            Ok(None) => tracing::debug!("another replica is cleaning up"),
+                            Err(e) => tracing::warn!(error = %e, "could not remove expired records"),
                         }
                     }
                     minutes += 1;
@@ -429,6 +454,90 @@ fn spawn_apps_refresh(
                         tracing::warn!(error = %e, "could not write the apps' call counts");
                     }
                     apps.shrink();
+                }
+            }
+        }
+    })
+}
+
+/// Every 5 s: this replica's heartbeat, and the live replica count the quotas are split by.
+/// At shutdown the heartbeat is removed, so the others' shares grow at once.
+fn spawn_heartbeat(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    match state.store.heartbeat(chrono::Utc::now().timestamp()).await {
+                        Ok(n) if n != state.limits.replicas() => {
+                            tracing::info!(replicas = n, "quotas are now split between this many replicas");
+                            state.limits.set_replicas(n);
+                        }
+                        Ok(_) => {}
+                        // Unknown: keep the last count.
+                        Err(e) => tracing::warn!(error = %e, "cannot record this replica's heartbeat"),
+                    }
+                }
+            }
+        }
+        if let Err(e) = state.store.leave().await {
+            tracing::debug!(error = %e, "cannot remove this replica's heartbeat");
+        }
+    })
+}
+
+/// Acts on what the other replicas announce (PostgreSQL only): a revoked token is refused
+/// here at once; webhook notifications recorded there are applied here too; after the
+/// listening connection was lost, both are caught up from the tables.
+fn spawn_replica_events(
+    mut events: tokio::sync::mpsc::UnboundedReceiver<crate::store::listen::ReplicaEvent>,
+    store: Store,
+    revocations: RevocationList,
+    webhooks: WebhookService,
+) -> JoinHandle<()> {
+    use crate::store::listen::ReplicaEvent;
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                ReplicaEvent::Revoked(jti) => revocations.insert(jti),
+                ReplicaEvent::Webhook(note) if note.from != store.instance() => {
+                    match store.notifications(note.ids).await {
+                        Ok(records) => {
+                            let feeds = webhooks.apply_recorded(records).await;
+                            tracing::debug!(
+                                feeds,
+                                "applied another replica's webhook notifications"
+                            );
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot read another replica's webhook notifications")
+                        }
+                    }
+                }
+                ReplicaEvent::Webhook(_) => {}
+                ReplicaEvent::Reconnected { lost_at } => {
+                    if let Err(e) = revocations.refresh(&store).await {
+                        tracing::warn!(error = %e, "cannot catch up on token revocations");
+                    }
+                    // A margin for clocks and for commits in flight when the connection went.
+                    let Some(since) = lost_at.map(|t| t - 5) else {
+                        continue;
+                    };
+                    match store.notifications_since(since).await {
+                        Ok(missed) if missed.is_empty() => {}
+                        Ok(missed) => {
+                            tracing::info!(
+                                notifications = missed.len(),
+                                "catching up on webhook notifications missed while not listening"
+                            );
+                            webhooks.apply_recorded(missed).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot catch up on webhook notifications")
+                        }
+                    }
                 }
             }
         }

@@ -83,7 +83,7 @@ pub async fn spawn_app_cold(
     let mut settings = test_settings(&dir);
     settings.tampuuri = Some(tampuuri_settings(&running, &config));
     adjust(&mut settings);
-    start_with(settings, dir, Some(running), false).await
+    start_with(settings, dir, Some(running), None, false).await
 }
 
 /// Client settings for `running`, as an operator would write them for real Tampuuri.
@@ -111,13 +111,28 @@ pub fn one_account(properties: usize) -> SimConfig {
 }
 
 async fn start(settings: Settings, dir: TempDir, external: Option<RunningSim>) -> TestApp {
-    start_with(settings, dir, external, true).await
+    start_with(settings, dir, external, None, true).await
+}
+
+/// Another replica of `first`: the same Tampuuri (its simulator), webhook secret, database
+/// and signing keys, its own data directory and port. Meaningful with `database_url` set.
+pub async fn spawn_replica_of(first: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut settings = test_settings(&dir);
+    settings.tampuuri = Some(first.state.tampuuri_settings.clone());
+    settings.webhooks.secret = first.state.settings.webhooks.secret.clone();
+    settings.database_url = first.state.settings.database_url.clone();
+    settings.auth.keys_dir = Some(first.state.settings.keys_dir());
+    adjust(&mut settings);
+    let shared = (first.sim.clone(), first.sim_url.clone());
+    start_with(settings, dir, None, Some(shared), true).await
 }
 
 async fn start_with(
     settings: Settings,
     dir: TempDir,
     external: Option<RunningSim>,
+    shared: Option<(Simulator, String)>,
     wait_for_mirror: bool,
 ) -> TestApp {
     let app = Application::build(settings).await.expect("build app");
@@ -134,7 +149,7 @@ async fn start_with(
         (UpstreamMode::Tampuuri, Some(running)) => {
             (running.sim().clone(), format!("http://{}", running.addr))
         }
-        (UpstreamMode::Tampuuri, None) => panic!("no simulator"),
+        (UpstreamMode::Tampuuri, None) => shared.expect("no simulator"),
     };
     let shutdown = app.shutdown_token();
     let metrics_url = app.metrics_addr().map(|a| format!("http://{a}/metrics"));

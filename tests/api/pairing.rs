@@ -185,8 +185,8 @@ async fn a_poll_answers_pending_before_the_request_timeout_and_an_expired_pairin
         .store
         .call(move |c| {
             c.execute(
-                "UPDATE display_pairings SET expires_at = 0 WHERE user_code = ?1",
-                [code],
+                "UPDATE display_pairings SET expires_at = 0 WHERE user_code = $1",
+                rappu_gateway::args![code],
             )
         })
         .await

@@ -193,7 +193,7 @@ pub fn run(
                 updated_at: at,
                 revoked_at: None,
             };
-            let store = Store::open(&settings.database_path())?;
+            let store = Store::from_settings(&settings)?;
             store.call_blocking(|c| crate::store::apps::insert(c, &app))?;
             show(&app, &settings);
             eprintln!(
@@ -207,8 +207,8 @@ pub fn run(
         }
         AppCommand::List(common) => {
             let settings = load(&common)?;
-            let store = Store::open(&settings.database_path())?;
-            let apps = store.call_blocking(|c| crate::store::apps::all(c))?;
+            let store = Store::from_settings(&settings)?;
+            let apps = store.call_blocking(crate::store::apps::all)?;
             if apps.is_empty() {
                 println!("no apps registered");
             }
@@ -218,7 +218,7 @@ pub fn run(
         }
         AppCommand::Rotate { client_id, common } => {
             let settings = load(&common)?;
-            let store = Store::open(&settings.database_path())?;
+            let store = Store::from_settings(&settings)?;
             let (secret, hash) = secret::new_secret().map_err(|e| anyhow::anyhow!(e))?;
             let revoked = store
                 .call_blocking(|c| crate::store::apps::rotate(c, &client_id, &hash, now()))?
@@ -235,7 +235,7 @@ pub fn run(
         }
         AppCommand::Revoke { client_id, common } => {
             let settings = load(&common)?;
-            let store = Store::open(&settings.database_path())?;
+            let store = Store::from_settings(&settings)?;
             let revoked = store
                 .call_blocking(|c| crate::store::apps::revoke(c, &client_id, now()))?
                 .with_context(|| format!("no app {client_id}"))?;

@@ -118,11 +118,7 @@ impl Apps {
 
     /// Reads the registry again (changes made by `rappu app ...` in another process).
     pub async fn refresh(&self) -> Result<(), StoreError> {
-        let all = self
-            .inner
-            .store
-            .apps(|c| crate::store::apps::all(c))
-            .await?;
+        let all = self.inner.store.apps(crate::store::apps::all).await?;
         let map = all
             .into_iter()
             .map(|a| (a.client_id.clone(), Arc::new(a)))

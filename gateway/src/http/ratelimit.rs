@@ -9,6 +9,7 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -33,6 +34,7 @@ use crate::state::AppState;
 struct Limit<K: std::hash::Hash + Eq + Clone> {
     name: &'static str,
     per_minute: u32,
+    burst: u32,
     limiter: DefaultKeyedRateLimiter<K>,
 }
 
@@ -43,18 +45,24 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
         Self {
             name,
             per_minute,
+            burst: burst.get(),
             limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
         }
     }
 
-    /// `Ok`, or the refusal saying how long to wait.
-    fn check(&self, key: &K) -> Result<(), Refused> {
-        self.limiter.check_key(key).map_err(|not_until| Refused {
-            name: self.name,
-            quota: self.per_minute,
-            window_secs: 60,
-            wait: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+    /// `Ok`, or the refusal saying how long to wait. With `replicas` replicas sharing the
+    /// quota, a request here costs that many cells: each replica grants its share.
+    fn check(&self, key: &K, replicas: u32) -> Result<(), Refused> {
+        let cost = NonZeroU32::new(replicas.clamp(1, self.burst)).unwrap_or(NonZeroU32::MIN);
+        match self.limiter.check_key_n(key, cost) {
+            Ok(Ok(())) | Err(_) => Ok(()),
+            Ok(Err(not_until)) => Err(Refused {
+                name: self.name,
+                quota: (self.per_minute / cost.get()).max(1),
+                window_secs: 60,
+                wait: not_until.wait_time_from(DefaultClock::default().now()),
+            }),
+        }
     }
 }
 
@@ -110,6 +118,9 @@ pub struct RateLimits {
     token: Limit<Arc<str>>,
     ip: Limit<IpAddr>,
     wrong_webhook_secret: Limit<String>,
+    /// Live replicas sharing the quotas (their heartbeats in the database; 1 on SQLite).
+    /// An abuser spread over them gets the quota once, not once per replica.
+    replicas: AtomicU32,
     metrics: RateLimitMetrics,
 }
 
@@ -126,8 +137,19 @@ impl RateLimits {
                 webhooks.wrong_secret_per_minute,
                 webhooks.wrong_secret_burst,
             ),
+            replicas: AtomicU32::new(1),
             metrics: RateLimitMetrics::detached(),
         }
+    }
+
+    /// Sets how many live replicas share the quotas (at least 1).
+    pub fn set_replicas(&self, n: u32) {
+        self.replicas.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// How many live replicas share the quotas.
+    pub fn replicas(&self) -> u32 {
+        self.replicas.load(Ordering::Relaxed)
     }
 
     /// Counts refusals by tier in `metrics`.
@@ -153,7 +175,7 @@ impl RateLimits {
             return Ok(());
         }
         self.wrong_webhook_secret
-            .check(&account.to_owned())
+            .check(&account.to_owned(), 1)
             .inspect_err(|_| {
                 self.metrics.webhook.inc();
             })
@@ -263,23 +285,48 @@ impl RateLimits {
         if !self.enabled {
             return Ok(());
         }
+        let replicas = self.replicas();
         let (outcome, refusals) = match verified {
             Some(principal) => {
                 if matches!(principal.grant, Grant::Display { .. }) {
                     (
-                        self.display.check(&principal.token_id),
+                        self.display.check(&principal.token_id, replicas),
                         &self.metrics.display,
                     )
                 } else {
-                    (self.token.check(&principal.token_id), &self.metrics.token)
+                    (
+                        self.token.check(&principal.token_id, replicas),
+                        &self.metrics.token,
+                    )
                 }
             }
-            None => (self.ip.check(&client()), &self.metrics.ip),
+            None => (self.ip.check(&client(), replicas), &self.metrics.ip),
         };
         if outcome.is_err() {
             refusals.inc();
             tracing::info!(path, "rate limited");
         }
         outcome
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_shared_by_replicas_is_split_between_them() {
+        let alone = Limit::new("display", 60, 6);
+        let granted = (0..10).filter(|_| alone.check(&1, 1).is_ok()).count();
+        assert_eq!(granted, 6, "the whole burst on one instance");
+        let shared = Limit::new("display", 60, 6);
+        let granted = (0..10).filter(|_| shared.check(&1, 3).is_ok()).count();
+        assert_eq!(granted, 2, "a third of it on each of three replicas");
+        let refused = shared.check(&1, 3).unwrap_err();
+        assert_eq!(refused.quota, 20, "the share is what the client is told");
+        // More replicas than the burst: each still grants one request.
+        let many = Limit::new("display", 60, 6);
+        assert!(many.check(&1, 50).is_ok());
+        assert!(many.check(&1, 50).is_err());
     }
 }

@@ -42,26 +42,20 @@ pub async fn outbox_summary(
 ) -> Result<OutboxSummary, crate::store::StoreError> {
     store
         .call(|c| {
-            let mut stmt = c.prepare_cached(
+            let rows = c.query(
                 "SELECT delivery, COUNT(*), MIN(created_at) FROM fault_reports
                  WHERE delivery IN ('pending', 'failed') GROUP BY delivery",
+                &[],
             )?;
             let mut summary = OutboxSummary::default();
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                ))
-            })?;
             for row in rows {
-                let (state, count, oldest) = row?;
-                let count = u64::try_from(count).unwrap_or(0);
+                let state: String = row.get(0)?;
+                let count = u64::try_from(row.get::<i64>(1)?).unwrap_or(0);
                 if state == "failed" {
                     summary.failed = count;
                 } else {
                     summary.pending = count;
-                    summary.oldest_pending_ms = oldest;
+                    summary.oldest_pending_ms = row.get(2)?;
                 }
             }
             Ok(summary)

@@ -36,7 +36,7 @@ async fn a_stored_report_reads_back_and_becomes_due() {
     };
     let now = Utc::now();
     store
-        .call(move |c| durably(c, |tx| insert(tx, "r1", &owner(), &report(), &[photo], now)))
+        .call(move |c| c.durably(|tx| insert(tx, "r1", &owner(), &report(), &[photo], now)))
         .await
         .unwrap();
     let row = store
@@ -49,8 +49,12 @@ async fn a_stored_report_reads_back_and_becomes_due() {
     assert_eq!(row.delivery, Delivery::Pending);
     let (rows, total) = store.call(|c| page(c, &owner(), 0, 10)).await.unwrap();
     assert_eq!((rows.len(), total), (1, 1));
+    let lease = outbox_db::Lease {
+        owner: "me".into(),
+        length: chrono::Duration::seconds(30),
+    };
     let due = store
-        .call(|c| outbox_db::next_due(c, Utc::now()))
+        .call(move |c| outbox_db::claim_due(c, Utc::now(), &lease))
         .await
         .unwrap();
     match due {

@@ -10,9 +10,9 @@
 //! the first to commit and then gets its answer. A request refused as invalid does not use
 //! up its key.
 
+use crate::store::sql::{Conn, DbError};
 use chrono::{DateTime, Utc};
 use rappu_shared::report::NewFaultReport;
-use rusqlite::{OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use super::db::{self, Delivery, ReportRow};
@@ -73,13 +73,21 @@ fn request_hash(request: &NewFaultReport) -> Result<String, ReportError> {
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-enum Outcome {
+/// What [`store_once`] did with a filing request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored: a new report.
     Created,
+    /// The key was used before for the same request: its first answer.
     Replay {
+        /// The first answer's status.
         status: u16,
+        /// The first answer's body.
         body: String,
+        /// The report it made.
         id: String,
     },
+    /// The key was used before for another request.
     KeyReused,
 }
 
@@ -115,7 +123,7 @@ impl FaultReports {
             .inner
             .store
             .call(move |conn| {
-                db::durably(conn, |tx| {
+                conn.durably(|tx| {
                     store_once(tx, &row, &photos, &key, &hash, &stored_body, now, ttl)
                 })
             })
@@ -164,10 +172,12 @@ fn new_row(
     }
 }
 
-/// Inside one transaction: forget expired keys, then replay, refuse, or store.
+/// Inside one transaction: forget expired keys, then replay, refuse, or store. On
+/// PostgreSQL the key is held with an advisory lock for the transaction, so the same key
+/// sent to two replicas at once files one report.
 #[allow(clippy::too_many_arguments)]
-fn store_once(
-    tx: &Transaction<'_>,
+pub fn store_once(
+    tx: &mut Conn<'_>,
     row: &ReportRow,
     photos: &[Photo],
     key: &str,
@@ -175,21 +185,33 @@ fn store_once(
     body: &str,
     now: DateTime<Utc>,
     ttl_secs: i64,
-) -> rusqlite::Result<Outcome> {
+) -> Result<Outcome, DbError> {
     let owner = &row.owner;
+    if tx.is_postgres() {
+        // Replicas serialise on the key: a second request with it, on any replica, waits
+        // for the first's commit and then finds its answer below.
+        let name = format!(
+            "{}:{}:{}:{key}",
+            owner.account, owner.party, owner.apartment
+        );
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1)",
+            crate::args![crate::store::postgres::lock_key(&name)],
+        )?;
+    }
     tx.execute(
-        "DELETE FROM idempotency_keys WHERE created_at < ?1",
-        [db::millis(now).saturating_sub(ttl_secs.saturating_mul(1000))],
+        "DELETE FROM idempotency_keys WHERE created_at < $1",
+        crate::args![db::millis(now).saturating_sub(ttl_secs.saturating_mul(1000))],
     )?;
-    let earlier: Option<(String, u16, String, String)> = tx
-        .query_row(
-            "SELECT request_hash, status, response_json, report_id FROM idempotency_keys
-             WHERE account = ?1 AND party_id = ?2 AND apartment_id = ?3 AND idempotency_key = ?4",
-            params![owner.account, owner.party, owner.apartment, key],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    if let Some((earlier_hash, status, body, id)) = earlier {
+    let earlier = tx.query_opt(
+        "SELECT request_hash, status, response_json, report_id FROM idempotency_keys
+         WHERE account = $1 AND party_id = $2 AND apartment_id = $3 AND idempotency_key = $4",
+        crate::args![owner.account, owner.party, owner.apartment, key],
+    )?;
+    if let Some(r) = earlier {
+        let (earlier_hash, status, body, id): (String, u32, String, String) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let status = u16::try_from(status).map_err(|e| DbError::decode(1, e))?;
         return Ok(if earlier_hash == hash {
             Outcome::Replay { status, body, id }
         } else {
@@ -200,8 +222,8 @@ fn store_once(
     tx.execute(
         "INSERT INTO idempotency_keys (account, party_id, apartment_id, idempotency_key,
              request_hash, status, response_json, report_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 201, ?6, ?7, ?8)",
-        params![
+         VALUES ($1, $2, $3, $4, $5, 201, $6, $7, $8)",
+        crate::args![
             owner.account,
             owner.party,
             owner.apartment,

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use crate::store::sql::{Conn, DbError};
 
 use super::Owner;
 use super::photos::Photo;
@@ -24,18 +24,24 @@ fn keep_secs() -> i64 {
 
 /// Stores the resident's copies of a report's photos (inside the filing transaction) and
 /// drops copies whose time is up. `now` is in Unix seconds.
-pub fn keep(
-    tx: &Transaction<'_>,
-    report_id: &str,
-    photos: &[Photo],
-    now: i64,
-) -> rusqlite::Result<()> {
-    tx.execute("DELETE FROM resident_photos WHERE kept_until <= ?1", [now])?;
+pub fn keep(tx: &mut Conn<'_>, report_id: &str, photos: &[Photo], now: i64) -> Result<(), DbError> {
+    tx.execute(
+        "DELETE FROM resident_photos WHERE kept_until <= $1",
+        crate::args![now],
+    )?;
     for (i, photo) in photos.iter().enumerate() {
         tx.execute(
-            "INSERT OR REPLACE INTO resident_photos (report_id, position, media_type, data, kept_until)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![report_id, i, photo.media_type, photo.data, now + keep_secs()],
+            "INSERT INTO resident_photos (report_id, position, media_type, data, kept_until)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (report_id, position) DO UPDATE SET media_type = excluded.media_type,
+                 data = excluded.data, kept_until = excluded.kept_until",
+            crate::args![
+                report_id,
+                i,
+                photo.media_type,
+                photo.data,
+                now + keep_secs()
+            ],
         )?;
     }
     Ok(())
@@ -52,18 +58,18 @@ pub struct KeptPhoto {
 
 /// Photo `position` (0-based) of `owner`'s report `report_id`, while it is kept.
 pub fn get(
-    conn: &Connection,
+    conn: &mut Conn<'_>,
     owner: &Owner,
     report_id: &str,
     position: u32,
     now: i64,
-) -> rusqlite::Result<Option<KeptPhoto>> {
-    conn.query_row(
+) -> Result<Option<KeptPhoto>, DbError> {
+    conn.query_opt(
         "SELECT p.media_type, p.data FROM resident_photos p
          JOIN fault_reports r ON r.id = p.report_id
-         WHERE p.report_id = ?1 AND p.position = ?2 AND p.kept_until > ?3
-           AND r.account = ?4 AND r.party_id = ?5 AND r.apartment_id = ?6",
-        params![
+         WHERE p.report_id = $1 AND p.position = $2 AND p.kept_until > $3
+           AND r.account = $4 AND r.party_id = $5 AND r.apartment_id = $6",
+        crate::args![
             report_id,
             position,
             now,
@@ -71,14 +77,14 @@ pub fn get(
             owner.party,
             owner.apartment
         ],
-        |r| {
-            Ok(KeptPhoto {
-                media_type: r.get(0)?,
-                data: r.get(1)?,
-            })
-        },
-    )
-    .optional()
+    )?
+    .map(|r| {
+        Ok(KeptPhoto {
+            media_type: r.get(0)?,
+            data: r.get(1)?,
+        })
+    })
+    .transpose()
 }
 
 impl super::FaultReports {

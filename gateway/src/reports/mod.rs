@@ -96,6 +96,8 @@ struct Inner {
     settings: ReportSettings,
     /// Wakes the outbox worker when a report is filed.
     wake: Notify,
+    /// This replica's claim on a report while it delivers it.
+    lease: outbox_db::Lease,
     /// Tampuuri's reports per (account, party), kept `reports.cache_ttl_secs`; `None` when
     /// caching is off. A notification always wins over a read begun before it.
     remote: Option<FlightCache<(String, u64), RemoteReports>>,
@@ -136,6 +138,12 @@ impl FaultReports {
                 mirror,
                 settings: settings.clone(),
                 wake: Notify::new(),
+                lease: outbox_db::Lease {
+                    owner: uuid::Uuid::new_v4().to_string(),
+                    length: chrono::Duration::seconds(
+                        i64::try_from(settings.outbox_lease_secs).unwrap_or(60),
+                    ),
+                },
                 remote,
                 remote_ttl,
                 placements: FlightCache::new(

@@ -180,15 +180,23 @@ impl FaultReports {
         let min = Duration::from_millis(self.inner.settings.outbox_backoff_min_ms);
         let max = Duration::from_millis(self.inner.settings.outbox_backoff_max_ms);
         let mut failures: u32 = 0;
+        if self.inner.store.kind() == crate::store::EngineKind::Sqlite {
+            // One instance owns a SQLite file: a lease left by this instance's previous
+            // run (killed mid-delivery) is nobody's now.
+            if let Err(e) = self.inner.store.call(outbox_db::release_leases).await {
+                tracing::warn!(error = %e, "cannot release the outbox leases of an earlier run");
+            }
+        }
         tracing::info!("fault report outbox started");
         while !stop.is_cancelled() {
+            let lease = self.inner.lease.clone();
             let due = self
                 .inner
                 .store
-                .call(move |c| outbox_db::next_due(c, Utc::now()))
+                .call(move |c| outbox_db::claim_due(c, Utc::now(), &lease))
                 .await;
             let wait = match due {
-                Ok(Due::Now(job)) => match self.deliver(*job).await {
+                Ok(Due::Now(job)) => match self.deliver_leased(*job).await {
                     Next::Continue => {
                         failures = 0;
                         continue;
@@ -199,7 +207,16 @@ impl FaultReports {
                     }
                 },
                 Ok(Due::At(at)) => Some((at - Utc::now()).to_std().unwrap_or_default()),
-                Ok(Due::Idle) => None,
+                // Another replica may take a report and die: on a shared database look
+                // again once a lease could have run out.
+                Ok(Due::Idle) => (self.inner.store.kind() == crate::store::EngineKind::Postgres)
+                    .then(|| {
+                        self.inner
+                            .lease
+                            .length
+                            .to_std()
+                            .unwrap_or(Duration::from_secs(60))
+                    }),
                 Err(e) => {
                     tracing::error!(error = %e, "fault report outbox cannot read the database");
                     failures = failures.saturating_add(1);
@@ -217,6 +234,42 @@ impl FaultReports {
         tracing::info!("fault report outbox stopped");
     }
 
+    /// [`Self::deliver`] while renewing this replica's lease on the report every third of
+    /// its length, so a slow Tampuuri does not hand the report to another replica; a replica
+    /// that dies stops renewing and the report is another's once the lease is over.
+    async fn deliver_leased(&self, job: Job) -> Next {
+        let lease = self.inner.lease.clone();
+        let store = self.inner.store.clone();
+        let id = job.row.id.clone();
+        let renew = async move {
+            let every = (lease.length / 3)
+                .to_std()
+                .unwrap_or(Duration::from_secs(1));
+            loop {
+                tokio::time::sleep(every).await;
+                let (report, owner) = (id.clone(), lease.owner.clone());
+                let until = Utc::now() + lease.length;
+                match store
+                    .call(move |c| outbox_db::renew_lease(c, &report, &owner, until))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(report = %id, "the outbox lease on a report was lost");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(report = %id, error = %e, "cannot renew an outbox lease")
+                    }
+                }
+            }
+        };
+        tokio::select! {
+            next = self.deliver(job) => next,
+            () = renew => std::future::pending().await,
+        }
+    }
+
     /// One delivery attempt of `job`.
     async fn deliver(&self, job: Job) -> Next {
         let Job { row, photos } = job;
@@ -226,14 +279,22 @@ impl FaultReports {
         };
         let earlier = row.attempts;
         let id = row.id.clone();
-        if let Err(e) = self
+        let owner = self.inner.lease.owner.clone();
+        match self
             .inner
             .store
-            .call(move |c| outbox_db::begin_attempt(c, &id))
+            .call(move |c| outbox_db::begin_attempt(c, &id, &owner))
             .await
         {
-            tracing::error!(report = %row.id, error = %e, "cannot record a delivery attempt; not sending");
-            return Next::Pause;
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(report = %row.id, "the outbox lease ran out before sending; another replica has the report");
+                return Next::Continue;
+            }
+            Err(e) => {
+                tracing::error!(report = %row.id, error = %e, "cannot record a delivery attempt; not sending");
+                return Next::Pause;
+            }
         }
         let apartment = row.owner.apartment;
         let key = (row.owner.account.clone(), apartment);
@@ -356,10 +417,11 @@ impl FaultReports {
             tracing::warn!(report = %row.id, attempts, error = %e, ?wait, "fault report not delivered yet; will retry");
         }
         let (id, error) = (row.id.clone(), e.to_string());
+        let owner = self.inner.lease.owner.clone();
         if let Err(e) = self
             .inner
             .store
-            .call(move |c| outbox_db::record_retry(c, &id, at, &error))
+            .call(move |c| outbox_db::record_retry(c, &id, &owner, at, &error))
             .await
         {
             tracing::error!(report = %row.id, error = %e, "cannot record a failed delivery");

@@ -1,8 +1,7 @@
 //! One-time codes: a display's enrolment link, a resident's login link. Only a hash of each
 //! code is stored, and redeeming one is a single conditional update: a code works once.
 
-use rusqlite::{OptionalExtension, params};
-
+use super::sql::{Conn, DbError, Row};
 use super::{Store, StoreError};
 
 /// What a code is for.
@@ -53,15 +52,8 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        self.call(move |c| {
-            c.execute(
-                "INSERT INTO one_time_codes (code_hash, kind, account, subject, grant_json, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![code_hash, kind.as_str(), grant.account, grant.subject, grant.grant_json, now, expires_at],
-            )
-            .map(|_| ())
-        })
-        .await
+        self.call(move |c| insert(c, &code_hash, kind, &grant, now, expires_at))
+            .await
     }
 
     /// [`Store::insert_code`] for the CLI.
@@ -73,14 +65,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        self.call_blocking(|c| {
-            c.execute(
-                "INSERT INTO one_time_codes (code_hash, kind, account, subject, grant_json, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![code_hash, kind.as_str(), grant.account, grant.subject, grant.grant_json, now, expires_at],
-            )
-            .map(|_| ())
-        })
+        self.call_blocking(|c| insert(c, code_hash, kind, grant, now, expires_at))
     }
 
     /// Uses up a code: returns its grant if it exists, is of `kind`, has not expired and was
@@ -92,20 +77,15 @@ impl Store {
         now: i64,
     ) -> Result<Option<CodeGrant>, StoreError> {
         self.call(move |c| {
-            c.query_row(
-                "UPDATE one_time_codes SET used_at = ?3
-                 WHERE code_hash = ?1 AND kind = ?2 AND used_at IS NULL AND expires_at > ?3
+            c.query_opt(
+                "UPDATE one_time_codes SET used_at = $3
+                 WHERE code_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3
                  RETURNING account, subject, grant_json",
-                params![code_hash, kind.as_str(), now],
-                |r| {
-                    Ok(CodeGrant {
-                        account: r.get(0)?,
-                        subject: r.get(1)?,
-                        grant_json: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
+                crate::args![code_hash, kind.as_str(), now],
+            )?
+            .as_ref()
+            .map(grant_of)
+            .transpose()
         })
         .await
     }
@@ -118,20 +98,39 @@ impl Store {
         now: i64,
     ) -> Result<Option<CodeGrant>, StoreError> {
         self.call(move |c| {
-            c.query_row(
+            c.query_opt(
                 "SELECT account, subject, grant_json FROM one_time_codes
-                 WHERE code_hash = ?1 AND kind = ?2 AND used_at IS NULL AND expires_at > ?3",
-                params![code_hash, kind.as_str(), now],
-                |r| {
-                    Ok(CodeGrant {
-                        account: r.get(0)?,
-                        subject: r.get(1)?,
-                        grant_json: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
+                 WHERE code_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3",
+                crate::args![code_hash, kind.as_str(), now],
+            )?
+            .as_ref()
+            .map(grant_of)
+            .transpose()
         })
         .await
     }
+}
+
+fn grant_of(r: &Row) -> Result<CodeGrant, DbError> {
+    Ok(CodeGrant {
+        account: r.get(0)?,
+        subject: r.get(1)?,
+        grant_json: r.get(2)?,
+    })
+}
+
+fn insert(
+    c: &mut Conn<'_>,
+    code_hash: &str,
+    kind: CodeKind,
+    grant: &CodeGrant,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), DbError> {
+    c.execute(
+        "INSERT INTO one_time_codes (code_hash, kind, account, subject, grant_json, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        crate::args![code_hash, kind.as_str(), grant.account, grant.subject, grant.grant_json, now, expires_at],
+    )
+    .map(|_| ())
 }

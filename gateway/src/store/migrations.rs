@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-const STEPS: &[&str] = &[
+pub(super) const STEPS: &[&str] = &[
     // 1: tokens and upstream usage.
     "CREATE TABLE issued_tokens (
         jti TEXT PRIMARY KEY,
@@ -213,6 +213,13 @@ const STEPS: &[&str] = &[
         calls INTEGER NOT NULL,
         PRIMARY KEY (account, day, route)
     );",
+    // 10: the outbox's lease: the replica delivering a report holds it until `lease_until`
+    // (ms); one that dies mid-delivery leaves the report to another after that.
+    "ALTER TABLE fault_reports ADD COLUMN lease_owner TEXT;
+    ALTER TABLE fault_reports ADD COLUMN lease_until INTEGER;",
+    // 11: which replica (store instance) recorded a webhook notification, so the others
+    // catch up on what they missed while not listening.
+    "ALTER TABLE webhook_notifications ADD COLUMN received_by TEXT;",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

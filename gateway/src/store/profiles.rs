@@ -1,8 +1,6 @@
 //! What `rappu verify-upstream` found about each Tampuuri account, kept so the outbox can
 //! pick its exactly-once scheme and an operator can see the last check.
 
-use rusqlite::{OptionalExtension, params};
-
 use super::{Store, StoreError};
 
 /// The last go-live check of an account.
@@ -29,12 +27,12 @@ impl Store {
         self.call(move |c| {
             c.execute(
                 "INSERT INTO upstream_profiles (account, external_id_kept, checked_at, report_json)
-                 VALUES (?1, ?2, ?3, ?4)
+                 VALUES ($1, $2, $3, $4)
                  ON CONFLICT (account) DO UPDATE SET
                    external_id_kept = COALESCE(excluded.external_id_kept, upstream_profiles.external_id_kept),
                    checked_at = excluded.checked_at,
                    report_json = excluded.report_json",
-                params![account, profile.external_id_kept, profile.checked_at, profile.report_json],
+                crate::args![account, profile.external_id_kept, profile.checked_at, profile.report_json],
             )
             .map(|_| ())
         })
@@ -45,18 +43,18 @@ impl Store {
     pub async fn profile(&self, account: &str) -> Result<Option<UpstreamProfile>, StoreError> {
         let account = account.to_owned();
         self.call(move |c| {
-            c.query_row(
-                "SELECT external_id_kept, checked_at, report_json FROM upstream_profiles WHERE account = ?1",
-                [account],
-                |r| {
-                    Ok(UpstreamProfile {
-                        external_id_kept: r.get(0)?,
-                        checked_at: r.get(1)?,
-                        report_json: r.get(2)?,
-                    })
-                },
-            )
-            .optional()
+            c.query_opt(
+                "SELECT external_id_kept, checked_at, report_json FROM upstream_profiles WHERE account = $1",
+                crate::args![account],
+            )?
+            .map(|r| {
+                Ok(UpstreamProfile {
+                    external_id_kept: r.get(0)?,
+                    checked_at: r.get(1)?,
+                    report_json: r.get(2)?,
+                })
+            })
+            .transpose()
         })
         .await
     }

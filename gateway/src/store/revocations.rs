@@ -1,7 +1,6 @@
 //! Issued and revoked tokens.
 
-use rusqlite::{OptionalExtension, params};
-
+use super::sql::{Conn, DbError, Row};
 use super::{Store, StoreError};
 
 /// A token `rappu token` minted, as recorded for listing and revocation.
@@ -41,11 +40,11 @@ impl IssuedToken {
     }
 }
 
-fn insert_issued(c: &rusqlite::Connection, t: &IssuedToken) -> rusqlite::Result<()> {
+fn insert_issued(c: &mut Conn<'_>, t: &IssuedToken) -> Result<(), DbError> {
     c.execute(
         "INSERT INTO issued_tokens (jti, subject, account, role, grant_json, issued_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        crate::args![
             t.jti,
             t.subject,
             t.account,
@@ -58,14 +57,8 @@ fn insert_issued(c: &rusqlite::Connection, t: &IssuedToken) -> rusqlite::Result<
     .map(|_| ())
 }
 
-fn list_issued(c: &rusqlite::Connection, now: i64) -> rusqlite::Result<Vec<IssuedToken>> {
-    let mut stmt = c.prepare(
-        "SELECT i.jti, i.subject, i.account, i.role, i.grant_json, i.issued_at, i.expires_at,
-                r.jti IS NOT NULL
-         FROM issued_tokens i LEFT JOIN revoked_tokens r ON r.jti = i.jti
-         WHERE i.expires_at > ?1 ORDER BY i.issued_at DESC, i.jti",
-    )?;
-    let rows = stmt.query_map([now], |r| {
+fn list_issued(c: &mut Conn<'_>, now: i64) -> Result<Vec<IssuedToken>, DbError> {
+    let read = |r: &Row| {
         Ok(IssuedToken {
             jti: r.get(0)?,
             subject: r.get(1)?,
@@ -76,8 +69,17 @@ fn list_issued(c: &rusqlite::Connection, now: i64) -> rusqlite::Result<Vec<Issue
             expires_at: r.get(6)?,
             revoked: r.get(7)?,
         })
-    })?;
-    rows.collect()
+    };
+    c.query(
+        "SELECT i.jti, i.subject, i.account, i.role, i.grant_json, i.issued_at, i.expires_at,
+                r.jti IS NOT NULL
+         FROM issued_tokens i LEFT JOIN revoked_tokens r ON r.jti = i.jti
+         WHERE i.expires_at > $1 ORDER BY i.issued_at DESC, i.jti",
+        crate::args![now],
+    )?
+    .iter()
+    .map(read)
+    .collect()
 }
 
 impl Store {
@@ -125,16 +127,15 @@ impl Store {
     /// Every revoked `jti` recorded at or after `since` (unix seconds), with the newest time.
     pub async fn revoked_since(&self, since: i64) -> Result<(Vec<String>, i64), StoreError> {
         self.call(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT jti, revoked_at FROM revoked_tokens WHERE revoked_at >= ?1 ORDER BY revoked_at",
+            let rows = c.query(
+                "SELECT jti, revoked_at FROM revoked_tokens WHERE revoked_at >= $1 ORDER BY revoked_at",
+                crate::args![since],
             )?;
             let mut newest = since;
-            let mut jtis = Vec::new();
-            let rows = stmt.query_map([since], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            let mut jtis = Vec::with_capacity(rows.len());
             for row in rows {
-                let (jti, at) = row?;
-                newest = newest.max(at);
-                jtis.push(jti);
+                newest = newest.max(row.get::<i64>(1)?);
+                jtis.push(row.get(0)?);
             }
             Ok((jtis, newest))
         })
@@ -142,23 +143,27 @@ impl Store {
     }
 }
 
-fn revoke(
-    c: &mut rusqlite::Connection,
+/// Records the revocation of `jti` (with its expiry, when Rappu issued it); `false` when
+/// it was revoked before. Used by every path that revokes: the CLI, unpairing a display,
+/// rotating or revoking an app.
+pub fn revoke(
+    c: &mut Conn<'_>,
     jti: &str,
     now: i64,
     reason: Option<&str>,
-) -> rusqlite::Result<bool> {
-    let expires: Option<i64> = c
-        .query_row(
-            "SELECT expires_at FROM issued_tokens WHERE jti = ?1",
-            [jti],
-            |r| r.get(0),
-        )
-        .optional()?;
+) -> Result<bool, DbError> {
     let n = c.execute(
-        "INSERT INTO revoked_tokens (jti, revoked_at, expires_at, reason) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO revoked_tokens (jti, revoked_at, expires_at, reason)
+         VALUES ($1, $2, (SELECT expires_at FROM issued_tokens WHERE jti = $1), $3)
          ON CONFLICT (jti) DO NOTHING",
-        params![jti, now, expires, reason],
+        crate::args![jti, now, reason],
     )?;
+    if n == 1 && c.is_postgres() {
+        // Every replica refuses it within a second (delivered at commit).
+        c.execute(
+            "SELECT pg_notify($1, $2)",
+            crate::args![super::listen::REVOKED, jti],
+        )?;
+    }
     Ok(n == 1)
 }

@@ -1,8 +1,6 @@
 //! Sign-in mails sent, by a hash of the address: the hourly cap per address survives a
 //! restart.
 
-use rusqlite::params;
-
 use super::{Store, StoreError};
 
 impl Store {
@@ -17,35 +15,53 @@ impl Store {
         cap: u32,
     ) -> Result<bool, StoreError> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            let sent: i64 = tx.query_row(
-                "SELECT COUNT(*) FROM signin_mails WHERE address_hash = ?1 AND sent_at > ?2",
-                params![address_hash, since],
-                |r| r.get(0),
-            )?;
-            if sent >= i64::from(cap) {
-                return Ok(false);
-            }
-            tx.execute(
-                "INSERT INTO signin_mails (address_hash, sent_at) VALUES (?1, ?2)",
-                params![address_hash, now],
-            )?;
-            tx.commit()?;
-            Ok(true)
+            c.transaction(|tx| {
+                if tx.is_postgres() {
+                    // Replicas serialise per address: two cannot both count 2 and send.
+                    tx.execute(
+                        "SELECT pg_advisory_xact_lock($1)",
+                        crate::args![super::postgres::lock_key(&address_hash)],
+                    )?;
+                }
+                let sent: i64 = tx
+                    .query_one(
+                        "SELECT COUNT(*) FROM signin_mails WHERE address_hash = $1 AND sent_at > $2",
+                        crate::args![address_hash, since],
+                    )?
+                    .get(0)?;
+                if sent >= i64::from(cap) {
+                    return Ok(false);
+                }
+                tx.execute(
+                    "INSERT INTO signin_mails (address_hash, sent_at) VALUES ($1, $2)",
+                    crate::args![address_hash, now],
+                )?;
+                Ok(true)
+            })
         })
         .await
     }
 
     /// Forgets mails sent before `before`.
     pub async fn prune_signin_mails(&self, before: i64) -> Result<usize, StoreError> {
-        self.call(move |c| c.execute("DELETE FROM signin_mails WHERE sent_at < ?1", [before]))
-            .await
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM signin_mails WHERE sent_at < $1",
+                crate::args![before],
+            )
+        })
+        .await
     }
 
     /// Forgets one-time codes that expired before `before`.
     pub async fn prune_codes(&self, before: i64) -> Result<usize, StoreError> {
-        self.call(move |c| c.execute("DELETE FROM one_time_codes WHERE expires_at < ?1", [before]))
-            .await
+        self.call(move |c| {
+            c.execute(
+                "DELETE FROM one_time_codes WHERE expires_at < $1",
+                crate::args![before],
+            )
+        })
+        .await
     }
 }
 

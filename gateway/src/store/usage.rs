@@ -1,7 +1,5 @@
 //! Upstream call counters by account, month and route: the basis of the Tampuuri bill.
 
-use rusqlite::params;
-
 use super::{Store, StoreError};
 
 /// Calls to one route in one month (or, for the daily counters, one day) for one account.
@@ -26,24 +24,26 @@ impl Store {
         days: Vec<UsageRow>,
     ) -> Result<(), StoreError> {
         self.call(move |c| {
-            let tx = c.transaction()?;
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO upstream_calls (account, month, route, calls) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, month, route) DO UPDATE SET calls = calls + excluded.calls",
-                )?;
+            // Replicas add their own counts: `calls + excluded.calls` sums them.
+            c.transaction(|tx| {
                 for r in &rows {
-                    stmt.execute(params![r.account, r.month, r.route, r.calls as i64])?;
+                    tx.execute(
+                        "INSERT INTO upstream_calls (account, month, route, calls) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (account, month, route)
+                         DO UPDATE SET calls = upstream_calls.calls + excluded.calls",
+                        crate::args![r.account, r.month, r.route, r.calls],
+                    )?;
                 }
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO upstream_calls_daily (account, day, route, calls) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, day, route) DO UPDATE SET calls = calls + excluded.calls",
-                )?;
                 for r in &days {
-                    stmt.execute(params![r.account, r.month, r.route, r.calls as i64])?;
+                    tx.execute(
+                        "INSERT INTO upstream_calls_daily (account, day, route, calls) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (account, day, route)
+                         DO UPDATE SET calls = upstream_calls_daily.calls + excluded.calls",
+                        crate::args![r.account, r.month, r.route, r.calls],
+                    )?;
                 }
-            }
-            tx.commit()
+                Ok(())
+            })
         })
         .await
     }
@@ -55,19 +55,14 @@ impl Store {
         month: String,
     ) -> Result<Vec<UsageRow>, StoreError> {
         self.call(move |c| {
-            let mut stmt = c.prepare(
+            c.query(
                 "SELECT account, day, route, calls FROM upstream_calls_daily
-                 WHERE account = ?1 AND day LIKE ?2 || '-%' ORDER BY day, route",
-            )?;
-            let rows = stmt.query_map(params![account, month], |r| {
-                Ok(UsageRow {
-                    account: r.get(0)?,
-                    month: r.get(1)?,
-                    route: r.get(2)?,
-                    calls: r.get::<_, i64>(3)?.max(0) as u64,
-                })
-            })?;
-            rows.collect()
+                 WHERE account = $1 AND day LIKE CAST($2 AS TEXT) || '-%' ORDER BY day, route",
+                crate::args![account, month],
+            )?
+            .iter()
+            .map(usage_row)
+            .collect()
         })
         .await
     }
@@ -75,20 +70,24 @@ impl Store {
     /// All counters of `month` (or all months), ordered by account, month and route.
     pub async fn usage(&self, month: Option<String>) -> Result<Vec<UsageRow>, StoreError> {
         self.call(move |c| {
-            let mut stmt = c.prepare(
+            c.query(
                 "SELECT account, month, route, calls FROM upstream_calls
-                 WHERE ?1 IS NULL OR month = ?1 ORDER BY account, month, route",
-            )?;
-            let rows = stmt.query_map([month], |r| {
-                Ok(UsageRow {
-                    account: r.get(0)?,
-                    month: r.get(1)?,
-                    route: r.get(2)?,
-                    calls: r.get::<_, i64>(3)?.max(0) as u64,
-                })
-            })?;
-            rows.collect()
+                 WHERE CAST($1 AS TEXT) IS NULL OR month = $1 ORDER BY account, month, route",
+                crate::args![month],
+            )?
+            .iter()
+            .map(usage_row)
+            .collect()
         })
         .await
     }
+}
+
+fn usage_row(r: &super::Row) -> Result<UsageRow, super::DbError> {
+    Ok(UsageRow {
+        account: r.get(0)?,
+        month: r.get(1)?,
+        route: r.get(2)?,
+        calls: r.get::<i64>(3)?.max(0).unsigned_abs(),
+    })
 }

@@ -1,8 +1,6 @@
 //! Webhook notifications received: each id once, so a bundle retried five times has one
 //! effect.
 
-use rusqlite::params;
-
 use super::{Store, StoreError};
 
 /// A notification as recorded.
@@ -26,6 +24,22 @@ pub struct NotificationRecord {
     pub reference_data: String,
 }
 
+const COLUMNS: &str = "id, account, bundle_id, attempt, action, reference_id, \
+     reference_secondary_id, reference_data";
+
+fn record(r: &super::Row) -> Result<NotificationRecord, super::DbError> {
+    Ok(NotificationRecord {
+        id: r.get(0)?,
+        account: r.get(1)?,
+        bundle_id: r.get(2)?,
+        attempt: r.get(3)?,
+        action: r.get(4)?,
+        reference_id: r.get(5)?,
+        reference_secondary_id: r.get(6)?,
+        reference_data: r.get(7)?,
+    })
+}
+
 impl Store {
     /// Records `notifications` in one durable transaction and returns the ones not seen
     /// before, in order.
@@ -34,31 +48,83 @@ impl Store {
         notifications: Vec<NotificationRecord>,
         now: i64,
     ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let from = self.instance.clone();
         self.call(move |c| {
             // The caller answers 2xx only after this commit: make it survive a power cut.
-            c.pragma_update(None, "synchronous", "FULL")?;
-            let tx = c.transaction()?;
-            let mut fresh = Vec::new();
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO webhook_notifications
-                       (id, account, bundle_id, attempt, action, reference_id, reference_secondary_id, reference_data, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (id) DO NOTHING",
-                )?;
+            c.durably(|tx| {
+                let mut fresh = Vec::new();
                 for n in notifications {
-                    let inserted = stmt.execute(params![
-                        n.id, n.account, n.bundle_id, n.attempt, n.action, n.reference_id,
-                        n.reference_secondary_id, n.reference_data, now
-                    ])?;
+                    // On PostgreSQL the primary key makes a second replica receiving the
+                    // same id wait for the first's commit, then insert nothing.
+                    let inserted = tx.execute(
+                        "INSERT INTO webhook_notifications
+                           (id, account, bundle_id, attempt, action, reference_id, reference_secondary_id, reference_data, received_at, received_by)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                         ON CONFLICT (id) DO NOTHING",
+                        crate::args![
+                            n.id, n.account, n.bundle_id, n.attempt, n.action, n.reference_id,
+                            n.reference_secondary_id, n.reference_data, now, &*from
+                        ],
+                    )?;
                     if inserted == 1 {
                         fresh.push(n);
                     }
                 }
+                if tx.is_postgres() && !fresh.is_empty() {
+                    // The other replicas apply them too (delivered at commit).
+                    let ids: Vec<String> = fresh.iter().map(|n| n.id.clone()).collect();
+                    for payload in super::listen::webhook_payloads(&from, &ids) {
+                        tx.execute(
+                            "SELECT pg_notify($1, $2)",
+                            crate::args![super::listen::WEBHOOK, payload],
+                        )?;
+                    }
+                }
+                Ok(fresh)
+            })
+        })
+        .await
+    }
+
+    /// The notifications recorded under `ids` (another replica's announcement).
+    pub async fn notifications(
+        &self,
+        ids: Vec<String>,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.call(move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                if let Some(r) = c.query_opt(
+                    &format!("SELECT {COLUMNS} FROM webhook_notifications WHERE id = $1"),
+                    crate::args![id],
+                )? {
+                    out.push(record(&r)?);
+                }
             }
-            tx.commit()?;
-            c.pragma_update(None, "synchronous", "NORMAL")?;
-            Ok(fresh)
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Notifications other store instances recorded at or after `since` (unix seconds),
+    /// oldest first: what a replica catches up on after it stopped listening.
+    pub async fn notifications_since(
+        &self,
+        since: i64,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        let me = self.instance.clone();
+        self.call(move |c| {
+            c.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM webhook_notifications
+                     WHERE received_at >= $1 AND (received_by IS NULL OR received_by != $2)
+                     ORDER BY received_at, id"
+                ),
+                crate::args![since, &*me],
+            )?
+            .iter()
+            .map(record)
+            .collect()
         })
         .await
     }
@@ -67,8 +133,8 @@ impl Store {
     pub async fn prune_notifications(&self, before: i64) -> Result<usize, StoreError> {
         self.call(move |c| {
             c.execute(
-                "DELETE FROM webhook_notifications WHERE received_at < ?1",
-                [before],
+                "DELETE FROM webhook_notifications WHERE received_at < $1",
+                crate::args![before],
             )
         })
         .await
@@ -77,9 +143,8 @@ impl Store {
     /// How many notifications are recorded (for tests and the admin view).
     pub async fn notification_count(&self) -> Result<u64, StoreError> {
         self.call(|c| {
-            c.query_row("SELECT COUNT(*) FROM webhook_notifications", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            c.query_one("SELECT COUNT(*) FROM webhook_notifications", &[])?
+                .get::<i64>(0)
         })
         .await
         .map(|n| n.max(0) as u64)

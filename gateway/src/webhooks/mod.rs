@@ -102,15 +102,7 @@ impl WebhookService {
             .record_notifications(records, chrono::Utc::now().timestamp())
             .await?;
         self.count(account, &bundle, fresh.len());
-        let feeds_affected = self.apply(account, &fresh).await;
-        for n in &fresh {
-            if n.action.starts_with("Ilmoitus")
-                && let Ok(report) = n.reference_id.trim().parse::<u64>()
-            {
-                self.reports.on_report_changed(account, report).await;
-                self.work_orders.on_report_changed(account, report);
-            }
-        }
+        let feeds_affected = self.apply_fresh(account, &fresh).await;
         tracing::info!(account, bundle = %bundle.id, attempt = bundle.attempt, received, new = fresh.len(), feeds_affected, "webhook bundle");
         Ok(Receipt {
             received,
@@ -121,6 +113,37 @@ impl WebhookService {
 }
 
 impl WebhookService {
+    /// Applies notifications another replica recorded (announced over `LISTEN/NOTIFY`, or
+    /// found when catching up) as if they had come here: this replica's mirror, feeds, event
+    /// streams, report views and work orders follow. Returns the number of feeds affected.
+    pub async fn apply_recorded(&self, records: Vec<NotificationRecord>) -> usize {
+        let mut by_account: std::collections::BTreeMap<String, Vec<NotificationRecord>> =
+            std::collections::BTreeMap::new();
+        for r in records {
+            by_account.entry(r.account.clone()).or_default().push(r);
+        }
+        let mut affected = 0;
+        for (account, fresh) in by_account {
+            affected += self.apply_fresh(&account, &fresh).await;
+        }
+        affected
+    }
+
+    /// Applies new notifications of `account` to every cache in memory, then tells the
+    /// report views and work orders.
+    async fn apply_fresh(&self, account: &str, fresh: &[NotificationRecord]) -> usize {
+        let affected = self.apply(account, fresh).await;
+        for n in fresh {
+            if n.action.starts_with("Ilmoitus")
+                && let Ok(report) = n.reference_id.trim().parse::<u64>()
+            {
+                self.reports.on_report_changed(account, report).await;
+                self.work_orders.on_report_changed(account, report);
+            }
+        }
+        affected
+    }
+
     /// Notes each notification in the mirror (what it names becomes pending, its fetch is
     /// queued) and marks the feeds built from what it may concern stale, redacted where it
     /// may concern a person. Returns the number of feeds affected.

@@ -86,6 +86,11 @@ impl Drop for Gateway {
 
 /// Starts `rappu serve` with `config` (run `run` of the test: its own log and ready file).
 pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
+    start_with_env(dir, config, run, &[]).await
+}
+
+/// [`start`] with environment variables set for the process (`RAPPU_DATABASE_URL`, ...).
+pub async fn start_with_env(dir: &Path, config: &Path, run: u32, env: &[(&str, &str)]) -> Gateway {
     let ready = dir.join(format!("ready-{run}.json"));
     let log = std::fs::File::create(dir.join(format!("rappu-{run}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_rappu"))
@@ -97,6 +102,7 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
         .env_remove("RAPPU_CONFIG")
         // Tests run side by side: the metrics listener on a free port too.
         .env("RAPPU_METRICS__ADDR", "127.0.0.1:0")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

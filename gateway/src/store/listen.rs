@@ -1,0 +1,202 @@
+//! Changes from other replicas, within a second: PostgreSQL `LISTEN/NOTIFY`.
+//!
+//! A replica that records something every replica must act on at once publishes it with
+//! `pg_notify` in the same transaction (delivered at commit, never for a rolled-back write):
+//!
+//! - [`REVOKED`]: a token id was revoked ([`super::revocations::revoke`], every path that
+//!   revokes goes through it): every replica refuses the token from then on;
+//! - [`WEBHOOK`]: a replica recorded new Tampuuri notifications
+//!   ([`super::webhooks`]): every other replica applies them to its own caches and mirror,
+//!   which wakes its event streams.
+//!
+//! One task per replica holds a dedicated connection that `LISTEN`s (the pool's connections
+//! are lent and returned, so they cannot). When that connection is lost, notifications sent
+//! meanwhile are lost with it: on every reconnect the task reports
+//! [`ReplicaEvent::Reconnected`] with when the connection was lost, and the receiver catches
+//! up from the tables (revocations since then, notifications received since then).
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Channel of revoked token ids (payload: the `jti`).
+pub const REVOKED: &str = "rappu_revoked";
+/// Channel of recorded webhook notifications (payload: [`WebhookNote`] as JSON).
+pub const WEBHOOK: &str = "rappu_webhook";
+
+/// What a replica announces about webhook notifications it recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WebhookNote {
+    /// The store instance that recorded them (it has applied them already).
+    pub from: String,
+    /// The notification ids.
+    pub ids: Vec<String>,
+}
+
+/// Something another replica did, or the listener's own state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplicaEvent {
+    /// Listening (again). `lost_at`: when the previous connection was lost (unix seconds),
+    /// `None` on the first connection.
+    Reconnected {
+        /// When listening stopped.
+        lost_at: Option<i64>,
+    },
+    /// A token id was revoked.
+    Revoked(String),
+    /// Webhook notifications were recorded.
+    Webhook(WebhookNote),
+}
+
+/// Largest payload sent in one `NOTIFY` (PostgreSQL's limit is 8000 bytes).
+const MAX_PAYLOAD: usize = 7000;
+
+/// The `NOTIFY` payloads announcing `ids`, split to fit PostgreSQL's limit.
+pub fn webhook_payloads(from: &str, ids: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chunk: Vec<String> = Vec::new();
+    let mut size = from.len() + 32;
+    for id in ids {
+        if !chunk.is_empty() && size + id.len() + 3 > MAX_PAYLOAD {
+            out.push(note_json(from, std::mem::take(&mut chunk)));
+            size = from.len() + 32;
+        }
+        size += id.len() + 3;
+        chunk.push(id.clone());
+    }
+    if !chunk.is_empty() {
+        out.push(note_json(from, chunk));
+    }
+    out
+}
+
+fn note_json(from: &str, ids: Vec<String>) -> String {
+    serde_json::to_string(&WebhookNote {
+        from: from.to_owned(),
+        ids,
+    })
+    .unwrap_or_default()
+}
+
+/// Starts listening with `config`; events go to the returned receiver until `stop`.
+pub fn spawn(
+    config: tokio_postgres::Config,
+    stop: CancellationToken,
+) -> (
+    mpsc::UnboundedReceiver<ReplicaEvent>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let mut lost_at = None;
+        let mut wait = Duration::from_millis(200);
+        while !stop.is_cancelled() {
+            match listen(&config, &tx, lost_at, &stop).await {
+                Ok(()) => break,
+                Err(e) => {
+                    if lost_at.is_none() {
+                        lost_at = Some(chrono::Utc::now().timestamp());
+                    }
+                    tracing::warn!(error = %e, retry_in = ?wait, "not listening to the other replicas");
+                }
+            }
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(Duration::from_secs(5));
+            if tx.is_closed() {
+                break;
+            }
+        }
+    });
+    (rx, task)
+}
+
+/// One connection's life: `Ok` when stopped, `Err` when the connection failed or ended.
+async fn listen(
+    config: &tokio_postgres::Config,
+    tx: &mpsc::UnboundedSender<ReplicaEvent>,
+    lost_at: Option<i64>,
+    stop: &CancellationToken,
+) -> Result<(), String> {
+    let (client, mut connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (messages_tx, mut messages) = mpsc::unbounded_channel();
+    // The connection must be polled for the LISTEN below to complete and for
+    // notifications to arrive: a task of its own forwards what it yields.
+    let driver = tokio::spawn(async move {
+        let mut stream = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = stream.next().await {
+            if messages_tx.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    let _driver = AbortOnDrop(driver);
+    client
+        .batch_execute(&format!("LISTEN {REVOKED}; LISTEN {WEBHOOK}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(caught_up_from = ?lost_at, "listening to the other replicas");
+    let _ = tx.send(ReplicaEvent::Reconnected { lost_at });
+    loop {
+        let message = tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            message = messages.recv() => message,
+        };
+        let notification = match message {
+            Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => n,
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("the connection closed".into()),
+        };
+        let event = match notification.channel() {
+            REVOKED => ReplicaEvent::Revoked(notification.payload().to_owned()),
+            WEBHOOK => match serde_json::from_str(notification.payload()) {
+                Ok(note) => ReplicaEvent::Webhook(note),
+                Err(e) => {
+                    tracing::warn!(error = %e, "unreadable webhook announcement");
+                    continue;
+                }
+            },
+            _ => continue,
+        };
+        if tx.send(event).is_err() {
+            return Ok(());
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_ids_are_split_under_the_payload_limit() {
+        let ids: Vec<String> = (0..500).map(|i| format!("{i:036}")).collect();
+        let payloads = webhook_payloads("me", &ids);
+        assert!(payloads.len() > 1);
+        let mut seen = Vec::new();
+        for p in &payloads {
+            assert!(p.len() <= 8000, "{}", p.len());
+            let note: WebhookNote = serde_json::from_str(p).unwrap();
+            assert_eq!(note.from, "me");
+            seen.extend(note.ids);
+        }
+        assert_eq!(seen, ids);
+        assert!(webhook_payloads("me", &[]).is_empty());
+    }
+}

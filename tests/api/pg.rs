@@ -1,0 +1,250 @@
+//! A real PostgreSQL for the tests: Debian's `postgresql` package, one throw-away cluster
+//! per test process, made with `initdb` in a temporary directory and run as an
+//! unprivileged user on a random free loopback port. Each test gets a database of its own
+//! ([`database`]).
+//!
+//! The server is started under a small shell that holds a pipe from this process: when the
+//! test process ends, however it ends, the pipe closes and the shell stops the server
+//! (fast shutdown) and removes the directory. Run as root (CI), `initdb` and `postgres` run
+//! as `nobody` through `runuser`, in a directory that user owns.
+//!
+//! Nothing is skipped silently: `scripts/setup` installs the package and `scripts/test`
+//! sets `RAPPU_REQUIRE_POSTGRES=1`, so there a missing PostgreSQL fails; elsewhere a test
+//! without one returns early with a note on stderr ([`available`]). A PostgreSQL that is
+//! installed but does not start always fails the test, with its log.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+
+/// The superuser of the throw-away cluster and its password (scram-sha-256 over TCP, so a
+/// test connection string carries a password, as a real one would).
+const USER: &str = "rappu";
+/// The password.
+pub const PASSWORD: &str = "pg-test-Salasana-7c1e";
+
+/// The running cluster of this test process.
+pub struct Cluster {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    bin: PathBuf,
+    /// Kept open: closing it (at exit) stops the server.
+    _guard: Mutex<(Child, ChildStdin)>,
+}
+
+static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+static NEXT_DB: AtomicU32 = AtomicU32::new(0);
+
+/// The directory of PostgreSQL's programs: `RAPPU_PG_BIN`, else the newest
+/// `/usr/lib/postgresql/N/bin` with `initdb`.
+fn bin_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("RAPPU_PG_BIN") {
+        return Some(PathBuf::from(dir));
+    }
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+/// Whether PostgreSQL tests can run here. Without PostgreSQL installed: `false` with a note,
+/// or a panic when `RAPPU_REQUIRE_POSTGRES` is set. Installed but failing to start: panic.
+pub fn available() -> bool {
+    cluster().is_some()
+}
+
+fn cluster() -> Option<&'static Cluster> {
+    CLUSTER
+        .get_or_init(|| match bin_dir() {
+            Some(bin) => Some(start(&bin)),
+            None if std::env::var_os("RAPPU_REQUIRE_POSTGRES").is_some() => panic!(
+                "PostgreSQL is required (RAPPU_REQUIRE_POSTGRES is set) but no initdb was found \
+                 under /usr/lib/postgresql/*/bin: scripts/setup installs Debian's postgresql \
+                 package (or set RAPPU_PG_BIN)"
+            ),
+            None => {
+                eprintln!(
+                    "note: PostgreSQL is not installed; the PostgreSQL half of this test did not run \
+                     (scripts/setup installs it; scripts/test requires it)"
+                );
+                None
+            }
+        })
+        .as_ref()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// `program args...`, as `nobody` when this process is root.
+fn as_postgres_user(program: &Path, root: bool) -> Command {
+    if root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn start(bin: &Path) -> Cluster {
+    let root = is_root();
+    let dir = tempfile::Builder::new()
+        .prefix("rappu-pg-")
+        .tempdir()
+        .expect("a temporary directory")
+        .keep();
+    let data = dir.join("data");
+    let pwfile = dir.join("pw");
+    std::fs::write(&pwfile, PASSWORD).expect("write the password file");
+    if root {
+        let status = Command::new("chown")
+            .args(["-R", "nobody:nogroup"])
+            .arg(&dir)
+            .status()
+            .expect("run chown");
+        assert!(status.success(), "chown of {} failed", dir.display());
+    }
+    let out = as_postgres_user(&bin.join("initdb"), root)
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            USER,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ])
+        .args(["--no-locale", "-E", "UTF8", "--no-sync"])
+        .arg(format!("--pwfile={}", pwfile.display()))
+        .output()
+        .expect("run initdb");
+    assert!(
+        out.status.success(),
+        "initdb failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A port can be taken between the probe and the bind: try a few.
+    let mut last_log = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let log = dir.join("postgres.log");
+        // The shell stops the server and removes the directory when stdin closes.
+        let script = format!(
+            "{postgres} -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 \
+             -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+             -c max_connections=300 >'{log}' 2>&1 & pid=$!; \
+             read _; kill -INT $pid 2>/dev/null; wait $pid; rm -rf '{dir}'",
+            postgres = bin.join("postgres").display(),
+            data = data.display(),
+            dir = dir.display(),
+            log = log.display(),
+        );
+        let mut shell = if root {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "nobody", "--", "sh", "-c", &script]);
+            c
+        } else {
+            let mut c = Command::new("sh");
+            c.args(["-c", &script]);
+            c
+        };
+        let mut child = shell
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start postgres");
+        let stdin = child.stdin.take().expect("the shell's stdin");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Cluster {
+                    port,
+                    bin: bin.to_owned(),
+                    _guard: Mutex::new((child, stdin)),
+                };
+            }
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        last_log = std::fs::read_to_string(&log).unwrap_or_default();
+        drop(stdin);
+        let _ = child.wait();
+        if !last_log.contains("could not bind") && !last_log.contains("in use") {
+            break;
+        }
+    }
+    panic!("PostgreSQL did not start within 30 s; its log:\n{last_log}");
+}
+
+/// Runs SQL as the superuser in database `db` with `psql`.
+pub fn psql(db: &str, sql: &str) -> String {
+    let c = cluster().expect("PostgreSQL is not available");
+    let out = Command::new(c.bin.join("psql"))
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &c.port.to_string(),
+            "-U",
+            USER,
+            "-d",
+            db,
+        ])
+        .args(["-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+        .env("PGPASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "psql {sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh, empty database in the cluster: its `postgres://` URL (with the password).
+pub fn database() -> SecretString {
+    let c = cluster().expect("PostgreSQL is not available (check pg::available() first)");
+    let name = format!(
+        "rappu_{}_{}",
+        std::process::id(),
+        NEXT_DB.fetch_add(1, Ordering::Relaxed)
+    );
+    psql("postgres", &format!("CREATE DATABASE {name}"));
+    SecretString::from(format!(
+        "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{name}",
+        c.port
+    ))
+}

@@ -1,0 +1,398 @@
+//! Several replicas on one PostgreSQL database (the throw-away cluster of [`crate::pg`]),
+//! sharing one Tampuuri (the simulator), one webhook secret and one set of signing keys, as
+//! behind a load balancer: what one replica learns reaches the others within a second.
+
+use std::time::{Duration, Instant};
+
+use rappu_gateway::auth::TokenRequest;
+use rappu_shared::Grant;
+use serde_json::json;
+
+use crate::display::{Events, buildings, display};
+use crate::helpers::{TestApp, one_account, spawn_app_against, spawn_replica_of};
+use crate::pg;
+
+const SECRET: &str = "test-webhook-secret-0123456789";
+
+/// Replica A (subscribed to the simulator's webhooks) and `more` others on a fresh database;
+/// `None` without PostgreSQL.
+async fn replicas(more: usize, refresh_secs: u64) -> Option<(TestApp, Vec<TestApp>)> {
+    replicas_with(more, refresh_secs, |_| {}).await
+}
+
+/// [`replicas`] with adjusted settings (the same for every replica).
+async fn replicas_with(
+    more: usize,
+    refresh_secs: u64,
+    extra: impl Fn(&mut rappu_gateway::Settings) + Clone,
+) -> Option<(TestApp, Vec<TestApp>)> {
+    if !pg::available() {
+        return None;
+    }
+    let url = pg::database();
+    let adjust = move |s: &mut rappu_gateway::Settings| {
+        s.webhooks.secret = Some(SECRET.into());
+        s.database_url = Some(url.clone());
+        // Only LISTEN/NOTIFY can make a revocation reach another replica in time.
+        s.auth.revocation_refresh_secs = refresh_secs;
+        extra(s);
+    };
+    let a = spawn_app_against(one_account(1), adjust.clone()).await;
+    let mut others = Vec::new();
+    for _ in 0..more {
+        others.push(spawn_replica_of(&a, adjust.clone()).await);
+    }
+    a.subscribe_webhooks(SECRET);
+    Some((a, others))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_webhook_to_replica_a_reaches_an_event_stream_on_replica_c_within_a_second() {
+    let Some((a, others)) = replicas(2, 3600).await else {
+        return;
+    };
+    let c = &others[1];
+    let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
+    let token = display(&a, building);
+    let mut events = Events::open(c, &token, None).await;
+    let (first_id, _) = events
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the current version at once");
+    let example = a
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    let started = Instant::now();
+    // Tampuuri changes the name and sends its webhook to replica A only.
+    a.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", example.party_id),
+        json!({"Sukunimi": "Monistettu"}),
+    )
+    .await;
+    let (id, _) = events
+        .next(Duration::from_secs(1))
+        .await
+        .expect("an event on replica C within 1 s of the change");
+    assert_ne!(id, first_id);
+    println!("change on A → event on C: {:?}", started.elapsed());
+    // And C's feed gets the new name (C fetches it from Tampuuri itself).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body = c
+            .get("/api/v1/display/feed", Some(&token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        if body.contains("Monistettu") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new name never reached C's feed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_revoked_on_replica_a_is_refused_by_replica_b_within_a_second() {
+    let Some((a, others)) = replicas(1, 3600).await else {
+        return;
+    };
+    let b = &others[0];
+    let minted = a
+        .tokens()
+        .mint(TokenRequest {
+            subject: "operator".into(),
+            account: a.account(),
+            grant: Grant::Admin,
+            ttl: Duration::from_secs(3600),
+        })
+        .unwrap();
+    assert_eq!(b.get("/api/v1/me", Some(&minted.token)).await.status(), 200);
+    let started = Instant::now();
+    // What `rappu token revoke` does, on A's store.
+    assert!(
+        a.state
+            .store
+            .revoke(
+                minted.claims.jti.clone(),
+                chrono::Utc::now().timestamp(),
+                None
+            )
+            .await
+            .unwrap()
+    );
+    loop {
+        let status = b.get("/api/v1/me", Some(&minted.token)).await.status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "replica B still accepts the revoked token after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("revoked on A → refused by B: {:?}", started.elapsed());
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_that_lost_its_listening_connection_catches_up() {
+    let Some((a, others)) = replicas(1, 3600).await else {
+        return;
+    };
+    let b = &others[0];
+    let url = secrecy::ExposeSecret::expose_secret(a.state.settings.database_url.as_ref().unwrap())
+        .to_owned();
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
+    let token = display(&a, building);
+    let minted = a
+        .tokens()
+        .mint(TokenRequest {
+            subject: "operator".into(),
+            account: a.account(),
+            grant: Grant::Admin,
+            ttl: Duration::from_secs(3600),
+        })
+        .unwrap();
+    assert_eq!(b.get("/api/v1/me", Some(&minted.token)).await.status(), 200);
+    let before = b
+        .get("/api/v1/display/feed", Some(&token))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The listening connections go, and cannot come back for a while (pooled connections
+    // already open keep working).
+    pg::psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false"),
+    );
+    let killed = pg::psql(
+        "postgres",
+        &format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = '{db}' AND query LIKE 'LISTEN%'"
+        ),
+    );
+    assert_eq!(killed.trim(), "2", "both replicas were listening");
+    // Meanwhile: a revocation on A, and a change whose webhook reaches A.
+    a.state
+        .store
+        .revoke(
+            minted.claims.jti.clone(),
+            chrono::Utc::now().timestamp(),
+            None,
+        )
+        .await
+        .unwrap();
+    let example = a
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    a.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", example.party_id),
+        json!({"Sukunimi": "Kiinniotettu"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        b.get("/api/v1/me", Some(&minted.token)).await.status(),
+        200,
+        "B heard nothing while not listening"
+    );
+    assert!(!before.contains("Kiinniotettu"));
+    pg::psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true"),
+    );
+    // B reconnects (backing off up to 5 s) and catches up from the tables.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let refused = b.get("/api/v1/me", Some(&minted.token)).await.status() == 401;
+        let body = b
+            .get("/api/v1/display/feed", Some(&token))
+            .await
+            .text()
+            .await
+            .unwrap();
+        if refused && body.contains("Kiinniotettu") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B did not catch up (revocation refused: {refused})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
+
+/// Cuts `db` off: no new connections, and every open one closed (as a database that went
+/// away looks to the replicas). `false` restores it.
+fn cut_off(db: &str, cut: bool) {
+    pg::psql(
+        "postgres",
+        &format!("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS {}", !cut),
+    );
+    if cut {
+        pg::psql(
+            "postgres",
+            &format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{db}'"
+            ),
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_its_database_a_replica_is_unready_serves_cached_feeds_and_refuses_reports_with_503()
+ {
+    use crate::report_support::{REPORT_WEBHOOK_SECRET, file, post_report, report_body, resident};
+    if !pg::available() {
+        return;
+    }
+    let url = pg::database();
+    let db = secrecy::ExposeSecret::expose_secret(&url)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let app = spawn_app_against(one_account(1), |s| {
+        s.database_url = Some(url.clone());
+        s.webhooks.secret = Some(REPORT_WEBHOOK_SECRET.into());
+        s.reports.outbox_backoff_min_ms = 20;
+        s.reports.outbox_backoff_max_ms = 200;
+        s.rate_limit.token_per_minute = 100_000;
+        s.rate_limit.token_burst = 10_000;
+    })
+    .await;
+    app.subscribe_webhooks(REPORT_WEBHOOK_SECRET);
+    assert_eq!(app.get("/readyz", None).await.status(), 200);
+    let building = buildings(&app.sim.snapshot("acct").unwrap())[0];
+    let display_token = display(&app, building);
+    let feed = app.get("/api/v1/display/feed", Some(&display_token)).await;
+    assert_eq!(feed.status(), 200);
+    let resident_token = app.token(resident(&app, 0).grant());
+    let before = file(&app, &resident_token, "Ennen katkoa").await;
+
+    cut_off(&db, true);
+    // (The problem layer turns the readiness body of a 503 into a problem document; the
+    // balancer reads the status.)
+    assert_eq!(app.get("/readyz", None).await.status(), 503);
+    // Cached feeds are served as before: a display never sees the database go.
+    for _ in 0..20 {
+        let response = app.get("/api/v1/display/feed", Some(&display_token)).await;
+        assert_eq!(response.status(), 200);
+    }
+    // A report that cannot be stored is refused, never answered 201 and lost.
+    let refused = post_report(
+        &app,
+        &resident_token,
+        "during-outage",
+        &report_body("Katkon aikana"),
+    )
+    .await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "5");
+
+    cut_off(&db, false);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while app.get("/readyz", None).await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "not ready again after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The same request again (its key was never stored) files the report now.
+    let retried = post_report(
+        &app,
+        &resident_token,
+        "during-outage",
+        &report_body("Katkon aikana"),
+    )
+    .await;
+    assert_eq!(retried.status(), 201);
+    let after: rappu_shared::report::FaultReport = retried.json().await.unwrap();
+    for id in [before.id, after.id] {
+        crate::report_support::until_status(
+            &app,
+            &resident_token,
+            &id,
+            rappu_shared::report::ReportStatus::Open,
+        )
+        .await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_display_spread_over_three_replicas_gets_its_quota_once() {
+    let Some((a, others)) = replicas_with(2, 3600, |s| {
+        s.rate_limit.display_burst = 6;
+        s.rate_limit.display_per_minute = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let all: Vec<&TestApp> = std::iter::once(&a).chain(others.iter()).collect();
+    // Each replica counts the others by their heartbeats (every 5 s).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while all.iter().any(|r| r.state.limits.replicas() != 3) {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never counted each other"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
+    let token = display(&a, building);
+    let mut granted = 0;
+    for i in 0..30 {
+        let status = all[i % 3]
+            .get("/api/v1/display/feed", Some(&token))
+            .await
+            .status();
+        match status.as_u16() {
+            200 => granted += 1,
+            429 => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    println!("granted {granted} of 30 over three replicas (quota: a burst of 6)");
+    assert!(granted >= 6, "the quota is granted: {granted}");
+    assert!(
+        f64::from(granted) <= 6.0 * 1.2,
+        "at most 1.2× the quota over three replicas: {granted}"
+    );
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
