@@ -652,6 +652,7 @@ impl Default for Settings {
 const SECTIONS: &[&str] = &[
     "usage",
     "reports",
+    "mirror",
     "server",
     "data_dir",
     "web_dir",
@@ -1038,8 +1039,12 @@ mod tests {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
             assert_eq!(s.server.addr.port(), 9999);
             assert_eq!(s.feeds.refresh_secs, 120);
+            jail.set_env("RAPPU_MIRROR__RECONCILE_SECS", "3600");
+            let s = Settings::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(s.mirror.reconcile_secs, 3600);
             let ignored = ignored_env_vars();
             assert!(ignored.contains(&"RAPPU_PROFILE".to_owned()), "{ignored:?}");
+            assert!(!ignored.iter().any(|v| v.starts_with("RAPPU_MIRROR")));
             assert!(!ignored.iter().any(|v| v.starts_with("RAPPU_SERVER")));
             // A misspelt key inside a section is an error naming it.
             jail.set_env("RAPPU_SERVER__ADRES", "x");
@@ -1047,6 +1052,25 @@ mod tests {
             assert!(err.contains("adres"), "{err}");
             Ok(())
         });
+    }
+
+    /// Every section of the settings can be set from the environment.
+    #[test]
+    fn every_section_is_read_from_the_environment() {
+        let value = serde_json::to_value(Settings::default()).unwrap();
+        let fields: Vec<&String> = value.as_object().unwrap().keys().collect();
+        for field in &fields {
+            assert!(
+                SECTIONS.contains(&field.as_str()),
+                "{field} is not in SECTIONS"
+            );
+        }
+        for section in SECTIONS {
+            assert!(
+                fields.iter().any(|f| f == section),
+                "{section} is no setting"
+            );
+        }
     }
 
     #[test]
