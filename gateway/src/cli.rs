@@ -85,6 +85,51 @@ pub enum Command {
     CheckConfig(CommonArgs),
     /// Print the OpenAPI document of this build.
     Openapi,
+    /// Estimate the Tampuuri calls a month a fleet costs, by kind, and the bill on each
+    /// package, with the mirror's cadences from the configuration (`--config`) or the
+    /// defaults. Sizes not given follow the reference fleet's proportions per building.
+    Plan(PlanArgs),
+}
+
+/// `rappu plan`.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Buildings served.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub buildings: u64,
+    /// Housing companies (default: one for every two buildings).
+    #[arg(long)]
+    pub properties: Option<u64>,
+    /// Apartments (default: 20 a building).
+    #[arg(long)]
+    pub apartments: Option<u64>,
+    /// Resident parties (default: 30 a building).
+    #[arg(long)]
+    pub residents: Option<u64>,
+    /// Stairwell displays (default: 2 a building; they cost no calls).
+    #[arg(long)]
+    pub displays: Option<u64>,
+    /// Portal users (default: 10 a building; reading costs no calls).
+    #[arg(long)]
+    pub portal_users: Option<u64>,
+    /// Announcements listed at any time (default: 2 a building).
+    #[arg(long)]
+    pub announcements: Option<u64>,
+    /// Change notifications a month (default: 7 a building), split as the reference month.
+    #[arg(long)]
+    pub changes_per_month: Option<u64>,
+    /// Gateway restarts a month.
+    #[arg(long, default_value_t = 4)]
+    pub restarts_per_month: u64,
+    /// Whether Tampuuri sends webhooks (default: on).
+    #[arg(long, value_parser = ["on", "off"])]
+    pub webhooks: Option<String>,
+    /// Mark this package as the one in use (default: `[usage] package`).
+    #[arg(long, value_parser = ["standard", "normal", "business"])]
+    pub package: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Overrides shared by commands that read the data directory.

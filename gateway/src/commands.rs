@@ -75,7 +75,114 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", http::openapi_document().to_pretty_json()?);
             Ok(())
         }
+        Command::Plan(args) => plan(load(config, None)?, &args),
     }
+}
+
+/// `rappu plan`: the cost model of [`crate::plan`] with the configured cadences and prices.
+fn plan(settings: Settings, args: &crate::cli::PlanArgs) -> anyhow::Result<()> {
+    use crate::plan::{Fleet, bills, estimate};
+    let typical = Fleet::typical(args.buildings);
+    let fleet = Fleet {
+        properties: args.properties.unwrap_or(typical.properties).max(1),
+        buildings: args.buildings,
+        staircases: typical.staircases,
+        apartments: args.apartments.unwrap_or(typical.apartments),
+        residents: args.residents.unwrap_or(typical.residents),
+        displays: args.displays.unwrap_or(typical.displays),
+        portal_users: args.portal_users.unwrap_or(typical.portal_users),
+        announcements: args.announcements.unwrap_or(typical.announcements),
+        unclosed_reports: typical.unclosed_reports,
+        changes_per_month: args.changes_per_month.unwrap_or(typical.changes_per_month),
+        restarts_per_month: args.restarts_per_month,
+        webhooks: args.webhooks.as_deref() != Some("off"),
+    };
+    let e = estimate(&fleet, &settings.mirror);
+    let package = match args.package.as_deref() {
+        Some("standard") => crate::pricing::Package::Standard,
+        Some("business") => crate::pricing::Package::Business,
+        Some(_) => crate::pricing::Package::Normal,
+        None => settings.usage.package,
+    };
+    let configured = (package == settings.usage.package).then(|| settings.usage.prices());
+    let bills = bills(
+        e.total,
+        Some((package, configured.unwrap_or(package.prices()))),
+    );
+    if args.json {
+        let out = serde_json::json!({
+            "fleet": e.fleet,
+            "changes": e.mix,
+            "calls_per_month": { "total": e.total, "by_kind": e.by_kind },
+            "lost_webhook_repaired_within_secs": e.lost_webhook_repaired_within_secs,
+            "package": package.name(),
+            "monthly_budget_calls": settings.usage.budget_calls(),
+            "bills": bills,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let f = &e.fleet;
+    let m = &e.mix;
+    println!(
+        "fleet: {} buildings in {} housing companies, {} apartments, {} residents, {} displays, {} portal users, {} announcements",
+        f.buildings,
+        f.properties,
+        f.apartments,
+        f.residents,
+        f.displays,
+        f.portal_users,
+        f.announcements
+    );
+    println!(
+        "a month: {} change notifications ({} moves, {} privacy changes, {} announcement changes, {} new reports, {} report state changes, {} partner transitions), {} restarts; webhooks {}",
+        f.changes_per_month,
+        m.moves,
+        m.privacy,
+        m.announcements,
+        m.new_reports,
+        m.report_changes,
+        m.transitions,
+        f.restarts_per_month,
+        if f.webhooks { "on" } else { "off" }
+    );
+    let s = &settings.mirror;
+    println!(
+        "cadences: people and reports every {} s, announcements every {} s, registry every {} s",
+        s.people_every(f.webhooks).as_secs(),
+        s.news_every(f.webhooks).as_secs(),
+        s.registry_every().as_secs()
+    );
+    println!("\nTampuuri calls a 30-day month:");
+    for (kind, calls) in &e.by_kind {
+        println!("  {kind:<18} {calls:>10}");
+    }
+    println!("  {:<18} {:>10}", "total", e.total);
+    println!("  displays and portal reads: 0 (served from the account mirror)");
+    println!(
+        "  a lost webhook is repaired within {} s (the people and reports sweep)",
+        e.lost_webhook_repaired_within_secs
+    );
+    println!("\nthe bill:");
+    for b in &bills {
+        let mark = if b.package == package.name() {
+            "  <- in use"
+        } else {
+            ""
+        };
+        println!(
+            "  {:<9} {:>10.2} € ({} calls over the included){mark}",
+            b.package, b.eur, b.extra_calls
+        );
+    }
+    let budget = settings.usage.budget_calls();
+    if e.total > budget {
+        println!(
+            "\nwarning: {} calls a month is over the budget of {budget} ([usage] monthly_budget_calls): past it, only writes and privacy changes go upstream",
+            e.total
+        );
+    }
+    Ok(())
 }
 
 fn load(config: Option<&std::path::Path>, common: Option<&CommonArgs>) -> anyhow::Result<Settings> {

@@ -41,6 +41,7 @@ pub mod feeds;
 pub mod http;
 pub mod mirror;
 pub mod pairing;
+pub mod plan;
 pub mod pricing;
 pub mod property;
 pub mod reports;

@@ -7,6 +7,7 @@ mod auth;
 mod client;
 mod dialects;
 mod display;
+mod economy;
 mod fault_reports;
 mod helpers;
 mod openapi;

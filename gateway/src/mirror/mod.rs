@@ -23,6 +23,7 @@
 //! ([`rows::minimize`]). The mirror is a copy: lost, it is rebuilt by the next load.
 
 pub mod changes;
+pub mod costs;
 pub mod db;
 pub mod reads;
 pub mod rows;

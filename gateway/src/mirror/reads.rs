@@ -3,7 +3,7 @@
 //! the mirror; none calls Tampuuri.
 
 use rappu_shared::{Building, Property, Staircase};
-use rusqlite::params;
+use rusqlite::{OptionalExtension as _, params};
 
 use super::Mirror;
 use super::db;
@@ -109,6 +109,36 @@ impl Mirror {
             return Err(not_found());
         }
         Ok(building_of(&object, &objects(below)))
+    }
+
+    /// One object of `account` as the registry has it, with the property it belongs to
+    /// (`None` if the mirror does not have it).
+    pub async fn object(&self, account: &str, id: u64) -> Result<Option<Object>, MirrorError> {
+        self.loaded(account).await?;
+        let account = account.to_owned();
+        let row = self
+            .db()
+            .read(move |c| {
+                let row = db::row(c, "objects", &account, id)?;
+                let property: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT property_id FROM objects WHERE account = ?1 AND id = ?2",
+                    )?
+                    .query_row(params![account, i64::try_from(id).unwrap_or(-1)], |r| {
+                        r.get(0)
+                    })
+                    .optional()?
+                    .flatten();
+                Ok(row.map(|r| (r, property)))
+            })
+            .await?;
+        Ok(row.and_then(|(text, property)| {
+            let mut object: Object = serde_json::from_str(&text).ok()?;
+            if object.cost_centre_id.is_none() {
+                object.cost_centre_id = property.and_then(|p| u64::try_from(p).ok());
+            }
+            Some(object)
+        }))
     }
 
     /// Every building of `account` (of one property, when given), with staircases.

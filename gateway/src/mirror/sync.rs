@@ -41,7 +41,7 @@ pub const REPORTS: &str = "reports";
 pub const NEWS: &str = "news";
 
 /// Rows a page holds.
-const PAGE: u64 = 250;
+const PAGE: u64 = super::costs::PAGE_ROWS;
 
 /// Why the mirror could not do something.
 #[derive(Debug, thiserror::Error)]

@@ -64,12 +64,22 @@ fn space(apartment: u64, placement: &Placement, topic: ReportTopic) -> Option<u6
     }
 }
 
-/// Reads the apartment (and, when it does not name its property, its ancestors) for its
-/// property and staircase.
+/// The apartment's property and staircase: from the account mirror, which has the whole
+/// registry; read from Tampuuri (with its ancestors when it does not name its property)
+/// only for an apartment the mirror does not know.
 async fn read_placement(
+    mirror: crate::mirror::Mirror,
     client: TampuuriClient,
     apartment: u64,
 ) -> Result<Placement, UpstreamError> {
+    if let Ok(Some(flat)) = mirror.object(client.account(), apartment).await
+        && let Some(cost_centre) = flat.cost_centre_id
+    {
+        return Ok(Placement {
+            cost_centre,
+            staircase: flat.parent(),
+        });
+    }
     let flat = client.object(apartment).await?;
     let mut cost_centre = flat.cost_centre_id;
     let mut up = flat.parent();
@@ -228,11 +238,12 @@ impl FaultReports {
         let apartment = row.owner.apartment;
         let key = (row.owner.account.clone(), apartment);
         let reading = client.clone();
+        let mirror = self.inner.mirror.clone();
         let placement = self
             .inner
             .placements
             .get(&key, Duration::from_secs(86_400), move || {
-                read_placement(reading, apartment)
+                read_placement(mirror, reading, apartment)
             })
             .await;
         let placement = match placement {

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use rappu_shared::admin::{RevokeToken, UsageLine, UsageReport};
-use rappu_shared::{FieldError, Property};
+use rappu_shared::{Building, FieldError, Property};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -20,6 +20,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_properties))
+        .routes(routes!(list_buildings))
         .routes(routes!(usage))
         .routes(routes!(revoke_token))
 }
@@ -38,6 +39,49 @@ async fn list_properties(
 ) -> ApiResult<Json<Vec<Property>>> {
     Ok(Json(
         property::properties(&state.mirror, &admin.account).await?,
+    ))
+}
+
+/// Query of the building listing.
+#[derive(Debug, Deserialize, IntoParams)]
+struct BuildingsQuery {
+    /// Only the buildings of this property (Tampuuri cost-centre id).
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
+    property: Option<u64>,
+}
+
+/// Every building of the admin's Tampuuri account (of one property, when given) with its
+/// staircases: the ids an operator needs to enrol displays. Read from the account mirror,
+/// never from Tampuuri per request.
+#[utoipa::path(get, path = "/api/v1/admin/buildings", tag = "admin",
+    params(BuildingsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Buildings with their staircases", body = [Building]),
+        (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A property id past the largest possible", body = rappu_shared::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The account's data is not loaded yet", body = rappu_shared::Problem, content_type = "application/problem+json")))]
+async fn list_buildings(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    Query(query): Query<BuildingsQuery>,
+) -> ApiResult<Json<Vec<Building>>> {
+    if query
+        .property
+        .is_some_and(|p| !crate::upstream::tampuuri::is_possible_id(p))
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "property",
+            "must be at most 9223372036854775807",
+        )]));
+    }
+    Ok(Json(
+        state
+            .mirror
+            .buildings(&admin.account, query.property)
+            .await
+            .map_err(crate::upstream::tampuuri::UpstreamError::from)?,
     ))
 }
 

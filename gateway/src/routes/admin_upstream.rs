@@ -38,6 +38,13 @@ pub struct UpstreamView {
     /// The circuit breaker on the account's calls: closed (calls go through), open (they
     /// fail at once, cached data is served) or half-open (one probe on its way).
     pub circuit: Option<CircuitView>,
+    /// The account mirror: its last reconciliations, failures, changes not yet fetched,
+    /// and whether the budget holds background work back.
+    pub mirror: Option<crate::mirror::Health>,
+    /// This month's calls against `usage.monthly_budget_calls`: past 80 % of the pace
+    /// `warn`; past the budget `over` (only writes and privacy changes go to Tampuuri, the
+    /// rest is served from the mirror marked stale).
+    pub budget: crate::usage::BudgetState,
 }
 
 /// What Rappu has seen of the admin's Tampuuri account: rows it had to skip (a field it
@@ -67,6 +74,8 @@ async fn upstream(
             .filter(|s| s.account == admin.account)
             .collect(),
         circuit: state.tampuuri.circuit(&admin.account),
+        mirror: state.mirror.health(&admin.account),
+        budget: state.budget.state(&admin.account),
         account: admin.account.clone(),
         last_check,
     }))

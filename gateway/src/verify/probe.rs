@@ -49,6 +49,17 @@ impl Run<'_> {
         self.calls + needed <= MAX_CALLS
     }
 
+    /// One page of `route` with no object named: the whole account's rows.
+    async fn account_wide(&mut self, route: &Route, body: &impl Serialize, kind: &'static str) {
+        let before = self.routes.len();
+        self.rows(route, None, Some(body), true, kind).await;
+        if self.routes.len() > before
+            && let Some(check) = self.routes.last_mut()
+        {
+            check.route.push_str(ACCOUNT_WIDE);
+        }
+    }
+
     /// One call of `route`; its rows (paged or single) tallied as `kind`.
     async fn rows(
         &mut self,
@@ -203,6 +214,19 @@ pub async fn run(client: &TampuuriClient, test_object: Option<u64>) -> VerifyRep
             ..ConnectionQuery::default()
         };
         run.rows(&routes::CONNECTIONS, None, Some(&staff), true, "Connection")
+            .await;
+    }
+    // The account mirror reconciles with account-wide reads (no `KohdeId`): people and
+    // announcements. Whether Tampuuri answers them is an assumption the check tests.
+    if building.is_some() {
+        let everyone = ConnectionQuery {
+            roles: crate::mirror::sync::kept_roles(),
+            ..ConnectionQuery::default()
+        };
+        run.account_wide(&routes::CONNECTIONS, &everyone, "Connection")
+            .await;
+        let all_news = AnnouncementQuery { object_id: None };
+        run.account_wide(&routes::ANNOUNCEMENTS, &all_news, "Announcement")
             .await;
     }
     let mut report_id = None;
@@ -441,6 +465,9 @@ fn assemble(
     }
 }
 
+/// Marks a route check of an account-wide read.
+const ACCOUNT_WIDE: &str = " (account-wide)";
+
 /// Fields that a well-formed row of the assumed wire may hold as `null` (an end not set, a
 /// company's first name, a building's floor): not a difference when they do.
 const NULLABLE: &[&str] = &[
@@ -482,6 +509,21 @@ fn differences(
             detail,
         })
     };
+    let refused: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.route.ends_with(ACCOUNT_WIDE) && (!r.reachable || r.rows == Some(0)))
+        .map(|r| r.route.as_str())
+        .collect();
+    if !refused.is_empty() {
+        add(
+            "mirror.account_wide",
+            format!(
+                "no rows from an account-wide read on {}: the account mirror reconciles with these; \
+                 ask the vendor, or Rappu's reconciliation will find nothing",
+                refused.join(", ")
+            ),
+        );
+    }
     let flat: Vec<&str> = routes
         .iter()
         .filter(|r| r.paging == Some(PagingShape::Flat))

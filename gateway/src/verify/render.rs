@@ -22,7 +22,7 @@ pub fn table(r: &VerifyReport) -> String {
     let _ = writeln!(out, "Routes");
     let _ = writeln!(
         out,
-        "  {:<36} {:>9} {:>7} {:>5} {:>10} {:>7}",
+        "  {:<50} {:>9} {:>7} {:>5} {:>10} {:>7}",
         "route", "outcome", "paging", "rows", "unreadable", "ms"
     );
     for c in &r.routes {
@@ -37,7 +37,7 @@ pub fn table(r: &VerifyReport) -> String {
         };
         let _ = writeln!(
             out,
-            "  {:<36} {:>9} {:>7} {:>5} {:>10} {:>7}",
+            "  {:<50} {:>9} {:>7} {:>5} {:>10} {:>7}",
             c.route,
             outcome,
             paging,

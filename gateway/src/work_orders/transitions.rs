@@ -85,7 +85,47 @@ impl WorkOrders {
             .map_err(|e| ReportError::Upstream(e.into()))?
         {
             Some(report) => report,
-            None => return Err(ReportError::NotFound),
+            // Not in the mirror yet (filed a moment ago, its webhook still on its way): a
+            // write calls Tampuuri anyway, so read it there first.
+            None => match client.fault_report(id).await {
+                Ok(report) => {
+                    if let Err(e) = self
+                        .inner
+                        .mirror
+                        .put_report(&who.account, report.clone())
+                        .await
+                    {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    report
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        if current.assignee_id != Some(who.party) {
+            return Err(ReportError::NotFound);
+        }
+        // The mirror may be a moment behind (this partner's previous step, its webhook
+        // still on its way): before refusing a move, ask Tampuuri.
+        let current = if step.allowed_from(&current.state) == Some(false) {
+            match client.fault_report(id).await {
+                Ok(fresh) => {
+                    if let Err(e) = self
+                        .inner
+                        .mirror
+                        .put_report(&who.account, fresh.clone())
+                        .await
+                    {
+                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                    }
+                    fresh
+                }
+                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            current
         };
         if current.assignee_id != Some(who.party) {
             return Err(ReportError::NotFound);

@@ -83,7 +83,12 @@ impl WorkOrders {
         work_order(report, place.as_deref().map(String::as_str), &settings)
     }
 
+    /// The place of `object_id`: from the account mirror, which has the registry; from
+    /// Tampuuri (cached) only for an object the mirror does not know.
     async fn place(&self, account: &str, object_id: u64) -> Option<Arc<String>> {
+        if let Ok(Some(object)) = self.inner.mirror.object(account, object_id).await {
+            return Some(Arc::new(place_of(&object)));
+        }
         let client = self.client(account).ok()?;
         let found = self
             .inner
