@@ -55,11 +55,41 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         thousands(ids.len() as u64),
         thousands(n as u64)
     );
-    let mut gateway =
-        Gateway::start(env, &sim, &[("RAPPU_WEBHOOKS__SECRET", random_secret())]).await?;
+    let started = chrono::Utc::now();
+    let mut gateway = Gateway::start(
+        env,
+        &sim,
+        &[
+            ("RAPPU_WEBHOOKS__SECRET", random_secret()),
+            // The account's pace (20 calls a second) would stretch the first load of
+            // 6,452 housing companies' registry to five minutes.
+            ("RAPPU_TAMPUURI__CALLS_PER_SECOND", "1000".to_owned()),
+            ("RAPPU_TAMPUURI__CALLS_BURST", "1000".to_owned()),
+        ],
+    )
+    .await?;
     println!("  gateway settings (webhook mode, so nothing is refetched while warming):");
     gateway.print_settings("    ");
     let pid = gateway.proc.pid();
+    let load = crate::part2::phases::settle(
+        env,
+        &sim,
+        &gateway,
+        &["registry", "people", "reports", "news"],
+        started,
+        Duration::from_millis(500),
+        Duration::from_secs(900),
+    )
+    .await?;
+    let (after_load, load_peak) = machine::rss_kib(pid)?;
+    let first_load = sim.calls(env).await?;
+    println!(
+        "  the mirror's first load: {} calls in {} (VmRSS {:.1} MB, peak {:.1} MB so far)",
+        thousands(first_load.total),
+        secs(load),
+        after_load as f64 / 1024.0,
+        load_peak as f64 / 1024.0
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle, _) = machine::rss_kib(pid)?;
     let tokens: Vec<String> = ids[..n]
