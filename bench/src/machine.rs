@@ -19,8 +19,9 @@ pub struct Tools {
 }
 
 impl Tools {
-    /// Finds wrk and nginx when part 1 runs; a missing tool is an error that says so.
-    pub fn find(part1: bool) -> anyhow::Result<Self> {
+    /// Finds wrk when part 1 runs, and nginx when it is part 1's reference; a missing tool
+    /// is an error that says so.
+    pub fn find(part1: bool, with_nginx: bool) -> anyhow::Result<Self> {
         if !part1 {
             return Ok(Self {
                 wrk: None,
@@ -28,12 +29,12 @@ impl Tools {
             });
         }
         let wrk = which("wrk");
-        let nginx = which("nginx");
+        let nginx = with_nginx.then(|| which("nginx")).flatten();
         let mut missing = Vec::new();
         if wrk.is_none() {
             missing.push("wrk");
         }
-        if nginx.is_none() {
+        if with_nginx && nginx.is_none() {
             missing.push("nginx");
         }
         if !missing.is_empty() {
@@ -76,7 +77,7 @@ fn read(path: &str) -> String {
 }
 
 /// Prints what the figures depend on: machine, toolchain, tools, command, plan.
-pub fn print_header(plan: &Plan, rappu: &Path, tools: &Tools) {
+pub fn print_header(plan: &Plan, rappu: &Path, baseline: Option<&Path>, tools: &Tools) {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let model = read("/proc/cpuinfo")
         .lines()
@@ -107,12 +108,20 @@ pub fn print_header(plan: &Plan, rappu: &Path, tools: &Tools) {
         first_line(Path::new("rustc"), &["--version"])
     );
     println!("  rappu     {} (release build)", rappu.display());
-    if let (Some(nginx), Some(wrk)) = (&tools.nginx, &tools.wrk) {
+    if let Some(baseline) = baseline {
+        println!(
+            "  baseline  {} (part 1 compares with it instead of nginx)",
+            baseline.display()
+        );
+    }
+    if let Some(nginx) = &tools.nginx {
         println!(
             "  nginx     {} ({})",
             first_line(nginx, &["-v"]),
             nginx.display()
         );
+    }
+    if let Some(wrk) = &tools.wrk {
         println!(
             "  wrk       {} ({})",
             first_line(wrk, &["-v"]),

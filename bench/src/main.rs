@@ -67,6 +67,11 @@ struct Args {
     /// The `rappu` binary. Default: `rappu` next to this program (target/release).
     #[arg(long, value_name = "FILE")]
     rappu_bin: Option<PathBuf>,
+    /// Part 1 before/after a change: measure the feed of this other `rappu` build (the
+    /// "before") in place of nginx, in the same rounds with the same requests; target: the
+    /// `rappu` under test keeps ≥ 0.97× its requests/s and ≤ 1.03× its CPU per request.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -141,18 +146,27 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
             rappu.display()
         );
     }
-    // The children run in their own directories: the path must not be relative.
+    // The children run in their own directories: the paths must not be relative.
     let rappu = rappu
         .canonicalize()
         .with_context(|| format!("resolving {}", rappu.display()))?;
-    let tools = machine::Tools::find(plan.parts.contains(&1))?;
-    machine::print_header(&plan, &rappu, &tools);
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|b| {
+            b.canonicalize()
+                .with_context(|| format!("the baseline {} not found", b.display()))
+        })
+        .transpose()?;
+    let part1 = plan.parts.contains(&1);
+    let tools = machine::Tools::find(part1, part1 && baseline.is_none())?;
+    machine::print_header(&plan, &rappu, baseline.as_deref(), &tools);
 
     let work = tempfile::Builder::new()
         .prefix("rappu-bench-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let env = stack::Env::new(rappu, work.path().to_owned())?;
+    let env = stack::Env::new(rappu, baseline, work.path().to_owned())?;
     let mut summary = Summary::default();
     for &part in &plan.parts {
         let result = match part {

@@ -24,6 +24,8 @@ pub const ACCOUNT: &str = "demo";
 pub struct Env {
     /// The `rappu` binary.
     pub rappu: PathBuf,
+    /// `--baseline`: an older `rappu` build part 1 compares with instead of nginx.
+    pub baseline: Option<PathBuf>,
     /// The temporary directory (removed at the end).
     pub work: PathBuf,
     next: AtomicUsize,
@@ -33,9 +35,10 @@ pub struct Env {
 
 impl Env {
     /// The environment for one bench run.
-    pub fn new(rappu: PathBuf, work: PathBuf) -> anyhow::Result<Self> {
+    pub fn new(rappu: PathBuf, baseline: Option<PathBuf>, work: PathBuf) -> anyhow::Result<Self> {
         Ok(Self {
             rappu,
+            baseline,
             work,
             next: AtomicUsize::new(0),
             http: client(Duration::from_secs(30), 64)?,
@@ -53,7 +56,12 @@ impl Env {
     /// A `rappu` command with a clean environment: no inherited `RAPPU_*` or `RUST_LOG`, and
     /// `dir` as the working directory so no stray `rappu.toml` is read.
     fn rappu_command(&self, dir: &Path) -> Command {
-        let mut command = Command::new(&self.rappu);
+        Self::command_for(&self.rappu, dir)
+    }
+
+    /// The same for another `rappu` binary (the baseline).
+    fn command_for(binary: &Path, dir: &Path) -> Command {
+        let mut command = Command::new(binary);
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy();
             if key.starts_with("RAPPU_") || key == "RUST_LOG" {
@@ -233,6 +241,16 @@ impl Gateway {
     /// Starts the gateway with `extra` `RAPPU_*` settings on top of the Tampuuri ones, after
     /// generating its signing key in a fresh data directory.
     pub async fn start(env: &Env, sim: &Sim, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        Self::start_binary(env, &env.rappu, sim, extra).await
+    }
+
+    /// [`Gateway::start`] with another `rappu` binary (part 1's baseline, an older build).
+    pub async fn start_binary(
+        env: &Env,
+        binary: &Path,
+        sim: &Sim,
+        extra: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let dir = env.scratch("gateway")?;
         Self::launch(env, sim, extra, dir, free_port()?).await
     }
@@ -288,9 +306,15 @@ impl Gateway {
                 ),
             ),
         ];
+        // The metrics listener on a free port (the default 9464 may be taken); a build from
+        // before `[metrics]` existed refuses the setting, and has no listener to move.
+        let metrics = ("RAPPU_METRICS__ADDR", "127.0.0.1:0");
+        if knows_setting(binary, &dir, metrics) {
+            env_vars.push((metrics.0.into(), metrics.1.into()));
+        }
         env_vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
         let ready_file = dir.join("ready.json");
-        let mut command = env.rappu_command(&dir);
+        let mut command = Env::command_for(binary, &dir);
         command
             .args([
                 "serve",
@@ -413,6 +437,18 @@ impl Gateway {
             println!("{indent}{k}={v}");
         }
     }
+}
+
+/// Whether `binary` accepts the setting `(key, value)`: `rappu check-config` with it set
+/// succeeds (settings refuse unknown keys).
+fn knows_setting(binary: &Path, dir: &Path, (key, value): (&str, &str)) -> bool {
+    Env::command_for(binary, dir)
+        .arg("check-config")
+        .env(key, value)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Registers `gateway` as the simulator's webhook listener for the demo account.

@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
                 return;
             };
             let (parts, ()) = request.into_parts();
-            if let Ok(Some(token)) = bearer(&parts) {
+            if let Ok(Some(token)) = bearer(&parts, rappu_gateway::sessions::COOKIE) {
                 assert!(!token.is_empty());
                 if let Some(principal) = kit.verify(token) {
                     assert!(ACCOUNTS.contains(&principal.account.as_str()));

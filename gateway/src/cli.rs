@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage the token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Register and manage third-party apps (OAuth 2.0 client credentials).
+    #[command(subcommand)]
+    App(crate::apps::cli::AppCommand),
     /// Print a one-time enrolment link for a stairwell display (open it once on the display).
     EnrollDisplay {
         /// Building object id.
@@ -59,6 +62,16 @@ pub enum Command {
         /// Apartment object id.
         #[arg(long)]
         apartment: u64,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        link: LinkArgs,
+    },
+    /// Print a one-time sign-in link to the operator's console (valid 15 minutes); opening
+    /// it gives that browser an admin session for 12 hours.
+    AdminLink {
+        /// Who signs in, for the record (`sub` of the session), e.g. `maija@example.fi`.
+        #[arg(long, default_value = "operator")]
+        subject: String,
         #[command(flatten)]
         #[allow(missing_docs)]
         link: LinkArgs,

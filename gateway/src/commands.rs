@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sim(args) => sim(args).await,
         Command::Token(cmd) => token(config, cmd),
         Command::Keys(cmd) => keys_command(config, cmd),
+        Command::App(cmd) => crate::apps::cli::run(cmd, |c| load(config, Some(c)), pick_account),
         Command::EnrollDisplay {
             building,
             staircase,
@@ -50,6 +51,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             link,
             Grant::Resident { party, apartment },
             format!("resident-{party}"),
+        ),
+        Command::AdminLink { subject, link } => print_link(
+            config,
+            link,
+            Grant::Admin,
+            format!("console:{}", subject.trim()),
         ),
         Command::VerifyUpstream {
             account,
@@ -291,6 +298,8 @@ fn default_ttl(grant: &Grant) -> Duration {
         Grant::Resident { .. } => 30,
         Grant::Partner { .. } => 90,
         Grant::Admin => 1,
+        // Apps get theirs at POST /oauth/token; one minted by hand lives an hour.
+        Grant::App { .. } => return Duration::from_secs(3600),
     };
     Duration::from_secs(days * 86_400)
 }
@@ -380,6 +389,7 @@ fn default_subject(grant: &Grant) -> String {
         Grant::Resident { party, .. } => format!("resident-{party}"),
         Grant::Partner { assignee } => format!("partner-{assignee}"),
         Grant::Admin => "admin".into(),
+        Grant::App { client_id, .. } => client_id.clone(),
     }
 }
 

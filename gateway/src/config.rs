@@ -48,9 +48,44 @@ pub struct Settings {
     /// Resident fault reports: upload size, delivery outbox, idempotency, read cache.
     #[serde(default)]
     pub reports: ReportSettings,
+    /// Prometheus metrics (`GET /metrics` on their own listener).
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+    /// Outgoing mail (resident sign-in links).
+    #[serde(default)]
+    pub email: crate::signin::settings::EmailSettings,
+    /// Residents signing in with their email address.
+    #[serde(default)]
+    pub signin: crate::signin::settings::SignInSettings,
+    /// Third-party apps: OAuth 2.0 client credentials.
+    #[serde(default)]
+    pub oauth: crate::apps::settings::OAuthSettings,
     /// The account mirror: how often it is reconciled with Tampuuri.
     #[serde(default)]
     pub mirror: MirrorSettings,
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Serve `GET /metrics` at all.
+    pub enabled: bool,
+    /// The metrics listener's own address, apart from `server.addr` (port 0 picks one).
+    pub addr: SocketAddr,
+    /// Also serve `GET /metrics` on `server.addr`, to admin tokens only. Off by default:
+    /// metrics say how busy and how healthy the gateway is, which is nobody else's business.
+    pub public: bool,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            public: false,
+        }
+    }
 }
 
 /// How often the account mirror is reconciled with Tampuuri (`crate::mirror`). With
@@ -311,6 +346,11 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// A `tracing` filter such as `info,rappu_gateway=debug`; `RUST_LOG` overrides it.
     pub filter: String,
+    /// One line per request (target `rappu::access`, INFO): request id, route template,
+    /// status, latency and the kind of caller. Off by default: at display-poll rates a line
+    /// per request costs more than the request (errors are logged either way).
+    #[serde(default)]
+    pub access: bool,
 }
 
 /// Log output format.
@@ -548,7 +588,10 @@ fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Er
     s.serialize_str("[redacted]")
 }
 
-fn redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn redacted_opt<S: serde::Serializer>(
+    v: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match v {
         Some(_) => s.serialize_str("[redacted]"),
         None => s.serialize_none(),
@@ -603,6 +646,7 @@ impl Default for Settings {
             log: LogSettings {
                 format: LogFormat::Text,
                 filter: "info".into(),
+                access: false,
             },
             tampuuri: None,
             simulator: SimulatorSettings {
@@ -645,6 +689,10 @@ impl Default for Settings {
             },
             reports: ReportSettings::default(),
             usage: UsageSettings::default(),
+            metrics: MetricsSettings::default(),
+            email: Default::default(),
+            signin: Default::default(),
+            oauth: Default::default(),
             mirror: MirrorSettings::default(),
         }
     }
@@ -654,6 +702,10 @@ impl Default for Settings {
 /// the scripts (`RAPPU_PROFILE`, `RAPPU_WASM_TOOLCHAIN`, `RAPPU_CONFIG`, ...) and are left
 /// alone; a misspelt key *inside* a section is still an error.
 const SECTIONS: &[&str] = &[
+    "metrics",
+    "email",
+    "signin",
+    "oauth",
     "usage",
     "reports",
     "mirror",
@@ -762,6 +814,15 @@ impl Settings {
                 "must be 8192 to 1048576",
             ));
         }
+        if self.metrics.enabled
+            && self.metrics.addr.port() != 0
+            && self.metrics.addr == self.server.addr
+        {
+            return Err(invalid(
+                "metrics.addr",
+                "must differ from server.addr (metrics.public = true serves /metrics there to admins)",
+            ));
+        }
         if let Some(url) = &self.server.public_url
             && !matches!(url.scheme(), "http" | "https")
         {
@@ -795,6 +856,9 @@ impl Settings {
             return Err(invalid("simulator.properties", "must be at most 20000"));
         }
         self.reports.validate()?;
+        self.email.validate()?;
+        self.signin.validate()?;
+        self.oauth.validate()?;
         self.mirror.validate()?;
         if let Some(t) = &self.tampuuri {
             t.validate()?;

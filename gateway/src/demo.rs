@@ -24,6 +24,8 @@ pub struct ReadyInfo {
     pub docs_url: String,
     /// The OpenAPI document.
     pub openapi_url: String,
+    /// `GET /metrics` on the metrics listener, when metrics are on.
+    pub metrics_url: Option<String>,
     /// `tampuuri` or `embedded-simulator`.
     pub mode: &'static str,
     /// The embedded simulator's loopback address (demo mode only; tests use its admin routes).
@@ -108,6 +110,7 @@ impl ReadyInfo {
             docs_url: format!("{url}/docs/"),
             openapi_url: format!("{url}/openapi.json"),
             simulator_url: app.simulator_addr().map(|a| format!("http://{a}")),
+            metrics_url: app.metrics_addr().map(|a| format!("http://{a}/metrics")),
             url,
             mode,
             credentials,
@@ -121,6 +124,9 @@ impl ReadyInfo {
             "\nRappu is running ({})\n  display page  {}\n  portal        {}\n  API docs      {}\n  OpenAPI       {}\n",
             self.mode, self.display_url, self.portal_url, self.docs_url, self.openapi_url
         );
+        if let Some(url) = &self.metrics_url {
+            out.push_str(&format!("  metrics       {url}\n"));
+        }
         if let Some(url) = &self.display_enrolment_url {
             out.push_str(&format!(
                 "\nOpen once on the stairwell display (one-time enrolment link):\n  {url}\nResidents sign in at the portal by picking a demo resident.\n"

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// The caller's role may not do this; names the role(s) that may.
     #[error("this resource needs the {0} role")]
     WrongRole(&'static str),
+    /// The caller's token lacks the scope (OAuth 2.0, RFC 6750 §3.1); names the scope.
+    #[error("this resource needs the {0} scope")]
+    InsufficientScope(&'static str),
     /// The caller's role may, but not for this object.
     #[error("{0}")]
     OutOfScope(String),
@@ -109,6 +112,11 @@ impl ApiError {
             ApiError::InvalidCode => ("invalid-code", "Invalid link", S::BAD_REQUEST),
             ApiError::Expired(_) => ("expired", "Expired or unknown", S::GONE),
             ApiError::WrongRole(_) => ("forbidden", "Not allowed for this role", S::FORBIDDEN),
+            ApiError::InsufficientScope(_) => (
+                "insufficient-scope",
+                "The token lacks the scope",
+                S::FORBIDDEN,
+            ),
             ApiError::OutOfScope(_) => {
                 ("out-of-scope", "Not allowed for this object", S::FORBIDDEN)
             }
@@ -201,6 +209,13 @@ impl IntoResponse for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
                 );
+            }
+            ApiError::InsufficientScope(scope) => {
+                if let Ok(v) = HeaderValue::from_str(&format!(
+                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+                )) {
+                    headers.insert(header::WWW_AUTHENTICATE, v);
+                }
             }
             ApiError::RateLimited { retry_after } => {
                 headers.insert(

@@ -17,6 +17,10 @@
 //! - [`feeds`]: display feeds: resource cache, privacy rules, rendering, live slots.
 //! - [`webhooks`]: Tampuuri webhooks in: dedupe, record, invalidate.
 //! - [`sessions`]: one-time links and HttpOnly session cookies for displays and residents.
+//! - [`admin_login`]: the operator's console sign-in (`rappu admin-link`).
+//! - [`signin`]: residents sign in with their email address (a one-time link by mail).
+//! - [`apps`]: third-party apps with OAuth 2.0 client credentials, scoped to buildings.
+//! - [`places`]: an object's building and property, from the mirror's registry (cached).
 //! - [`pairing`]: displays paired with a short code (RFC 8628's device flow), caretaker
 //!   links, paired displays' renewing sessions.
 //! - [`contacts`]: the phone Tampuuri has for a resident, cached.
@@ -26,8 +30,12 @@
 //! - [`usage`], [`pricing`]: upstream call counting and what it costs.
 //! - [`verify`]: `rappu verify-upstream`, the go-live check of a Tampuuri account.
 //! - [`embedded`], [`demo`]: demo mode with the in-process simulator.
+//! - [`metrics`]: Prometheus metrics on their own listener (the month against the budget
+//!   guard's [`usage::Budget`], the mirror's health).
 //! - [`error`], [`telemetry`].
 
+pub mod admin_login;
+pub mod apps;
 pub mod auth;
 pub mod cache;
 pub mod cli;
@@ -39,14 +47,17 @@ pub mod embedded;
 pub mod error;
 pub mod feeds;
 pub mod http;
+pub mod metrics;
 pub mod mirror;
 pub mod pairing;
+pub mod places;
 pub mod plan;
 pub mod pricing;
 pub mod property;
 pub mod reports;
 pub mod routes;
 pub mod sessions;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -24,8 +24,17 @@ use crate::store::Store;
 use crate::store::codes::{CodeGrant, CodeKind};
 use crate::store::revocations::IssuedToken;
 
-/// The session cookie's name.
+/// The session cookie's name over plain http (development, tests).
 pub const COOKIE: &str = "rappu_session";
+/// The session cookie's name over https: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, has `Path=/` and no `Domain`, so a sibling subdomain cannot set
+/// or shadow it.
+pub const HOST_COOKIE: &str = "__Host-rappu_session";
+
+/// The session cookie's name: [`HOST_COOKIE`] over https, else [`COOKIE`].
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { HOST_COOKIE } else { COOKIE }
+}
 /// How long an enrolment link works.
 pub const ENROLMENT_LINK_TTL: Duration = Duration::from_secs(7 * 86_400);
 /// How long a login link works.
@@ -60,7 +69,8 @@ fn kind_of(grant: &Grant) -> Option<(CodeKind, &'static str, Duration)> {
             ENROLMENT_LINK_TTL,
         )),
         Grant::Resident { .. } => Some((CodeKind::ResidentLogin, "/portal/login", LOGIN_LINK_TTL)),
-        _ => None,
+        Grant::Admin => Some(crate::admin_login::LINK),
+        Grant::Partner { .. } | Grant::App { .. } => None,
     }
 }
 
@@ -155,7 +165,10 @@ pub async fn redeem(
         serde_json::from_str(&grant.grant_json).map_err(|e| ApiError::Internal(e.to_string()))?;
     let ttl = match kind {
         CodeKind::DisplayEnrolment => DISPLAY_SESSION_TTL,
-        CodeKind::ResidentLogin => RESIDENT_SESSION_TTL,
+        CodeKind::ResidentLogin | CodeKind::ResidentEmail | CodeKind::ResidentChoice => {
+            RESIDENT_SESSION_TTL
+        }
+        CodeKind::AdminLogin => crate::admin_login::SESSION_TTL,
     };
     let token = open_session(store, tokens, grant.account, grant.subject, parsed, ttl).await?;
     Ok((token, ttl))
@@ -182,33 +195,61 @@ pub async fn open_session(
     Ok(minted.token)
 }
 
-/// `Set-Cookie` for a session.
-pub fn session_cookie(token: &str, ttl: Duration, secure: bool) -> Result<HeaderValue, ApiError> {
+/// `Set-Cookie` for an HttpOnly, SameSite=Strict cookie `name` on the whole site, Secure
+/// behind https.
+pub fn cookie(
+    name: &str,
+    value: &str,
+    max_age: Duration,
+    secure: bool,
+) -> Result<HeaderValue, ApiError> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        ttl.as_secs()
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        max_age.as_secs()
     ))
     .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `Set-Cookie` for a session.
+pub fn session_cookie(token: &str, ttl: Duration, secure: bool) -> Result<HeaderValue, ApiError> {
+    cookie(cookie_name(secure), token, ttl, secure)
 }
 
 /// `Set-Cookie` that ends the session in the browser.
 pub fn clear_cookie(secure: bool) -> HeaderValue {
     if secure {
         HeaderValue::from_static(
-            "rappu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
+            "__Host-rappu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure",
         )
     } else {
         HeaderValue::from_static("rappu_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
     }
 }
 
-/// The session token in a `Cookie` header value, if any.
-pub fn from_cookie_header(value: &str) -> Option<&str> {
+/// The value of cookie `name` in a `Cookie` header value, if any and not empty.
+pub fn cookie_value<'a>(value: &'a str, name: &str) -> Option<&'a str> {
     value.split(';').find_map(|pair| {
-        let (name, token) = pair.trim().split_once('=')?;
-        (name == COOKIE && !token.is_empty()).then_some(token)
+        let (n, v) = pair.trim().split_once('=')?;
+        (n == name && !v.is_empty()).then_some(v)
     })
+}
+
+/// The session token in a `Cookie` header value, if any, under `name` ([`cookie_name`]).
+pub fn from_cookie_header<'a>(value: &'a str, name: &str) -> Option<&'a str> {
+    cookie_value(value, name)
+}
+
+impl crate::state::App {
+    /// Whether people reach this instance over https (`server.public_url`): cookies are
+    /// then `Secure` and the session cookie is [`HOST_COOKIE`].
+    pub fn https(&self) -> bool {
+        self.settings
+            .server
+            .public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
 }
 
 #[cfg(test)]
@@ -229,16 +270,27 @@ mod tests {
 
     #[test]
     fn cookies() {
-        let c = session_cookie("t.o.k", Duration::from_secs(60), true).unwrap();
+        let c = session_cookie("t.o.k", Duration::from_secs(60), false).unwrap();
         assert_eq!(
             c,
-            "rappu_session=t.o.k; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure"
+            "rappu_session=t.o.k; Path=/; HttpOnly; SameSite=Strict; Max-Age=60"
         );
         assert_eq!(
-            from_cookie_header("a=1; rappu_session=t.o.k; b=2"),
+            from_cookie_header("a=1; rappu_session=t.o.k; b=2", COOKIE),
             Some("t.o.k")
         );
-        assert_eq!(from_cookie_header("rappu_session="), None);
-        assert_eq!(from_cookie_header("other=1"), None);
+        assert_eq!(from_cookie_header("rappu_session=", COOKIE), None);
+        let c = session_cookie("t.o.k", Duration::from_secs(60), true).unwrap();
+        assert!(
+            c.to_str()
+                .unwrap()
+                .starts_with("__Host-rappu_session=t.o.k; Path=/;")
+        );
+        assert_eq!(
+            from_cookie_header("x=1; __Host-rappu_session=h.o.st", HOST_COOKIE),
+            Some("h.o.st")
+        );
+        assert_eq!(from_cookie_header("other=1", COOKIE), None);
+        assert_eq!(from_cookie_header("rappu_session=t.o.k", HOST_COOKIE), None);
     }
 }

@@ -21,6 +21,8 @@ use crate::embedded;
 use crate::feeds::FeedService;
 use crate::http;
 use crate::http::ratelimit::RateLimits;
+use crate::metrics::Metrics;
+use crate::metrics::listener::MetricsListener;
 use crate::pairing::Displays;
 use crate::reports::{self, FaultReports};
 use crate::state::{App, AppState, UpstreamMode};
@@ -38,6 +40,7 @@ pub struct Application {
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     simulator_addr: Option<SocketAddr>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -46,6 +49,8 @@ impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
         let mut tasks = Vec::new();
+        let metrics = Metrics::new();
+        let metrics_listener = MetricsListener::bind(&settings.metrics).await?;
 
         let store = Store::open(&settings.database_path())
             .with_context(|| format!("opening {}", settings.database_path().display()))?;
@@ -73,13 +78,15 @@ impl Application {
                 )
             }
         };
-        let tampuuri = Tampuuri::new(&tampuuri_settings, usage.clone())?;
+        let tampuuri =
+            Tampuuri::observed(&tampuuri_settings, usage.clone(), metrics.upstream.clone())?;
 
         let keys =
             KeyRing::load_or_generate(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
         let revocations = RevocationList::load(&store).await?;
         let accounts = tampuuri.account_names().map(str::to_owned).collect();
-        let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone());
+        let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone())
+            .with_metrics(metrics.tokens.clone());
 
         tasks.push(spawn_revocation_refresh(
             revocations,
@@ -122,11 +129,12 @@ impl Application {
             .with_context(|| format!("server.addr: cannot listen on {}", settings.server.addr))?;
         let addr = listener.local_addr()?;
 
-        let feeds = FeedService::with_upstream(
+        let feeds = FeedService::observed(
             std::sync::Arc::new(crate::mirror::upstream::MirrorUpstream(mirror.clone())),
             tampuuri.account_names().map(std::sync::Arc::from).collect(),
             &settings,
             webhook_secret.is_some(),
+            metrics.feed.clone(),
         );
         tasks.push(spawn_mirror_events(
             mirror_events,
@@ -141,7 +149,8 @@ impl Application {
             mirror.clone(),
             reports.clone(),
             work_orders.clone(),
-        );
+        )
+        .with_metrics(metrics.webhooks.clone());
         let refresh_every = settings
             .feed_ttl(webhook_secret.is_some())
             .div_f64(4.0)
@@ -156,11 +165,46 @@ impl Application {
             settings.feed_ttl(webhook_secret.is_some()).as_secs(),
             settings.feeds.max_stale_secs
         ))?;
-        let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks);
+        let limits = RateLimits::new(&settings.rate_limit, &settings.webhooks)
+            .with_metrics(metrics.rate_limits.clone());
         let proxies = crate::http::client_ip::TrustedProxies::new(&settings.server);
 
         let public_url = settings.public_url(addr);
         let displays = Displays::new(store.clone());
+        let places = crate::places::Places::new(tampuuri.clone(), mirror.clone());
+        let mailer =
+            crate::signin::mailer::Mailer::from_settings(&settings.email, &settings.data_dir)?;
+        if mailer.sends() {
+            tracing::info!(via = %mailer.describe(), "sign-in mail goes out by SMTP");
+        } else if matches!(mode, UpstreamMode::Tampuuri) {
+            tracing::warn!(via = %mailer.describe(), "email.smtp_host is not set: sign-in mails are written to a folder, not sent");
+        }
+        let (signin, signin_task) = crate::signin::EmailSignIn::start(
+            &settings.signin,
+            settings.rate_limit.enabled,
+            crate::signin::Worker {
+                directory: crate::signin::directory::Directory::new(
+                    tampuuri.clone(),
+                    mirror.clone(),
+                    places.clone(),
+                ),
+                mailer: Arc::new(mailer),
+                store: store.clone(),
+                public_url: public_url.clone(),
+            },
+            shutdown.child_token(),
+        );
+        tasks.push(signin_task);
+        let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
+        tasks.push(spawn_apps_refresh(
+            apps.clone(),
+            Duration::from_secs(settings.oauth.refresh_secs),
+            shutdown.child_token(),
+        ));
+        let residency = crate::signin::residency::ResidencyCheck::new(
+            mirror.clone(),
+            Duration::from_secs(settings.signin.residency_check_secs),
+        );
         let state = AppState(Arc::new(App {
             public_url,
             settings,
@@ -183,8 +227,18 @@ impl Application {
             work_orders,
             displays,
             contacts: ContactCache::default(),
+            metrics,
+            signin,
+            residency,
+            places,
+            apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
+        tasks.push(spawn_clock(state.clone(), shutdown.child_token()));
+        let metrics_addr = metrics_listener.as_ref().map(MetricsListener::addr);
+        if let Some(listener) = metrics_listener {
+            tasks.push(listener.spawn(state.clone(), shutdown.child_token()));
+        }
         Ok(Self {
             listener,
             addr,
@@ -192,7 +246,13 @@ impl Application {
             shutdown,
             tasks,
             simulator_addr,
+            metrics_addr,
         })
+    }
+
+    /// Where `GET /metrics` is served, when metrics are on.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The bound address.
@@ -264,9 +324,27 @@ impl Application {
             }
         }
         state.usage.flush().await;
+        if let Err(e) = state.apps.flush().await {
+            tracing::warn!(error = %e, "could not write the apps' call counts");
+        }
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Once a second: the coarse clock tokens are stamped with when used (so the hot path
+/// never reads the time for it).
+fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => state.tokens.tick(),
+            }
+        }
+    })
 }
 
 /// Applies what changed in the mirror: feeds rebuild from it, residents' and partners'
@@ -305,7 +383,15 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                 _ = tick.tick() => {
                     state.limits.shrink();
                     state.displays.shrink();
+                    state.signin.shrink();
                     if minutes.is_multiple_of(60) {
+                        let now = chrono::Utc::now().timestamp();
+                        if let Err(e) = state.store.prune_signin_mails(now - 3600).await {
+                            tracing::warn!(error = %e, "could not prune the sign-in mail log");
+                        }
+                        if let Err(e) = state.store.prune_codes(now - 86_400).await {
+                            tracing::warn!(error = %e, "could not prune expired one-time codes");
+                        }
                         let days = i64::try_from(state.settings.webhooks.dedupe_days).unwrap_or(14);
                         let before = chrono::Utc::now().timestamp() - days * 86_400;
                         if let Err(e) = state.store.prune_notifications(before).await {
@@ -313,6 +399,33 @@ fn spawn_housekeeping(state: AppState, stop: CancellationToken) -> JoinHandle<()
                         }
                     }
                     minutes += 1;
+                }
+            }
+        }
+    })
+}
+
+/// Every `every`: re-reads the app registry (changes made by `rappu app ...`) and writes
+/// the apps' counted calls.
+fn spawn_apps_refresh(
+    apps: crate::apps::Apps,
+    every: Duration,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                _ = tick.tick() => {
+                    if let Err(e) = apps.refresh().await {
+                        tracing::warn!(error = %e, "could not re-read the app registry");
+                    }
+                    if let Err(e) = apps.flush().await {
+                        tracing::warn!(error = %e, "could not write the apps' call counts");
+                    }
+                    apps.shrink();
                 }
             }
         }

@@ -73,6 +73,16 @@ pub struct App {
     pub displays: Displays,
     /// Residents' phones from Tampuuri, cached.
     pub contacts: ContactCache,
+    /// Prometheus metrics.
+    pub metrics: crate::metrics::Metrics,
+    /// Residents asking for a sign-in link by email.
+    pub signin: crate::signin::EmailSignIn,
+    /// Whether a resident session's holder still lives in the apartment.
+    pub residency: crate::signin::residency::ResidencyCheck,
+    /// Objects' buildings and properties, cached.
+    pub places: crate::places::Places,
+    /// Registered third-party apps.
+    pub apps: crate::apps::Apps,
 }
 
 impl std::fmt::Debug for App {

@@ -18,6 +18,8 @@ use crate::store::usage::UsageRow;
 struct Key {
     account: String,
     month: String,
+    /// `YYYY-MM-DD` (UTC): the console charts the month by day.
+    day: String,
     route: &'static str,
 }
 
@@ -57,6 +59,7 @@ impl UsageRecorder {
         let key = Key {
             account: account.to_owned(),
             month: format!("{:04}-{:02}", now.year(), now.month()),
+            day: format!("{:04}-{:02}-{:02}", now.year(), now.month(), now.day()),
             route,
         };
         *self
@@ -253,6 +256,18 @@ impl Budget {
     }
 }
 
+/// Days in the month of `date` (the console charts the month day by day).
+pub fn days_in_month(date: chrono::NaiveDate) -> u32 {
+    let (y, m) = (date.year(), date.month());
+    let next = if m == 12 {
+        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
+    next.and_then(|n| n.pred_opt())
+        .map_or(30, |last| last.day())
+}
+
 /// Days of the month elapsed (fractional) and the month's length in days, at `now` (UTC).
 fn month_progress(now: chrono::DateTime<Utc>) -> (f64, f64) {
     let start = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 1)
@@ -291,16 +306,29 @@ async fn write_loop(store: Store, mut rx: mpsc::UnboundedReceiver<Msg>) {
             next = rx.try_recv().ok();
         }
         if !batch.is_empty() {
-            let rows = batch
-                .drain()
-                .map(|(k, calls)| UsageRow {
+            let mut months: HashMap<(String, String, &'static str), u64> = HashMap::new();
+            let mut days = Vec::with_capacity(batch.len());
+            for (k, calls) in batch.drain() {
+                *months
+                    .entry((k.account.clone(), k.month, k.route))
+                    .or_default() += calls;
+                days.push(UsageRow {
                     account: k.account,
-                    month: k.month,
+                    month: k.day,
                     route: k.route.to_owned(),
+                    calls,
+                });
+            }
+            let rows = months
+                .into_iter()
+                .map(|((account, month, route), calls)| UsageRow {
+                    account,
+                    month,
+                    route: route.to_owned(),
                     calls,
                 })
                 .collect();
-            if let Err(e) = store.add_usage(rows).await {
+            if let Err(e) = store.add_usage(rows, days).await {
                 tracing::error!(error = %e, "could not record upstream usage");
             }
         }
@@ -329,6 +357,23 @@ mod tests {
         let rows = store.usage(None).await.unwrap();
         let calls: Vec<_> = rows.iter().map(|r| (r.account.as_str(), r.calls)).collect();
         assert_eq!(calls, vec![("demo", 3), ("toinen", 1)]);
+        let month = rows[0].month.clone();
+        let days = store
+            .daily_usage("demo".into(), month.clone())
+            .await
+            .unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].calls, 3);
+        assert!(days[0].month.starts_with(&format!("{month}-")));
+    }
+
+    #[test]
+    fn months_have_their_days() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(days_in_month(day(2026, 11, 16)), 30);
+        assert_eq!(days_in_month(day(2026, 12, 31)), 31);
+        assert_eq!(days_in_month(day(2028, 2, 3)), 29);
+        assert_eq!(days_in_month(day(2027, 2, 3)), 28);
     }
 
     #[tokio::test]

@@ -116,6 +116,7 @@ addr = "127.0.0.1:0"
 [log]
 format = "json"
 filter = "debug"
+access = true
 
 [rate_limit]
 enabled = false
@@ -531,8 +532,53 @@ async fn no_secret_leaves_by_any_route_log_document_or_asset() {
         .await;
     sim.set_faults(Faults::default());
 
-    // The command line: the settings as checked, and the go-live check.
+    // The operator's console and the metrics, after all of the above.
+    for path in [
+        "/api/v1/admin/console/displays",
+        "/api/v1/admin/usage/month",
+        "/api/v1/admin/upstream/health",
+        "/api/v1/admin/tokens",
+    ] {
+        let (status, _) = client.get(&mut seen, path, Some(&admin)).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    let (status, _) = client
+        .post(
+            &mut seen,
+            "/api/v1/admin/tokens",
+            Some(&admin),
+            &[],
+            Some(json!({"subject": "secrets", "grant": {"role": "admin"}, "ttl_days": 1})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    client
+        .post(
+            &mut seen,
+            "/api/v1/admin/console/qr.svg",
+            Some(&admin),
+            &[],
+            Some(json!({"url": format!("{}/display/enroll?code=x", client.url)})),
+        )
+        .await;
+    client
+        .post(
+            &mut seen,
+            "/api/v1/auth/admin-login",
+            None,
+            &[],
+            Some(json!({"code": "x".repeat(43)})),
+        )
+        .await;
+    let metrics = gateway.metrics_url.clone().expect("metrics are on");
+    let scraped = client.http.get(&metrics).send().await.unwrap();
+    let (status, text) = seen.response("GET /metrics", scraped).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("rappu_upstream_calls_total"), "{text}");
+
+    // The command line: the settings as checked, the go-live check, a console link.
     for args in [
+        vec!["admin-link", "--subject", "secrets"],
         vec!["check-config"],
         vec!["verify-upstream", "--account", account.as_str(), "--json"],
         vec!["verify-upstream", "--account", refused_account.as_str()],
@@ -563,6 +609,44 @@ async fn no_secret_leaves_by_any_route_log_document_or_asset() {
         "skipped a row Rappu cannot read",
     ] {
         assert!(log.contains(expected), "the log lacks {expected:?}");
+    }
+    // One access line per request: request id, route template, status, latency and the kind
+    // of caller, never a token or the path with its ids.
+    let access: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["target"] == "rappu::access")
+        .collect();
+    assert!(access.len() > 60, "{} access lines", access.len());
+    for line in &access {
+        for field in [
+            "request_id",
+            "method",
+            "route",
+            "status",
+            "latency_ms",
+            "principal",
+        ] {
+            assert!(!line[field].is_null(), "{field} missing in {line}");
+        }
+    }
+    let feed = access
+        .iter()
+        .find(|l| l["route"] == "/api/v1/display/feed" && l["principal"] == "display")
+        .expect("a display's feed request");
+    assert_eq!(feed["status"], 200);
+    assert!(
+        access
+            .iter()
+            .any(|l| l["route"] == "/api/v1/buildings/{building_id}")
+    );
+    for line in &access {
+        let text = line.to_string();
+        let route = line["route"].as_str().unwrap_or_default();
+        assert!(
+            !text.contains("eyJ") && !route.contains(&building.to_string()),
+            "{text}"
+        );
     }
     seen.add("the gateway's log", log);
 

@@ -26,6 +26,9 @@ pub struct UsageReport {
     pub total_calls: u64,
     /// What each month costs on the configured Tampuuri API package.
     pub bills: Vec<MonthlyBill>,
+    /// Calls to Rappu by the account's third-party apps, by app, month and route.
+    #[serde(default)]
+    pub apps: Vec<crate::apps::AppUsageLine>,
 }
 
 /// One month's Tampuuri API bill, estimated from the calls Rappu made.
@@ -58,7 +61,8 @@ pub struct RevokeToken {
     /// The token's `jti`: 1 to 100 visible ASCII characters (a UUID for Rappu's tokens).
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[!-~]{1,100}$"))]
     pub jti: String,
-    /// Why, for the record (the first 500 characters are kept).
+    /// Why, for the record: at most 500 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
     pub reason: Option<String>,
 }

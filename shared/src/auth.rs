@@ -15,25 +15,40 @@ pub enum Grant {
     /// A stairwell display: reads the feed of one building, or of one staircase in it.
     Display {
         /// Tampuuri object id of the building.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         building: u64,
         /// Tampuuri object id of the staircase, when the display shows only one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         staircase: Option<u64>,
     },
     /// A resident: files and follows fault reports for one apartment.
     Resident {
         /// Tampuuri party id of the resident.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         party: u64,
         /// Tampuuri object id of the apartment.
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         apartment: u64,
     },
     /// A maintenance company or other assignee: works the reports assigned to it.
     Partner {
         /// Tampuuri party id of the assignee (työnsuorittaja).
+        #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
         assignee: u64,
     },
     /// An operator of this gateway: usage, tokens, all data of the account.
     Admin,
+    /// A registered third-party app (OAuth 2.0 client credentials); what it may reach is its
+    /// registration's, looked up on every request.
+    App {
+        /// The app's client id (RFC 9068 `client_id`).
+        #[cfg_attr(feature = "openapi", schema(pattern = "^rappu-app-[0-9a-f]{16}$"))]
+        client_id: String,
+        /// The scopes granted, space-separated (RFC 9068 `scope`).
+        #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+        scope: String,
+    },
 }
 
 /// The role of a [`Grant`], without its scope.
@@ -49,6 +64,8 @@ pub enum Role {
     Partner,
     /// See [`Grant::Admin`].
     Admin,
+    /// See [`Grant::App`].
+    App,
 }
 
 impl Grant {
@@ -59,6 +76,7 @@ impl Grant {
             Grant::Resident { .. } => Role::Resident,
             Grant::Partner { .. } => Role::Partner,
             Grant::Admin => Role::Admin,
+            Grant::App { .. } => Role::App,
         }
     }
 }
@@ -71,6 +89,7 @@ impl Role {
             Role::Resident => "resident",
             Role::Partner => "partner",
             Role::Admin => "admin",
+            Role::App => "app",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `utoipa::ToSchema`, which the gateway uses to document its API.
 //!
 //! - [`admin`]: operator views (usage, tokens).
+//! - [`apps`]: third-party apps (registration, scopes, OAuth 2.0 token answers).
 //! - [`problem`]: RFC 9457 problem details, the shape of every error the gateway returns.
 //! - [`auth`]: the roles a token grants and what the caller learns about itself.
 //! - [`display`]: the stairwell display feed.
@@ -16,7 +17,9 @@
 //! - [`session`]: display enrolment and resident sign-in.
 
 pub mod admin;
+pub mod apps;
 pub mod auth;
+pub mod console;
 pub mod display;
 pub mod finnish_time;
 pub mod health;

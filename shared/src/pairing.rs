@@ -206,7 +206,10 @@ pub struct PairedDisplay {
 #[serde(deny_unknown_fields)]
 pub struct NewCaretakerLink {
     /// The buildings the caretaker may pair displays in (1 to 50).
-    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 50))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<crate::apps::ObjectId>, min_items = 1, max_items = 50)
+    )]
     pub buildings: Vec<u64>,
     /// Who the link is for, e.g. `Huolto Oy Virtanen`: at most 100 characters.
     #[serde(default)]

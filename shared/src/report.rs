@@ -53,10 +53,11 @@ pub struct PhotoUpload {
         )
     )]
     pub name: String,
-    /// The image, standard base64.
+    /// The image, standard base64: at most 5 MiB of JPEG, PNG, WebP or HEIC, so at most
+    /// 6,990,508 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(min_length = 1, content_encoding = "base64")
+        schema(min_length = 1, max_length = 6_990_508, content_encoding = "base64")
     )]
     pub data: String,
 }

@@ -53,8 +53,9 @@ pub struct NewEnrolment {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
     pub staircase: Option<u64>,
-    /// A name for the display, e.g. `Koivukuja 3 A, entrance`.
+    /// A name for the display, e.g. `Koivukuja 3 A, entrance`: at most 100 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
     pub label: Option<String>,
 }
 
@@ -88,4 +89,82 @@ pub struct OneTimeLink {
 pub struct MyContact {
     /// The resident's phone (the mobile number first), when Tampuuri has one.
     pub phone: Option<String>,
+}
+
+/// A language Rappu writes to residents in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Finnish.
+    #[default]
+    Fi,
+    /// English.
+    En,
+}
+
+/// Ask for a sign-in link by email (`POST /api/v1/auth/email-link`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"email": "aino.virtanen@example.fi", "language": "fi"})))]
+#[serde(deny_unknown_fields)]
+pub struct EmailLinkRequest {
+    /// The resident's email address as Tampuuri has it (case does not matter): printable
+    /// ASCII, one `@`, a dot in the domain, at most 254 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]+$",
+            max_length = 254,
+            example = "aino.virtanen@example.fi"
+        )
+    )]
+    pub email: String,
+    /// The language of the mail (the other one follows it). Default `fi`.
+    #[serde(default)]
+    pub language: Language,
+}
+
+/// The answer to every well-formed sign-in request, whether or not the address is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"link_valid_secs": 900})))]
+pub struct EmailLinkSent {
+    /// How long the link in the mail works, if one is sent (it works once).
+    pub link_valid_secs: u64,
+}
+
+/// One apartment a resident may sign in for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApartmentOption {
+    /// The apartment's object id.
+    #[cfg_attr(feature = "openapi", schema(example = 100012))]
+    pub apartment: u64,
+    /// The apartment and its property.
+    #[cfg_attr(feature = "openapi", schema(example = "A 12, As Oy Koivukuja 3"))]
+    pub label: String,
+}
+
+/// A sign-in link of a resident with several current apartments: pick one
+/// (`POST /api/v1/auth/apartment`) within 10 minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"apartments": [
+    {"apartment": 100012, "label": "A 12, As Oy Koivukuja 3"},
+    {"apartment": 100231, "label": "B 4, As Oy Mäntytie 8"}]})))]
+pub struct ApartmentChoice {
+    /// The apartments, in Tampuuri's order.
+    pub apartments: Vec<ApartmentOption>,
+}
+
+/// The apartment picked (`POST /api/v1/auth/apartment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"apartment": 100012})))]
+#[serde(deny_unknown_fields)]
+pub struct PickApartment {
+    /// One of the offered apartments' ids.
+    #[cfg_attr(feature = "openapi", schema(maximum = 9_223_372_036_854_775_807_u64))]
+    pub apartment: u64,
 }

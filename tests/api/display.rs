@@ -340,7 +340,7 @@ async fn the_feed_lane_answers_as_the_router_would() {
 /// Moves tokio's clock (the gateway's timers run on it) forward by `secs`, in steps of at
 /// most 20 s with a moment of real time after each, so that calls the timers start are
 /// answered before the clock jumps past their timeouts.
-async fn advance(secs: u64) {
+pub async fn advance(secs: u64) {
     let mut left = secs;
     while left > 0 {
         let step = left.min(20);

@@ -169,6 +169,13 @@ async fn the_same_key_answers_the_first_answer_and_never_files_twice() {
     // home in the same account) files a new report with the same key, and each report is
     // found where it belongs.
     let other_home = resident(&app, 1).apartment;
+    app.sim_admin(
+        reqwest::Method::POST,
+        &format!("/accounts/{}/connections", app.account()),
+        json!({"KohdeId": other_home, "OsapuoliId": aino.party, "Alkaa": "2020-01-01"}),
+    )
+    .await;
+    lives_there(&app, aino.party, other_home).await;
     let second = app.token(rappu_shared::Grant::Resident {
         party: aino.party,
         apartment: other_home,
@@ -220,7 +227,14 @@ async fn residents_see_only_their_own_reports_and_file_only_for_their_apartment(
 
     let path = format!("/api/v1/fault-reports/{}", filed.id);
     expect_problem(app.get(&path, Some(&other_token)).await, 404).await;
-    // Same party, another apartment: not the same report owner either.
+    // Same party, another apartment (a second home): not the same report owner either.
+    app.sim_admin(
+        reqwest::Method::POST,
+        &format!("/accounts/{}/connections", app.account()),
+        json!({"KohdeId": other.apartment, "OsapuoliId": aino.party, "Alkaa": "2020-01-01"}),
+    )
+    .await;
+    lives_there(&app, aino.party, other.apartment).await;
     let moved = app.token(Grant::Resident {
         party: aino.party,
         apartment: other.apartment,
@@ -265,4 +279,18 @@ async fn residents_see_only_their_own_reports_and_file_only_for_their_apartment(
     .await;
     assert_eq!(fields(&problem), ["limit"]);
     app.stop().await;
+}
+
+/// Waits until the account mirror knows `party` lives in `apartment` (a connection just
+/// added in the simulator reaches it by webhook): a resident session is checked there.
+async fn lives_there(app: &crate::helpers::TestApp, party: u64, apartment: u64) {
+    crate::helpers::eventually(15, "the new home in the account mirror", || async {
+        app.state
+            .mirror
+            .lives_in(&app.account(), party, apartment)
+            .await
+            .ok()
+            .filter(|lives| *lives)
+    })
+    .await;
 }

@@ -26,6 +26,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// An HTTP client.
     pub http: reqwest::Client,
+    /// `http://127.0.0.1:PORT/metrics` on the metrics listener, when metrics are on.
+    pub metrics_url: Option<String>,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _external_sim: Option<RunningSim>,
@@ -38,6 +40,7 @@ pub fn test_settings(dir: &TempDir) -> Settings {
     settings.data_dir = dir.path().to_owned();
     settings.web_dir = dir.path().join("web");
     settings.auth.revocation_refresh_secs = 1;
+    settings.metrics.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     settings
 }
 
@@ -132,6 +135,7 @@ async fn start_with(
         (UpstreamMode::Tampuuri, None) => panic!("no simulator"),
     };
     let shutdown = app.shutdown_token();
+    let metrics_url = app.metrics_addr().map(|a| format!("http://{a}/metrics"));
     let server = tokio::spawn(app.run(std::future::pending()));
     // As a running deployment: the account mirror loaded (so call counts start from there).
     let names: Vec<String> = if wait_for_mirror {
@@ -154,6 +158,7 @@ async fn start_with(
         sim,
         sim_url,
         dir,
+        metrics_url,
         // A new connection per request: tests that move tokio's clock forward also move the
         // server's, which closes kept-alive connections that were idle "that long".
         http: reqwest::Client::builder()

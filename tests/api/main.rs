@@ -3,14 +3,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod apps;
+mod apps_support;
 mod auth;
 mod client;
+mod console;
 mod dialects;
 mod display;
 mod economy;
 mod fault_reports;
 mod helpers;
+mod metrics;
 mod openapi;
+mod ops_files;
 mod outbox;
 mod pairing;
 mod pairing_sessions;
@@ -23,6 +28,8 @@ mod report_support;
 mod resident_extras;
 mod server;
 mod sessions;
+mod signin;
+mod signin_support;
 mod upstream_protection;
 mod verify;
 mod work_orders;

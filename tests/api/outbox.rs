@@ -105,6 +105,8 @@ async fn a_lost_answer_is_not_a_second_report() {
 async fn a_report_tampuuri_refuses_for_good_is_shown_failed_not_retried_forever() {
     let app = report_app().await;
     let token = app.token(resident(&app, 0).grant());
+    // The session's residency check (its first request) must not take the failure.
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200);
     app.sim.set_faults(Faults {
         fail_next: 1,
         fail_status: 400,

@@ -43,8 +43,28 @@ async fn a_resident_sees_their_own_photos_after_delivery_and_nobody_else_does() 
     // Another resident, even of the same apartment, gets what a missing photo gets.
     let other = app.token(resident(&app, 1).grant());
     expect_problem(app.get(&path(1), Some(&other)).await, 404).await;
+    let flatmate = app
+        .http
+        .post(format!(
+            "{}/_sim/accounts/{}/connections",
+            app.sim_url,
+            app.account()
+        ))
+        .json(
+            &json!({"KohdeId": owner.apartment, "Etunimi": "Kalle", "Sukunimi": "Kämppis",
+            "Alkaa": "2020-01-01"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    // A session is checked against the account mirror, which the new flatmate reaches by
+    // webhook.
+    crate::signin_support::mirrored(&app, &flatmate).await;
     let neighbour = app.token(Grant::Resident {
-        party: owner.party + 1,
+        party: flatmate["Osapuoli"]["Id"].as_u64().unwrap(),
         apartment: owner.apartment,
     });
     expect_problem(app.get(&path(1), Some(&neighbour)).await, 404).await;
@@ -63,6 +83,8 @@ async fn the_portal_learns_the_residents_phone_from_the_mirror() {
         json!({"Matkapuhelin": "040 765 4321"}),
     )
     .await;
+    // The session's residency check (once an hour) is not what is counted here.
+    assert_eq!(app.get("/api/v1/me", Some(&token)).await.status(), 200);
     // The change reaches the mirror through its webhook (one search of the party) ...
     crate::report_support::eventually(5, "the new phone in the mirror", || async {
         let phones = app

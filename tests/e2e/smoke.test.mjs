@@ -1,5 +1,6 @@
 // Smoke test of the web app in a real browser, served by the real gateway: the wasm app
-// renders, reaches GET /healthz, routes deep links, and breaks no CSP rule.
+// renders, reaches GET /healthz, routes deep links (each of the four programs), and breaks
+// no CSP rule.
 //
 // Needs: target/debug/rappu (cargo build -p rappu-gateway), web/dist (scripts/build-web),
 // and scripts/setup (Chromium, playwright-core, axe-core). Run: npm run test:e2e
@@ -105,6 +106,16 @@ describe("web app smoke", { timeout: 120_000 }, () => {
     await pairWasm;
     await heading.filter({ hasText: "Näytön käyttöönotto" }).waitFor();
     await page.getByText("Tällä puhelimella ei voi ottaa näyttöjä käyttöön").waitFor();
+
+    // The operator's console: a page of its own (console.html) with its program and its
+    // stylesheet, under the same policy; without a session it says how to sign in.
+    const consoleWasm = page.waitForResponse((r) => /rappu-console-[0-9a-f]+_bg\.wasm$/.test(r.url()));
+    const consolePage = await page.goto(`${rappu.url}/console/usage`);
+    assert.equal(consolePage.headers()["cache-control"], "no-cache");
+    assert.match(consolePage.headers()["content-security-policy"] ?? "", /script-src 'self' 'wasm-unsafe-eval'/);
+    await consoleWasm;
+    await page.getByText("rappu admin-link").first().waitFor();
+    assert.equal(await page.locator('link[rel=stylesheet][href^="/assets/console-"]').count(), 1);
 
     // Signed out and not enrolled, the gateway answers 401: expected, nothing else.
     assert.deepEqual(unexpected(await watch.problems()), []);

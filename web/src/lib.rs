@@ -22,6 +22,8 @@
 //!   validation messages and report states.
 //! - [`storage`], [`url`]: `localStorage` (preferences and the display's last feed only,
 //!   never credentials) and the page's address.
+//! - [`console`]: the operator's console (program `rappu-console`, admin sessions only; a
+//!   page of its own, `console.html`, and its own routes, so the others carry none of it).
 //! - [`offline`]: the display's service worker (the app shell for a reload while the
 //!   gateway is down).
 //!
@@ -34,6 +36,7 @@
 mod api;
 mod app;
 mod components;
+mod console;
 mod hooks;
 mod i18n;
 mod offline;
@@ -56,4 +59,9 @@ pub fn start_pair() {
 /// Starts the landing page and the resident portal (every other path).
 pub fn start_portal() {
     yew::Renderer::<app::PortalApp>::new().render();
+}
+
+/// Starts the operator's console (`/console/...`).
+pub fn start_console() {
+    yew::Renderer::<console::ConsoleApp>::new().render();
 }

@@ -12,22 +12,23 @@ use rappu_shared::{Grant, Role};
 
 use super::jwt::{Principal, TokenError};
 use crate::error::ApiError;
+use crate::http::context::{PrincipalKind, note_principal};
 use crate::state::AppState;
 
 /// Any authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Arc<Principal>);
 
-/// The token of a request: the `Authorization: Bearer` header, else the session cookie;
-/// `Ok(None)` when there is neither.
-pub fn bearer(parts: &Parts) -> Result<Option<&str>, ApiError> {
+/// The token of a request: the `Authorization: Bearer` header, else the session cookie
+/// named `cookie` (over https only the `__Host-` one); `Ok(None)` when there is neither.
+pub fn bearer<'a>(parts: &'a Parts, cookie: &str) -> Result<Option<&'a str>, ApiError> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(parts
             .headers
             .get_all(COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(crate::sessions::from_cookie_header));
+            .find_map(|v| crate::sessions::from_cookie_header(v, cookie)));
     };
     // UTF-8 rather than `to_str`'s visible-ASCII check: this runs on every display poll and
     // `from_utf8` is vectorised. A token with any byte outside base64url still fails
@@ -55,17 +56,55 @@ pub fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Arc<Principal
     if let Some(Verified(outcome)) = parts.extensions.get::<Verified>() {
         return outcome.clone().map_err(ApiError::Token);
     }
-    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
+    let cookie = crate::sessions::cookie_name(state.https());
+    let token = match bearer(parts, cookie) {
+        Ok(token) => token.ok_or(ApiError::Unauthenticated)?,
+        Err(e) => {
+            parts
+                .extensions
+                .insert(Verified(Err(TokenError::Malformed)));
+            state.tokens.record_malformed();
+            note_kind(state, PrincipalKind::Invalid);
+            return Err(e);
+        }
+    };
     let outcome = state.tokens.verify(token);
+    note(state, &outcome);
     parts.extensions.insert(Verified(outcome.clone()));
     outcome.map_err(ApiError::Token)
+}
+
+/// Tells the request envelope what kind of caller this is, for the access line.
+fn note(state: &AppState, outcome: &Result<Arc<Principal>, TokenError>) {
+    if state.settings.log.access {
+        note_principal(match outcome {
+            Ok(p) => PrincipalKind::of(&p.grant),
+            Err(_) => PrincipalKind::Invalid,
+        });
+    }
+}
+
+/// [`note`] for a kind already known. Without access lines nothing is noted: the feed's
+/// hot path then never reaches for the request's task-local.
+fn note_kind(state: &AppState, kind: PrincipalKind) {
+    if state.settings.log.access {
+        note_principal(kind);
+    }
 }
 
 /// Verifies the request's credentials for a caller that asks once (the feed lane):
 /// nothing is kept in the request.
 pub fn credentials(parts: &Parts, state: &AppState) -> Result<Arc<Principal>, ApiError> {
-    let token = bearer(parts)?.ok_or(ApiError::Unauthenticated)?;
-    state.tokens.verify(token).map_err(ApiError::Token)
+    let cookie = crate::sessions::cookie_name(state.https());
+    let token = bearer(parts, cookie)
+        .inspect_err(|_| {
+            state.tokens.record_malformed();
+            note_kind(state, PrincipalKind::Invalid);
+        })?
+        .ok_or(ApiError::Unauthenticated)?;
+    let outcome = state.tokens.verify(token);
+    note(state, &outcome);
+    outcome.map_err(ApiError::Token)
 }
 
 /// The verified caller if the request carries valid credentials; `None` otherwise.
@@ -75,7 +114,31 @@ pub fn authenticate_optional(parts: &mut Parts, state: &AppState) -> Option<Arc<
 
 /// Whether the request carries credentials at all (a bearer token or a session cookie).
 pub fn has_credentials(parts: &Parts) -> bool {
-    matches!(bearer(parts), Ok(Some(_)) | Err(_))
+    [crate::sessions::COOKIE, crate::sessions::HOST_COOKIE]
+        .iter()
+        .any(|cookie| matches!(bearer(parts, cookie), Ok(Some(_)) | Err(_)))
+}
+
+/// `principal` as is, unless it is a resident session whose holder has moved out
+/// ([`crate::signin::residency`]) or a revoked app's token.
+pub async fn still_valid(
+    principal: Arc<Principal>,
+    state: &AppState,
+) -> Result<Arc<Principal>, ApiError> {
+    if matches!(principal.grant, Grant::App { .. }) {
+        super::app_caller::app_of(&principal, state)?;
+    }
+    if let Grant::Resident { party, apartment } = principal.grant {
+        let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
+        if !state
+            .residency
+            .still_lives(&principal.account, party, apartment, today)
+            .await
+        {
+            return Err(ApiError::Token(TokenError::NoLongerResident));
+        }
+    }
+    Ok(principal)
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -86,7 +149,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        authenticate(parts, &AppState::from_ref(state)).map(Caller)
+        let state = AppState::from_ref(state);
+        let principal = authenticate(parts, &state)?;
+        still_valid(principal, &state).await.map(Caller)
     }
 }
 
@@ -181,14 +246,27 @@ where
     }
 }
 
-role_extractor!(ResidentCaller, Role::Resident, |p| match p.grant {
-    Grant::Resident { party, apartment } => Some(ResidentCaller {
-        principal: Arc::clone(&p),
-        party,
-        apartment,
-    }),
-    _ => None,
-});
+impl<S> FromRequestParts<S> for ResidentCaller
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let p = authenticate(parts, &state)?;
+        let Grant::Resident { party, apartment } = p.grant else {
+            return Err(ApiError::WrongRole(Role::Resident.as_str()));
+        };
+        let principal = still_valid(p, &state).await?;
+        Ok(ResidentCaller {
+            principal,
+            party,
+            apartment,
+        })
+    }
+}
 
 role_extractor!(PartnerCaller, Role::Partner, |p| match p.grant {
     Grant::Partner { assignee } => Some(PartnerCaller {

@@ -12,6 +12,7 @@
 //! not revoked).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::keys::KeyRing;
 use super::revocation::RevocationList;
 use crate::config::AuthSettings;
+use crate::metrics::{TokenMetrics, TokenOutcome};
 
 /// The JOSE `typ` of Rappu's access tokens.
 pub const TOKEN_TYPE: &str = "at+jwt";
@@ -54,6 +56,9 @@ pub struct Claims {
 /// A verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// When the token was last used (the [`Tokens`] clock's seconds); not part of who the
+    /// caller is.
+    pub last_used: LastUsed,
     /// `sub`.
     pub subject: String,
     /// `acct`.
@@ -65,6 +70,40 @@ pub struct Principal {
     /// `exp`.
     pub expires_at: DateTime<Utc>,
 }
+
+/// When a token was last used, in the coarse seconds of [`Tokens::tick`]. Shared by every
+/// request with the same token, written only when the second changed, so polls do not
+/// fight over its cache line.
+#[derive(Debug, Default)]
+pub struct LastUsed(AtomicU32);
+
+impl LastUsed {
+    /// Seconds of the clock at the last use.
+    pub fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn touch(&self, now: u32) {
+        if self.0.load(Ordering::Relaxed) != now {
+            self.0.store(now, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Clone for LastUsed {
+    fn clone(&self) -> Self {
+        Self(AtomicU32::new(self.get()))
+    }
+}
+
+impl PartialEq for LastUsed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for LastUsed {}
 
 /// Why a token was refused. The messages are safe to show the caller.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +144,9 @@ pub enum TokenError {
     /// The token was revoked.
     #[error("the token has been revoked")]
     Revoked,
+    /// A resident session whose holder no longer lives in the apartment (moved out).
+    #[error("the session has ended: its holder no longer lives in the apartment; sign in again")]
+    NoLongerResident,
     /// No private key is available to sign.
     #[error("no signing key is available")]
     NoSigningKey,
@@ -143,6 +185,11 @@ pub struct Tokens {
     /// Keyed by the whole token: each poll hashes a few hundred bytes, so a fast hasher
     /// (seeded per process; only tokens that verified are ever inserted).
     verified: moka::sync::Cache<Arc<str>, Remembered, foldhash::fast::RandomState>,
+    metrics: TokenMetrics,
+    /// Seconds since start, advanced by [`Tokens::tick`] (a coarse clock, so a verification
+    /// never reads the time to stamp its token).
+    clock: AtomicU32,
+    started: std::time::Instant,
 }
 
 /// A verified token's principal, and the revocation list's version when the token was
@@ -205,7 +252,65 @@ impl Tokens {
                 .max_capacity(100_000)
                 .expire_after(UntilExpiry)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
+            metrics: TokenMetrics::detached(),
+            clock: AtomicU32::new(0),
+            started: std::time::Instant::now(),
         }
+    }
+
+    /// Counts verifications in `metrics`.
+    pub fn with_metrics(mut self, metrics: TokenMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Advances the clock tokens are stamped with when used (once a second).
+    pub fn tick(&self) {
+        let secs = u32::try_from(self.started.elapsed().as_secs()).unwrap_or(u32::MAX);
+        self.clock.store(secs, Ordering::Relaxed);
+    }
+
+    /// Counts a request whose credentials are not even a bearer token.
+    pub fn record_malformed(&self) {
+        self.metrics.record(TokenOutcome::Malformed);
+    }
+
+    /// Who used a valid token within `window`: `(account, subject, grant, seconds ago)`,
+    /// the most recent use per account, subject and role. Read from the verified-token
+    /// cache.
+    pub fn recently_used(&self, window: Duration) -> Vec<(String, String, Grant, u64)> {
+        let now = self.clock.load(Ordering::Relaxed);
+        let window = u32::try_from(window.as_secs()).unwrap_or(u32::MAX);
+        type Who = (String, String, rappu_shared::Role);
+        let mut latest: std::collections::HashMap<Who, (Grant, u32)> =
+            std::collections::HashMap::new();
+        for (_, remembered) in self.verified.iter() {
+            let p = &remembered.principal;
+            let used = p.last_used.get();
+            if now.saturating_sub(used) > window {
+                continue;
+            }
+            let entry = latest
+                .entry((p.account.clone(), p.subject.clone(), p.grant.role()))
+                .or_insert_with(|| (p.grant.clone(), used));
+            if used >= entry.1 {
+                *entry = (p.grant.clone(), used);
+            }
+        }
+        latest
+            .into_iter()
+            .map(|((account, subject, _), (grant, used))| {
+                (account, subject, grant, u64::from(now.saturating_sub(used)))
+            })
+            .collect()
+    }
+
+    /// Distinct displays (by account and subject) that used their token within `window`.
+    pub fn displays_seen(&self, window: Duration) -> usize {
+        self.recently_used(window)
+            .iter()
+            .filter(|(_, _, grant, _)| matches!(grant, Grant::Display { .. }))
+            .count()
     }
 
     /// The revocation list checked on every verification.
@@ -254,18 +359,34 @@ impl Tokens {
         if let Some(hit) = self.verified.get(token) {
             if hit.principal.expires_at <= Utc::now() {
                 self.verified.invalidate(token);
+                self.metrics.record(TokenOutcome::Expired);
                 return Err(TokenError::Expired);
             }
             if hit.revocations != revocations {
                 if self.revoked.contains(&hit.principal.token_id) {
                     self.verified.invalidate(token);
+                    self.metrics.record(TokenOutcome::Revoked);
                     return Err(TokenError::Revoked);
                 }
                 self.remember(token, &hit.principal, revocations);
             }
+            self.metrics.record(TokenOutcome::Cached);
+            hit.principal
+                .last_used
+                .touch(self.clock.load(Ordering::Relaxed));
             return Ok(hit.principal);
         }
-        let principal = Arc::new(self.verify_uncached(token)?);
+        let principal = match self.verify_uncached(token) {
+            Ok(principal) => Arc::new(principal),
+            Err(e) => {
+                self.metrics.record(outcome_of(&e));
+                return Err(e);
+            }
+        };
+        self.metrics.record(TokenOutcome::Verified);
+        principal
+            .last_used
+            .touch(self.clock.load(Ordering::Relaxed));
         self.remember(token, &principal, revocations);
         Ok(principal)
     }
@@ -310,12 +431,33 @@ impl Tokens {
         }
         let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::BadClaims)?;
         Ok(Principal {
+            last_used: LastUsed::default(),
             subject: claims.sub,
             account: claims.acct,
             grant: claims.grant,
             token_id: Arc::from(claims.jti),
             expires_at,
         })
+    }
+}
+
+/// The metric outcome of a refusal.
+fn outcome_of(e: &TokenError) -> TokenOutcome {
+    match e {
+        TokenError::Malformed => TokenOutcome::Malformed,
+        TokenError::Expired => TokenOutcome::Expired,
+        // A resident session Rappu ended on the move-out: revoked, as far as counting goes.
+        TokenError::Revoked | TokenError::NoLongerResident => TokenOutcome::Revoked,
+        TokenError::WrongType
+        | TokenError::WrongAlgorithm
+        | TokenError::UnknownKey
+        | TokenError::BadSignature => TokenOutcome::BadSignature,
+        TokenError::NotYetValid
+        | TokenError::WrongAudience
+        | TokenError::WrongIssuer
+        | TokenError::BadClaims
+        | TokenError::UnknownAccount
+        | TokenError::NoSigningKey => TokenOutcome::BadClaims,
     }
 }
 

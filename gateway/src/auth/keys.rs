@@ -44,6 +44,8 @@ pub enum KeyError {
 /// The keys tokens are verified with, and the one new tokens are signed with.
 pub struct KeyRing {
     verify: BTreeMap<String, DecodingKey>,
+    /// The raw Ed25519 public keys by kid, published at `/.well-known/jwks.json`.
+    public: BTreeMap<String, [u8; 32]>,
     signing: Option<(String, EncodingKey)>,
 }
 
@@ -75,6 +77,7 @@ impl KeyRing {
     /// whose kid sorts last (kids generated here sort by creation time).
     pub fn load(dir: &Path, signing_kid: Option<&str>) -> Result<Self, KeyError> {
         let mut verify = BTreeMap::new();
+        let mut public_keys = BTreeMap::new();
         let mut private = BTreeMap::new();
         let entries = std::fs::read_dir(dir).map_err(io(dir))?;
         for entry in entries {
@@ -89,6 +92,9 @@ impl KeyRing {
                 verify
                     .entry(kid.to_owned())
                     .or_insert_with(|| DecodingKey::from_ed_der(public.as_bytes()));
+                public_keys
+                    .entry(kid.to_owned())
+                    .or_insert(public.to_bytes());
             } else if let Some(kid) = name.strip_suffix(".pem") {
                 let pem = std::fs::read_to_string(&path).map_err(io(&path))?;
                 let signing = SigningKey::from_pkcs8_pem(&pem).map_err(|e| format_err(&path, e))?;
@@ -98,6 +104,7 @@ impl KeyRing {
                     kid.to_owned(),
                     DecodingKey::from_ed_der(signing.verifying_key().as_bytes()),
                 );
+                public_keys.insert(kid.to_owned(), signing.verifying_key().to_bytes());
                 private.insert(kid.to_owned(), encoding);
             }
         }
@@ -113,7 +120,11 @@ impl KeyRing {
             }
             None => private.pop_last(),
         };
-        Ok(Self { verify, signing })
+        Ok(Self {
+            verify,
+            public: public_keys,
+            signing,
+        })
     }
 
     /// Loads `dir`, first generating a key there if it has none.
@@ -138,6 +149,11 @@ impl KeyRing {
     /// The signing key and its kid, when a private key is present.
     pub fn signing(&self) -> Option<(&str, &EncodingKey)> {
         self.signing.as_ref().map(|(kid, key)| (kid.as_str(), key))
+    }
+
+    /// Every verification key: its kid and its raw Ed25519 public key (RFC 8037 `x`).
+    pub fn public_keys(&self) -> impl Iterator<Item = (&str, &[u8; 32])> {
+        self.public.iter().map(|(kid, key)| (kid.as_str(), key))
     }
 
     /// Every kid that verifies.
@@ -200,6 +216,8 @@ mod tests {
             ring.verifying(&first).is_some(),
             "the old key still verifies"
         );
+        let published: Vec<&str> = ring.public_keys().map(|(kid, _)| kid).collect();
+        assert_eq!(published, [first.as_str(), second.as_str()]);
         let ring = KeyRing::load(dir.path(), Some(&first)).unwrap();
         assert_eq!(ring.signing().unwrap().0, first);
         assert!(matches!(

@@ -119,6 +119,8 @@ struct Inner<K, V> {
     flights: Mutex<HashMap<K, Vec<InFlight<V>>>>,
     next_flight: AtomicU64,
     max_stale: Duration,
+    /// Counts readers that joined a flight already in the air (single-flight joins).
+    joins: Option<prometheus_client::metrics::counter::Counter>,
 }
 
 /// The cache; cheap to clone.
@@ -142,6 +144,17 @@ where
     /// A cache of at most `capacity` values, each forgotten after `idle` unread, served
     /// stale after a failed fetch while younger than `max_stale`.
     pub fn new(capacity: u64, idle: Duration, max_stale: Duration) -> Self {
+        Self::counting_joins(capacity, idle, max_stale, None)
+    }
+
+    /// [`FlightCache::new`], counting in `joins` every reader that joins a flight already
+    /// in the air.
+    pub fn counting_joins(
+        capacity: u64,
+        idle: Duration,
+        max_stale: Duration,
+        joins: Option<prometheus_client::metrics::counter::Counter>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 entries: moka::sync::Cache::builder()
@@ -151,6 +164,7 @@ where
                 flights: Mutex::new(HashMap::new()),
                 next_flight: AtomicU64::new(1),
                 max_stale,
+                joins,
             }),
         }
     }
@@ -223,6 +237,9 @@ where
         if let Some(last) = list.last()
             && last.flight.overtaken().is_none()
         {
+            if let Some(joins) = &self.inner.joins {
+                joins.inc();
+            }
             return last.landing.clone();
         }
         let flight = Arc::new(Flight {

@@ -212,14 +212,16 @@ impl ResourceCache {
         ttl: Freshness,
         max_stale: Duration,
         keep_work_titles: bool,
+        joins: prometheus_client::metrics::counter::Counter,
     ) -> Self {
         Self {
             upstream,
             // Unused resources go after a day; freshness is checked separately.
-            cache: FlightCache::new(
+            cache: FlightCache::counting_joins(
                 capacity,
                 Duration::from_secs(86_400).max(max_stale),
                 max_stale,
+                Some(joins),
             ),
             ttl,
             keep_work_titles,

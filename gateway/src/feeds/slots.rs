@@ -40,6 +40,7 @@ use super::resources::{
 };
 use crate::cache::Fetched;
 use crate::config::Settings;
+use crate::metrics::FeedMetrics;
 use crate::upstream::tampuuri::model::ObjectKind;
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
@@ -152,6 +153,7 @@ struct Inner {
     index: Mutex<Vec<AccountIndex>>,
     max_stale: Duration,
     work_titles: WorkTitles,
+    metrics: FeedMetrics,
 }
 
 /// What a feed is built from, fetched or peeked.
@@ -167,13 +169,20 @@ struct Gathered {
 
 impl FeedService {
     /// A service over `tampuuri`; `webhooks_on` selects the freshness (see [`Settings::feed_ttl`]).
-    pub fn new(tampuuri: &Tampuuri, settings: &Settings, webhooks_on: bool) -> Self {
+    /// Hits, misses, stale serves and single-flight joins are counted in `metrics`.
+    pub fn new(
+        tampuuri: &Tampuuri,
+        settings: &Settings,
+        webhooks_on: bool,
+        metrics: FeedMetrics,
+    ) -> Self {
         let accounts = tampuuri.account_names().map(Arc::from).collect();
-        Self::with_upstream(
+        Self::observed(
             Arc::new(TampuuriUpstream(tampuuri.clone())),
             accounts,
             settings,
             webhooks_on,
+            metrics,
         )
     }
 
@@ -183,6 +192,24 @@ impl FeedService {
         accounts: Vec<Arc<str>>,
         settings: &Settings,
         webhooks_on: bool,
+    ) -> Self {
+        Self::observed(
+            upstream,
+            accounts,
+            settings,
+            webhooks_on,
+            FeedMetrics::detached(),
+        )
+    }
+
+    /// A service over `upstream` (the account mirror) counting hits, misses, stale serves
+    /// and single-flight joins in `metrics`.
+    pub fn observed(
+        upstream: Arc<dyn Upstream>,
+        accounts: Vec<Arc<str>>,
+        settings: &Settings,
+        webhooks_on: bool,
+        metrics: FeedMetrics,
     ) -> Self {
         let feeds = &settings.feeds;
         let max_stale = Duration::from_secs(feeds.max_stale_secs);
@@ -205,6 +232,7 @@ impl FeedService {
                     },
                     max_stale,
                     work_titles == WorkTitles::Staff,
+                    metrics.joins_data.clone(),
                 ),
                 slots: moka::sync::Cache::builder()
                     .max_capacity(feeds.capacity)
@@ -212,6 +240,7 @@ impl FeedService {
                     .build_with_hasher(foldhash::fast::RandomState::default()),
                 max_stale,
                 work_titles,
+                metrics,
             }),
         }
     }
@@ -234,20 +263,25 @@ impl FeedService {
     /// The current feed of `key` (see the module doc for when this waits).
     pub async fn get(&self, key: FeedKey) -> Result<Arc<RenderedFeed>, FeedError> {
         let slot = self.slot(key);
+        let metrics = &self.inner.metrics;
         let Some(current) = slot.current() else {
+            metrics.misses.inc();
             return self.rebuild(key, &slot).await;
         };
         let now = Instant::now();
         if slot.settled(&current) {
             if now < current.fresh_until {
+                metrics.hits.inc();
                 return Ok(current);
             }
             if now.duration_since(current.oldest_fetch) <= self.inner.max_stale {
                 // Stale-while-revalidate: answer now; the rebuild runs in its own task.
+                metrics.stale_revalidating.inc();
                 drop(self.rebuild(key, &slot));
                 return Ok(current);
             }
         }
+        metrics.misses.inc();
         // Changed (webhook) or too old: wait for the new version, but not for long, and
         // fall back to the previous one while Tampuuri is slow or failing. After a change
         // that may concern a person, "the previous one" is the provisional feed, which
@@ -258,9 +292,13 @@ impl FeedService {
             Ok(Ok(feed)) => Ok(feed),
             Ok(Err(FeedError::Upstream(e))) if usable => {
                 tracing::warn!(error = %e, "rebuild failed; serving the previous feed");
+                metrics.stale_upstream_failing.inc();
                 Ok(slot.current().unwrap_or(current))
             }
-            Err(_) if usable => Ok(slot.current().unwrap_or(current)),
+            Err(_) if usable => {
+                metrics.stale_upstream_failing.inc();
+                Ok(slot.current().unwrap_or(current))
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(FeedError::Upstream(UpstreamError::Unavailable {
                 route: "(feed)",
@@ -278,6 +316,7 @@ impl FeedService {
         if let Some(running) = flight.as_ref()
             && running.generation == generation
         {
+            self.inner.metrics.joins_feed.inc();
             return running.shared.clone();
         }
         let service = self.clone();
@@ -694,6 +733,19 @@ impl FeedService {
             }
         }
         affected
+    }
+
+    /// Every display scope of `account` with a feed built, and that feed.
+    pub fn current_feeds(&self, account: &str) -> Vec<(FeedKey, Arc<RenderedFeed>)> {
+        let Some(index) = self.inner.accounts.iter().position(|a| &**a == account) else {
+            return Vec::new();
+        };
+        self.inner
+            .slots
+            .iter()
+            .filter(|(key, _)| key.account as usize == index)
+            .filter_map(|(key, slot)| slot.current().map(|feed| (*key, feed)))
+            .collect()
     }
 
     /// Moves every feed of `account` to a new generation without invalidating anything:

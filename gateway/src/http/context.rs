@@ -5,6 +5,9 @@
 //! request id and path travel to them in a task-local set by the request envelope
 //! ([`super::envelope`]).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
@@ -24,12 +27,95 @@ tokio::task_local! {
 pub struct RequestContext {
     request_id: Option<HeaderValue>,
     uri: Uri,
+    /// The kind of caller, noted by the token check; only kept when access lines are
+    /// written (see [`RequestContext::noting_principal`]).
+    principal: Option<Arc<AtomicU8>>,
+}
+
+/// The kind of caller an access line names (never who).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PrincipalKind {
+    /// No credentials.
+    Anonymous = 0,
+    /// A display token or session.
+    Display,
+    /// A resident.
+    Resident,
+    /// A maintenance partner.
+    Partner,
+    /// An operator.
+    Admin,
+    /// Credentials that did not verify.
+    Invalid,
+    /// A registered third-party app.
+    App,
+}
+
+impl PrincipalKind {
+    const NAMES: [&'static str; 7] = [
+        "anonymous",
+        "display",
+        "resident",
+        "partner",
+        "admin",
+        "invalid",
+        "app",
+    ];
+
+    /// The kind of `grant`.
+    pub fn of(grant: &rappu_shared::Grant) -> Self {
+        match grant {
+            rappu_shared::Grant::Display { .. } => Self::Display,
+            rappu_shared::Grant::Resident { .. } => Self::Resident,
+            rappu_shared::Grant::Partner { .. } => Self::Partner,
+            rappu_shared::Grant::Admin => Self::Admin,
+            rappu_shared::Grant::App { .. } => Self::App,
+        }
+    }
+}
+
+/// Notes the kind of the current request's caller for its access line (a no-op unless
+/// `log.access` is on, and outside a request).
+pub fn note_principal(kind: PrincipalKind) {
+    let _ = CONTEXT.try_with(|c| {
+        if let Some(noted) = &c.principal {
+            noted.store(kind as u8, Ordering::Relaxed);
+        }
+    });
 }
 
 impl RequestContext {
     /// The context of a request with this id and URI.
     pub fn new(request_id: Option<HeaderValue>, uri: Uri) -> Self {
-        Self { request_id, uri }
+        Self {
+            request_id,
+            uri,
+            principal: None,
+        }
+    }
+
+    /// The same context, keeping the kind of caller [`note_principal`] is told.
+    pub fn noting_principal(mut self) -> Self {
+        self.principal = Some(Arc::new(AtomicU8::new(PrincipalKind::Anonymous as u8)));
+        self
+    }
+
+    /// The kind of caller noted so far.
+    pub fn principal(&self) -> &'static str {
+        let kind = self
+            .principal
+            .as_ref()
+            .map_or(0, |p| p.load(Ordering::Relaxed));
+        PrincipalKind::NAMES
+            .get(usize::from(kind))
+            .copied()
+            .unwrap_or("anonymous")
+    }
+
+    /// The request id as the caller sent it (or as made up).
+    pub fn request_id_header(&self) -> Option<HeaderValue> {
+        self.request_id.clone()
     }
 
     fn request_id(&self) -> Option<String> {
@@ -66,6 +152,7 @@ impl RequestContext {
     pub fn needs_problem(response: &Response) -> bool {
         let status = response.status();
         (status.is_client_error() || status.is_server_error())
+            && response.extensions().get::<KeepBody>().is_none()
             && !response
                 .headers()
                 .get(header::CONTENT_TYPE)
@@ -123,6 +210,11 @@ impl RequestContext {
         Response::from_parts(parts, Body::new(body))
     }
 }
+
+/// Marks an error response whose body is already what its protocol prescribes (the token
+/// endpoint's RFC 6749 errors, which are problem documents too, as `application/json`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepBody;
 
 /// Fills `request_id` and `instance` of `problem` from the current request, if any.
 pub fn fill(problem: &mut Problem) {

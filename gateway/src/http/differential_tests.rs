@@ -40,6 +40,8 @@ async fn rig() -> Rig {
     settings.data_dir = dir.path().to_owned();
     settings.web_dir = dir.path().join("web");
     settings.server.request_timeout_secs = 1;
+    // Tests run side by side: the metrics listener on a free port too.
+    settings.metrics.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     let app = Application::build(settings).await.unwrap();
     Rig {
         state: app.state(),
@@ -67,7 +69,7 @@ async fn send(
     method: Method,
     headers: &[(&str, String)],
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let service = EnvelopeLayer.layer(PeerService {
+    let service = EnvelopeLayer::default().layer(PeerService {
         app: app.clone(),
         peer: PEER,
     });

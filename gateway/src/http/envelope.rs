@@ -4,7 +4,8 @@
 //!
 //! For every request, in this order:
 //! 1. a request id: the caller's `x-request-id`, else a new UUID;
-//! 2. a DEBUG span (`request`, with method, path and request id) and, at DEBUG, a
+//! 2. a DEBUG span (`request`, with method, path, request id and, for an app, its
+//!    `client_id`) and, at DEBUG, a
 //!    "finished processing request" event with status and latency; a server error is
 //!    logged at ERROR whatever the level;
 //! 3. the [`RequestContext`] in a task-local, so an error built anywhere carries the
@@ -13,7 +14,13 @@
 //!    connection or a bare status;
 //! 5. on the way out, the request id and the security headers (not on a `304`), and every
 //!    error that is not yet problem+json (a routing 404, a 405, a 413, a timeout, a panic)
-//!    converted into one ([`RequestContext::add_headers`], [`RequestContext::into_problem`]).
+//!    converted into one ([`RequestContext::add_headers`], [`RequestContext::into_problem`]);
+//! 6. the request counted in `rappu_http_requests_total` and its latency observed, by
+//!    route template (the lane's feed route, else the router's [`MatchedPath`]), method and
+//!    status ([`HttpMetrics`]); with `log.access`, one line at INFO (target `rappu::access`)
+//!    with the request id, method, route template, status, latency and the kind of caller
+//!    ([`super::context::note_principal`]) — never the path a caller sent, a token or
+//!    anything personal.
 //!
 //! The future is a concrete type: the common path allocates nothing; only converting an
 //! error response into a problem document (which may read its body) is boxed.
@@ -25,7 +32,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Instant;
 
-use axum::http::{HeaderValue, Request, StatusCode};
+use std::sync::Arc;
+
+use axum::extract::MatchedPath;
+use axum::http::{HeaderValue, Method, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures::FutureExt as _;
 use futures::future::{BoxFuture, CatchUnwind, Either};
@@ -35,19 +45,35 @@ use tracing::Instrument as _;
 use tracing::instrument::Instrumented;
 
 use super::context::{RequestContext, X_REQUEST_ID, scope, sync_scope};
+use super::lane::FEED_PATH;
+use crate::metrics::http::{HttpMetrics, UNMATCHED, method_label};
 
 /// The inner service's future, or a ready `500` when its `call` panicked.
 type Called<F> = Either<F, std::future::Ready<Result<Response, Infallible>>>;
 
 /// Wraps a service in the [`Envelope`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EnvelopeLayer;
+#[derive(Debug, Clone, Default)]
+pub struct EnvelopeLayer {
+    metrics: Arc<HttpMetrics>,
+    access: bool,
+}
+
+impl EnvelopeLayer {
+    /// Requests recorded in `metrics`; a line per request logged when `access`.
+    pub fn new(metrics: Arc<HttpMetrics>, access: bool) -> Self {
+        Self { metrics, access }
+    }
+}
 
 impl<S> tower::Layer<S> for EnvelopeLayer {
     type Service = Envelope<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Envelope { inner }
+        Envelope {
+            inner,
+            metrics: Arc::clone(&self.metrics),
+            access: self.access,
+        }
     }
 }
 
@@ -55,6 +81,8 @@ impl<S> tower::Layer<S> for EnvelopeLayer {
 #[derive(Debug, Clone)]
 pub struct Envelope<S> {
     inner: S,
+    metrics: Arc<HttpMetrics>,
+    access: bool,
 }
 
 /// A request id: the caller's, else a new UUID.
@@ -81,9 +109,17 @@ impl<S> Envelope<S> {
             method = %request.method(),
             path = %request.uri().path(),
             request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+            // A third-party app's calls are attributed to it (filled in by the rate limiter,
+            // which is where the token is first verified).
+            client_id = tracing::field::Empty,
         );
-        let context = RequestContext::new(id, request.uri().clone());
-        let start = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+        let mut context = RequestContext::new(id, request.uri().clone());
+        if self.access {
+            context = context.noting_principal();
+        }
+        let start = Instant::now();
+        let method = method_label(request.method());
+        let feed = request.method() == Method::GET && request.uri().path() == FEED_PATH;
         // A panic in `call` itself (before its future) is caught like one in the future.
         let called = std::panic::catch_unwind(AssertUnwindSafe(|| {
             sync_scope(context.clone(), || call(request))
@@ -104,7 +140,14 @@ impl<S> Envelope<S> {
             running,
             finishing: None,
             context: Some(context),
-            start,
+            finish: Finish {
+                start,
+                method,
+                feed,
+                metrics: Arc::clone(&self.metrics),
+                access: self.access,
+                principal: None,
+            },
         }
     }
 }
@@ -129,8 +172,20 @@ pin_project! {
         running: Instrumented<CatchUnwind<AssertUnwindSafe<TaskLocalFuture<RequestContext, Called<F>>>>>,
         finishing: Option<BoxFuture<'static, Response>>,
         context: Option<RequestContext>,
-        start: Option<Instant>,
+        finish: Finish,
     }
+}
+
+/// What the envelope records once a request is answered.
+struct Finish {
+    start: Instant,
+    method: &'static str,
+    /// A `GET` of the display feed (the lane's route; its series are resolved once).
+    feed: bool,
+    metrics: Arc<HttpMetrics>,
+    access: bool,
+    /// The request id and the kind of caller, kept for the access line.
+    principal: Option<(Option<HeaderValue>, &'static str)>,
 }
 
 impl<F> Future for EnvelopeFuture<F>
@@ -156,8 +211,11 @@ where
                 return Poll::Ready(Ok(response));
             };
             context.add_headers(&mut response);
+            if this.finish.access {
+                this.finish.principal = Some((context.request_id_header(), context.principal()));
+            }
             if !RequestContext::needs_problem(&response) {
-                log(span, &response, *this.start);
+                this.finish.record(span, &response);
                 return Poll::Ready(Ok(response));
             }
             // Rare: the body may be read (a short reason from axum's rejections).
@@ -167,23 +225,43 @@ where
             return Poll::Pending;
         };
         let response = ready!(finishing.as_mut().poll(cx));
-        log(this.running.span(), &response, *this.start);
+        this.finish.record(this.running.span(), &response);
         Poll::Ready(Ok(response))
     }
 }
 
-fn log(span: &tracing::Span, response: &Response, start: Option<Instant>) {
-    let status = response.status();
-    if status.is_server_error() {
-        tracing::error!(parent: span, status = status.as_u16(), "response failed");
-    }
-    if let Some(start) = start {
-        tracing::debug!(
-            parent: span,
-            status = status.as_u16(),
-            latency_ms = start.elapsed().as_secs_f64() * 1e3,
-            "finished processing request"
-        );
+impl Finish {
+    /// Counts the request, logs a server error, and writes the access line when asked.
+    #[inline]
+    fn record(&mut self, span: &tracing::Span, response: &Response) {
+        let status = response.status();
+        let elapsed = self.start.elapsed();
+        let route = if self.feed {
+            self.metrics.feed(status, elapsed);
+            Some(FEED_PATH)
+        } else {
+            let route = response
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str);
+            self.metrics.request(route, self.method, status, elapsed);
+            route
+        };
+        if status.is_server_error() {
+            tracing::error!(parent: span, status = status.as_u16(), route, "response failed");
+        }
+        if let Some((id, principal)) = self.principal.take() {
+            tracing::info!(
+                target: "rappu::access",
+                request_id = id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or(""),
+                method = self.method,
+                route = route.unwrap_or(UNMATCHED),
+                status = status.as_u16(),
+                latency_ms = elapsed.as_secs_f64() * 1e3,
+                principal,
+                "request"
+            );
+        }
     }
 }
 
@@ -215,7 +293,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_becomes_a_problem_document_with_the_request_id() {
-        let envelope = EnvelopeLayer.layer(Panics);
+        let envelope = EnvelopeLayer::default().layer(Panics);
         let request = Request::get("/api/v1/anything")
             .header("x-request-id", "abc-123")
             .body(())

@@ -84,6 +84,16 @@ impl App {
         }
     }
 
+    /// The request metrics the envelope records into.
+    pub fn http_metrics(&self) -> std::sync::Arc<crate::metrics::HttpMetrics> {
+        std::sync::Arc::clone(&self.state.metrics.http)
+    }
+
+    /// Whether the envelope writes an access line per request (`log.access`).
+    pub fn access_log(&self) -> bool {
+        self.state.settings.log.access
+    }
+
     /// Answers `request` from the connection with `peer`. Only requests for the router get
     /// the client's address as a [`ClientIp`] extension (for its rate limit and the pairing
     /// quota); the lane takes the peer as an argument, resolves the client's address only

@@ -3,10 +3,13 @@
 
 pub mod client_ip;
 pub mod context;
+pub mod cors;
 pub mod envelope;
+pub mod examples;
 pub mod json;
 pub mod lane;
 pub mod openapi;
+pub mod problems;
 pub mod ratelimit;
 pub mod server;
 pub mod web;
@@ -38,6 +41,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::display::router())
         .merge(routes::webhooks::router())
         .merge(routes::sessions::router())
+        .merge(routes::signin::router())
         .merge(routes::admin::router())
         .merge(routes::admin_upstream::router())
         .merge(routes::fault_reports::router())
@@ -46,6 +50,11 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(routes::pairing::router())
         .merge(routes::displays_admin::router())
         .merge(routes::resident_extras::router())
+        .merge(routes::console::router())
+        .merge(routes::admin_login::router())
+        .merge(routes::oauth::router())
+        .merge(routes::apps_admin::router())
+        .merge(routes::integrations::router())
 }
 
 /// The OpenAPI document of this build.
@@ -87,9 +96,17 @@ pub fn router(state: AppState) -> Router {
         }
     }
     let middleware = ServiceBuilder::new()
+        // Cross-origin requests: only from the origins registered apps list.
+        .layer(axum::middleware::from_fn_with_state(
+            cors::layer(state.apps.clone()),
+            cors::cors_for_pages,
+        ))
         // Cross-site request forgery: state-changing requests from another site's page are
         // refused (Sec-Fetch-Site / Origin), which is what makes cookie sessions safe.
-        .layer(csrf)
+        .layer(axum::middleware::from_fn_with_state(
+            csrf,
+            cors::csrf_unless_bearer,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
@@ -107,13 +124,34 @@ pub fn router(state: AppState) -> Router {
         )))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
 
-    Router::new()
-        .merge(limited)
-        .merge(web)
+    let mut app = Router::new().merge(limited);
+    if settings.metrics.enabled && settings.metrics.public {
+        app = app.merge(crate::metrics::listener::public_route());
+    }
+    app.merge(web)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(json::BodyLimit(body_limit)))
         .with_state(state)
         .layer(middleware)
+        // Outermost, so even a request the middleware refuses is counted under its route.
+        .layer(axum::middleware::from_fn(note_route))
+}
+
+/// Hands the route template the request matched to the envelope (on the response), which
+/// counts requests by it: the template, never the path the caller sent.
+async fn note_route(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
+    response
 }
 
 /// Unknown `/api/...` paths: a problem document, never the web app's index page.

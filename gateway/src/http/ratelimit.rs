@@ -11,7 +11,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 
 use crate::http::client_ip::ClientIp;
 use axum::http::request::Parts;
@@ -26,6 +26,7 @@ use crate::auth::Principal;
 use crate::auth::extract::{authenticate, has_credentials};
 use crate::config::{RateLimitSettings, WebhookSettings};
 use crate::error::ApiError;
+use crate::metrics::RateLimitMetrics;
 use crate::state::AppState;
 
 /// One limiter with the numbers it was built from.
@@ -50,7 +51,8 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
     fn check(&self, key: &K) -> Result<(), Refused> {
         self.limiter.check_key(key).map_err(|not_until| Refused {
             name: self.name,
-            per_minute: self.per_minute,
+            quota: self.per_minute,
+            window_secs: 60,
             wait: not_until.wait_time_from(DefaultClock::default().now()),
         })
     }
@@ -61,8 +63,22 @@ impl<K: std::hash::Hash + Eq + Clone> Limit<K> {
 #[derive(Debug, Clone, Copy)]
 pub struct Refused {
     name: &'static str,
-    per_minute: u32,
+    quota: u32,
+    window_secs: u64,
     wait: Duration,
+}
+
+impl Refused {
+    /// Over the quota `name` of `quota` requests a `window_secs`; the next one is allowed in
+    /// `wait`.
+    pub fn new(name: &'static str, quota: u32, window_secs: u64, wait: Duration) -> Self {
+        Self {
+            name,
+            quota,
+            window_secs,
+            wait,
+        }
+    }
 }
 
 impl IntoResponse for Refused {
@@ -74,9 +90,10 @@ impl IntoResponse for Refused {
         .into_response();
         let headers = response.headers_mut();
         headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-        if let Ok(v) =
-            HeaderValue::from_str(&format!("\"{}\";q={};w=60", self.name, self.per_minute))
-        {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "\"{}\";q={};w={}",
+            self.name, self.quota, self.window_secs
+        )) {
             headers.insert("ratelimit-policy", v);
         }
         if let Ok(v) = HeaderValue::from_str(&format!("\"{}\";r=0;t={}", self.name, secs.max(1))) {
@@ -93,6 +110,7 @@ pub struct RateLimits {
     token: Limit<Arc<str>>,
     ip: Limit<IpAddr>,
     wrong_webhook_secret: Limit<String>,
+    metrics: RateLimitMetrics,
 }
 
 impl RateLimits {
@@ -108,7 +126,14 @@ impl RateLimits {
                 webhooks.wrong_secret_per_minute,
                 webhooks.wrong_secret_burst,
             ),
+            metrics: RateLimitMetrics::detached(),
         }
+    }
+
+    /// Counts refusals by tier in `metrics`.
+    pub fn with_metrics(mut self, metrics: RateLimitMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Forgets keys whose buckets are full again (call now and then; memory stays bounded
@@ -127,7 +152,11 @@ impl RateLimits {
         if !self.enabled {
             return Ok(());
         }
-        self.wrong_webhook_secret.check(&account.to_owned())
+        self.wrong_webhook_secret
+            .check(&account.to_owned())
+            .inspect_err(|_| {
+                self.metrics.webhook.inc();
+            })
     }
 }
 
@@ -136,7 +165,9 @@ impl RateLimits {
 /// clients behind a proxy share.
 pub const WEBHOOK_PREFIX: &str = "/api/v1/webhooks/";
 
-/// Middleware: [`admit`] for every request but health checks and webhook deliveries.
+/// Middleware: [`admit`] for every request but health checks and webhook deliveries; a
+/// third-party app's call is attributed to it (the span's `client_id`, an INFO line with
+/// route and status, and its count in the usage view).
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Health checks come from load balancers and orchestrators: never limited.
     let path = request.uri().path();
@@ -148,15 +179,46 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
-    match admit(&state, &mut parts) {
+    let admitted = admit(&state, &mut parts);
+    let app = app_of(&state, &mut parts);
+    let response = match admitted {
         Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(refused) => refused.into_response(),
+    };
+    if let Some((client_id, route)) = app {
+        state.apps.record_call(&client_id, &route);
+        tracing::info!(
+            client_id,
+            route,
+            status = response.status().as_u16(),
+            "app call"
+        );
     }
+    response
+}
+
+/// The client id and route template (`GET /api/v1/...`) of a call with an app's valid
+/// token, recorded in the request's span.
+fn app_of(state: &AppState, parts: &mut Parts) -> Option<(String, String)> {
+    if !has_credentials(parts) {
+        return None;
+    }
+    let principal = authenticate(parts, state).ok()?;
+    let Grant::App { client_id, .. } = &principal.grant else {
+        return None;
+    };
+    tracing::Span::current().record("client_id", client_id.as_str());
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or("(no such route)", MatchedPath::as_str);
+    Some((client_id.clone(), format!("{} {path}", parts.method)))
 }
 
 /// Verifies the token if there is one (keeping the result in `parts` for the handler) and
 /// applies the caller's quota; `Err` says why the request is refused. An invalid token is
-/// limited by IP and refused by the route.
+/// limited by IP and refused by the route. A third-party app has its own quota (its
+/// registration's, else `oauth.app_per_minute`), shared by all its tokens.
 pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     if !state.limits.enabled {
         return Ok(());
@@ -166,6 +228,15 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     } else {
         None
     };
+    if let Some(Grant::App { client_id, .. }) = verified.as_deref().map(|p| &p.grant)
+        && let Some(app) = state.apps.get(client_id).filter(|a| a.active())
+    {
+        return state.apps.admit(&app).map_err(|(per_minute, wait)| {
+            state.limits.metrics.app.inc();
+            tracing::info!(client_id, "app rate limited");
+            Refused::new("app", per_minute, 60, wait)
+        });
+    }
     state
         .limits
         .check(verified.as_deref(), || client_ip(parts), parts.uri.path())
@@ -192,18 +263,21 @@ impl RateLimits {
         if !self.enabled {
             return Ok(());
         }
-        let outcome = match verified {
+        let (outcome, refusals) = match verified {
             Some(principal) => {
-                let limit = if matches!(principal.grant, Grant::Display { .. }) {
-                    &self.display
+                if matches!(principal.grant, Grant::Display { .. }) {
+                    (
+                        self.display.check(&principal.token_id),
+                        &self.metrics.display,
+                    )
                 } else {
-                    &self.token
-                };
-                limit.check(&principal.token_id)
+                    (self.token.check(&principal.token_id), &self.metrics.token)
+                }
             }
-            None => self.ip.check(&client()),
+            None => (self.ip.check(&client()), &self.metrics.ip),
         };
         if outcome.is_err() {
+            refusals.inc();
             tracing::info!(path, "rate limited");
         }
         outcome

@@ -127,7 +127,8 @@ fn serve_connection(
         tracing::debug!(error = %e, "TCP_NODELAY not set");
     }
     // The request envelope wraps the whole application, lane and router alike.
-    let service = tower::Layer::layer(&EnvelopeLayer, PeerService { app, peer });
+    let envelope = EnvelopeLayer::new(app.http_metrics(), app.access_log());
+    let service = tower::Layer::layer(&envelope, PeerService { app, peer });
     builder.serve_connection(TokioIo::new(tcp), service)
 }
 

@@ -114,8 +114,11 @@ pub struct AccountState {
     load_error: Mutex<Option<crate::upstream::tampuuri::UpstreamError>>,
 }
 
-/// How the mirror of an account is doing.
+/// How the mirror of an account is doing. (Named `MirrorHealth` in the API document:
+/// `Health` is `/healthz`'s answer, and one name for both made the document describe one
+/// of them wrongly.)
 #[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[schema(as = MirrorHealth)]
 pub struct Health {
     /// The last successful reconciliation of each kind (registry, people, reports, news).
     pub synced_at: HashMap<String, DateTime<Utc>>,

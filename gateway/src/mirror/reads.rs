@@ -267,6 +267,20 @@ impl Mirror {
         Ok(rows)
     }
 
+    /// Reports of `account` on building `building` or anything in it, newest first, in
+    /// `states` (all if empty): what a third-party app's scope over the building reaches.
+    pub async fn reports_in_building(
+        &self,
+        account: &str,
+        building: u64,
+        states: &[ReportState],
+    ) -> Result<Vec<FaultReport>, MirrorError> {
+        let mut rows = self.report_rows(account, "building_id", building).await?;
+        rows.retain(|r| states.is_empty() || states.contains(&r.state));
+        rows.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+        Ok(rows)
+    }
+
     /// One report of `account`, if the mirror has it.
     pub async fn report(&self, account: &str, id: u64) -> Result<Option<FaultReport>, MirrorError> {
         self.loaded(account).await?;

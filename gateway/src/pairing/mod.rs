@@ -26,6 +26,7 @@ mod displays;
 pub use approve::{Approver, view};
 use approve::{check_place, clean_label};
 pub use caretakers::CaretakerLink;
+pub use displays::subject_of;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

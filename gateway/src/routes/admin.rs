@@ -103,7 +103,8 @@ fn is_month(month: &str) -> bool {
 }
 
 /// Tampuuri calls made for the admin's account, by month and route, and what each month
-/// costs on the configured API package (`[usage]`).
+/// costs on the configured API package (`[usage]`); and the calls the account's
+/// third-party apps made to Rappu, by app, month and route.
 #[utoipa::path(get, path = "/api/v1/admin/usage", tag = "admin",
     params(UsageQuery),
     security(("bearer" = [])),
@@ -126,6 +127,18 @@ async fn usage(
         )]));
     }
     state.usage.flush().await;
+    let apps = state
+        .apps
+        .usage(&admin.account, query.month.clone())
+        .await?
+        .into_iter()
+        .map(|c| rappu_shared::apps::AppUsageLine {
+            client_id: c.client_id,
+            month: c.month,
+            route: c.route,
+            calls: c.calls,
+        })
+        .collect();
     let lines: Vec<UsageLine> = state
         .store
         .usage(query.month)
@@ -155,6 +168,7 @@ async fn usage(
         lines,
         total_calls,
         bills,
+        apps,
     }))
 }
 
@@ -180,7 +194,17 @@ async fn revoke_token(
             "must be 1 to 100 visible ASCII characters",
         )]));
     }
-    let reason = body.reason.map(|r| r.chars().take(500).collect::<String>());
+    if body
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 500)
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "reason",
+            "must be at most 500 characters",
+        )]));
+    }
+    let reason = body.reason;
     state
         .store
         .revoke(jti.clone(), chrono::Utc::now().timestamp(), reason)

@@ -111,9 +111,10 @@ async fn verify_upstream(
     let settings = state
         .upstream_settings()
         .ok_or_else(|| ApiError::NotFound("no Tampuuri account is configured".into()))?;
-    let report = verify::check_account(
+    let report = verify::check_account_observed(
         &settings,
         state.usage.clone(),
+        state.metrics.upstream.clone(),
         &state.store,
         &admin.account,
         None,

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
+use prometheus_client::metrics::gauge::Gauge;
 use rappu_shared::display::{DisplayFeed, FeedChanged};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -67,7 +68,11 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// The response for `feed`: 304 when the caller has this version, else the bytes rendered
 /// once for this version (gzipped when accepted).
-fn respond(feed: &RenderedFeed, request: &HeaderMap, cache_control: &HeaderValue) -> Response {
+pub(crate) fn respond(
+    feed: &RenderedFeed,
+    request: &HeaderMap,
+    cache_control: &HeaderValue,
+) -> Response {
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| feed.matches(v.as_bytes()));
@@ -182,7 +187,8 @@ async fn events(
         .map(str::to_owned);
     let first =
         (last_seen.as_deref() != Some(event_id(&current.etag))).then(|| event_for(&current));
-    let stream = updates(rx, first, state.shutdown.clone());
+    let open = OpenStream::new(state.metrics.feed.sse_streams.clone());
+    let stream = updates(rx, first, state.shutdown.clone(), open);
     let heartbeat = Duration::from_secs(state.settings.feeds.heartbeat_secs);
     Ok((
         [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
@@ -222,16 +228,33 @@ fn event_for(feed: &RenderedFeed) -> Event {
         .retry(Duration::from_secs(3))
 }
 
+/// Counts an open event stream for as long as it lives (`rappu_sse_streams_open`).
+struct OpenStream(Gauge);
+
+impl OpenStream {
+    fn new(gauge: Gauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
 fn updates(
     rx: watch::Receiver<Option<Arc<RenderedFeed>>>,
     first: Option<Event>,
     shutdown: CancellationToken,
+    open: OpenStream,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     futures::stream::unfold(
-        (rx, first, shutdown),
-        |(mut rx, first, shutdown)| async move {
+        (rx, first, shutdown, open),
+        |(mut rx, first, shutdown, open)| async move {
             if let Some(event) = first {
-                return Some((Ok(event), (rx, None, shutdown)));
+                return Some((Ok(event), (rx, None, shutdown, open)));
             }
             loop {
                 tokio::select! {
@@ -240,7 +263,7 @@ fn updates(
                         changed.ok()?;
                         let feed = rx.borrow_and_update().clone();
                         if let Some(feed) = feed {
-                            return Some((Ok(event_for(&feed)), (rx, None, shutdown)));
+                            return Some((Ok(event_for(&feed)), (rx, None, shutdown, open)));
                         }
                     }
                 }

@@ -68,7 +68,7 @@ async fn list(
 /// Moves a display to another building or staircase, or renames it. The display follows
 /// at its next session renewal (within 5 minutes while it is on).
 #[utoipa::path(put, path = "/api/v1/admin/displays/{id}", tag = "admin",
-    params(("id" = String, Path, description = "Rappu's id of the display")),
+    params(("id" = String, Path, format = Uuid, description = "Rappu's id of the display")),
     request_body = DisplayAssignment,
     security(("bearer" = [])),
     responses(
@@ -94,7 +94,7 @@ async fn reassign(
 /// Unpairs a display: its sessions stop working at once, and the screen shows a new
 /// pairing code.
 #[utoipa::path(delete, path = "/api/v1/admin/displays/{id}", tag = "admin",
-    params(("id" = String, Path, description = "Rappu's id of the display")),
+    params(("id" = String, Path, format = Uuid, description = "Rappu's id of the display")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Unpaired"),

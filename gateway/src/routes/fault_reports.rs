@@ -159,7 +159,7 @@ async fn list_reports(
 /// follow-up job. Anyone else's report is 404, exactly like a missing one.
 #[utoipa::path(get, path = "/api/v1/fault-reports/{id}", tag = "fault-reports",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Rappu's id of the report")),
+    params(("id" = String, Path, format = Uuid, description = "Rappu's id of the report")),
     responses(
         (status = 200, description = "The report", body = FaultReport),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),

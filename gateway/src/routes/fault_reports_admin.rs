@@ -74,7 +74,7 @@ async fn undelivered(
 /// never makes a second copy.
 #[utoipa::path(post, path = "/api/v1/admin/fault-reports/{id}/retry", tag = "admin",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Rappu's id of the report")),
+    params(("id" = String, Path, format = Uuid, description = "Rappu's id of the report")),
     responses(
         (status = 202, description = "Queued for delivery"),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),

@@ -27,8 +27,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/fault-reports/{id}/photos/{n}", tag = "fault-reports",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Rappu's id of the report"),
-        ("n" = u32, Path, description = "The photo's number, from 1")),
+        ("id" = String, Path, format = Uuid, description = "Rappu's id of the report"),
+        ("n" = u32, Path, minimum = 1, maximum = 5, description = "The photo's number, 1 to 5")),
     responses(
         (status = 200, description = "The image", content_type = "image/jpeg"),
         (status = 401, description = "Missing or invalid credentials", body = rappu_shared::Problem, content_type = "application/problem+json"),

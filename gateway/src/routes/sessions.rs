@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rappu_shared::session::{
-    DemoLogin, DemoResident, NewEnrolment, NewLoginLink, OneTimeLink, RedeemCode,
+    ApartmentChoice, DemoLogin, DemoResident, NewEnrolment, NewLoginLink, OneTimeLink, RedeemCode,
 };
 use rappu_shared::{FieldError, Grant};
 use utoipa_axum::router::OpenApiRouter;
@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::json::ApiJson;
 use crate::property;
 use crate::sessions::{self, LinkRequest};
+use crate::signin::links::{self, Opened};
 use crate::state::{AppState, UpstreamMode};
 use crate::store::codes::CodeKind;
 
@@ -34,12 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 fn secure(state: &AppState) -> bool {
-    state
-        .settings
-        .server
-        .public_url
-        .as_ref()
-        .is_some_and(|u| u.scheme() == "https")
+    state.https()
 }
 
 fn with_cookie(state: &AppState, token: &str, ttl: std::time::Duration) -> ApiResult<Response> {
@@ -69,10 +65,15 @@ async fn enroll_display(
     with_cookie(&state, &token, ttl)
 }
 
-/// Exchanges a resident's one-time login code for a resident session (an HttpOnly cookie).
+/// Exchanges a resident's one-time code — from a sign-in mail
+/// (`POST /api/v1/auth/email-link`) or a login link an operator made — for a resident
+/// session (an HttpOnly cookie, `__Host-rappu_session` over https). A resident with several
+/// current apartments gets the list instead, with a choice cookie, and picks one with
+/// `POST /api/v1/auth/apartment`. A code works once.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "sessions",
     request_body = RedeemCode,
     responses(
+        (status = 200, description = "Several apartments: pick one with `POST /api/v1/auth/apartment` (an HttpOnly choice cookie is set, valid 10 minutes)", body = ApartmentChoice),
         (status = 204, description = "Signed in; the session cookie is set"),
         (status = 400, description = "Unknown, used or expired code", body = rappu_shared::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid body", body = rappu_shared::Problem, content_type = "application/problem+json")))]
@@ -80,6 +81,15 @@ async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RedeemCode>,
 ) -> ApiResult<Response> {
+    let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
+    match links::open_link(&state.store, &state.tokens, &body.code, today).await {
+        Ok(Opened::Session(token, ttl)) => return with_cookie(&state, &token, ttl),
+        Ok(Opened::Choose(code, homes)) => {
+            return super::signin::choice_response(&state, &code, &homes);
+        }
+        Err(ApiError::InvalidCode) => {}
+        Err(e) => return Err(e),
+    }
     let (token, ttl) = sessions::redeem(
         &state.store,
         &state.tokens,
@@ -261,11 +271,17 @@ async fn create_enrolment(
             "not a staircase of this building",
         )]));
     }
+    if body.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "label",
+            "must be at most 100 characters",
+        )]));
+    }
     let label = body
         .label
         .as_deref()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && l.len() <= 100);
+        .filter(|l| !l.is_empty());
     let subject = label.map_or_else(|| format!("display-{}", body.building), str::to_owned);
     let link = sessions::create_link(
         &state.store,

@@ -35,6 +35,7 @@ const BUNDLE_LIMIT: usize = 1024 * 1024;
 #[derive(Debug, Deserialize, IntoParams)]
 struct SecretQuery {
     /// The shared secret (prefer the `X-Rappu-Webhook-Secret` header).
+    #[param(max_length = 1000)]
     secret: Option<String>,
 }
 
@@ -46,8 +47,8 @@ struct SecretQuery {
 /// is recorded durably before the 200, so Tampuuri's retries (up to five) have one effect,
 /// and every cache is updated before the answer: a request made after it sees the change.
 #[utoipa::path(post, path = "/api/v1/webhooks/tampuuri/{account}", tag = "webhooks",
-    params(("account" = String, Path, description = "The Tampuuri account (X-TiliNimi) the listener is for"), SecretQuery),
-    request_body(content = String, description = "A Tampuuri bundle: {Id, Attempt, Properties, Notifications}", content_type = "application/json"),
+    params(("account" = String, Path, max_length = 100, description = "The Tampuuri account (X-TiliNimi) the listener is for"), SecretQuery),
+    request_body(content = Object, description = "A Tampuuri bundle: {Id, Attempt, Properties, Notifications}", content_type = "application/json"),
     responses(
         (status = 200, description = "Recorded", body = Receipt),
         (status = 400, description = "Not JSON", body = rappu_shared::Problem, content_type = "application/problem+json"),

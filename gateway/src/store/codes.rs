@@ -12,6 +12,12 @@ pub enum CodeKind {
     DisplayEnrolment,
     /// Opens a resident session.
     ResidentLogin,
+    /// Opens an operator's console session ([`crate::admin_login`]).
+    AdminLogin,
+    /// A resident's sign-in link from a mail: opens a session, or a choice of apartments.
+    ResidentEmail,
+    /// The choice of apartments after a sign-in link (a short-lived cookie).
+    ResidentChoice,
 }
 
 impl CodeKind {
@@ -19,6 +25,9 @@ impl CodeKind {
         match self {
             CodeKind::DisplayEnrolment => "display",
             CodeKind::ResidentLogin => "resident",
+            CodeKind::AdminLogin => "admin",
+            CodeKind::ResidentEmail => "resident-email",
+            CodeKind::ResidentChoice => "resident-choice",
         }
     }
 }
@@ -87,6 +96,31 @@ impl Store {
                 "UPDATE one_time_codes SET used_at = ?3
                  WHERE code_hash = ?1 AND kind = ?2 AND used_at IS NULL AND expires_at > ?3
                  RETURNING account, subject, grant_json",
+                params![code_hash, kind.as_str(), now],
+                |r| {
+                    Ok(CodeGrant {
+                        account: r.get(0)?,
+                        subject: r.get(1)?,
+                        grant_json: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// A code's grant if it could be redeemed now, without using it up.
+    pub async fn peek_code(
+        &self,
+        code_hash: String,
+        kind: CodeKind,
+        now: i64,
+    ) -> Result<Option<CodeGrant>, StoreError> {
+        self.call(move |c| {
+            c.query_row(
+                "SELECT account, subject, grant_json FROM one_time_codes
+                 WHERE code_hash = ?1 AND kind = ?2 AND used_at IS NULL AND expires_at > ?3",
                 params![code_hash, kind.as_str(), now],
                 |r| {
                     Ok(CodeGrant {

@@ -171,6 +171,48 @@ const STEPS: &[&str] = &[
         PRIMARY KEY (report_id, position)
     );
     CREATE INDEX resident_photos_by_expiry ON resident_photos (kept_until);",
+    // 8: residents' sign-in mails, for the hourly cap per address (the address only as a
+    // SHA-256 of its lower-case form); third-party apps (OAuth 2.0 clients: the secret only
+    // as an Argon2id hash) and their calls by month and route.
+    "CREATE TABLE signin_mails (
+        address_hash TEXT NOT NULL,
+        sent_at INTEGER NOT NULL
+    );
+    CREATE INDEX signin_mails_by_address ON signin_mails (address_hash, sent_at);
+    CREATE TABLE apps (
+        client_id TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        scopes_json TEXT NOT NULL,
+        origins_json TEXT NOT NULL,
+        per_minute INTEGER,
+        burst INTEGER,
+        secret_hash TEXT NOT NULL,
+        secret_set_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE INDEX apps_by_account ON apps (account, created_at);
+    CREATE TABLE app_calls (
+        client_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        route TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        PRIMARY KEY (client_id, month, route)
+    );",
+    // 9: upstream calls by day, for the console's chart of the month (the monthly table
+    // stays the bill's record).
+    "CREATE TABLE upstream_calls_daily (
+        account TEXT NOT NULL,
+        day TEXT NOT NULL,
+        route TEXT NOT NULL,
+        calls INTEGER NOT NULL,
+        PRIMARY KEY (account, day, route)
+    );",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

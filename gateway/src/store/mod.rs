@@ -5,10 +5,12 @@
 //! `rappu token` command) while the gateway runs. Each concern owns its tables and queries in
 //! a submodule; `migrations` creates them.
 
+pub mod apps;
 pub mod codes;
 mod migrations;
 pub mod profiles;
 pub mod revocations;
+pub mod signin;
 pub mod usage;
 pub mod webhooks;
 

@@ -58,6 +58,28 @@ fn insert_issued(c: &rusqlite::Connection, t: &IssuedToken) -> rusqlite::Result<
     .map(|_| ())
 }
 
+fn list_issued(c: &rusqlite::Connection, now: i64) -> rusqlite::Result<Vec<IssuedToken>> {
+    let mut stmt = c.prepare(
+        "SELECT i.jti, i.subject, i.account, i.role, i.grant_json, i.issued_at, i.expires_at,
+                r.jti IS NOT NULL
+         FROM issued_tokens i LEFT JOIN revoked_tokens r ON r.jti = i.jti
+         WHERE i.expires_at > ?1 ORDER BY i.issued_at DESC, i.jti",
+    )?;
+    let rows = stmt.query_map([now], |r| {
+        Ok(IssuedToken {
+            jti: r.get(0)?,
+            subject: r.get(1)?,
+            account: r.get(2)?,
+            role: r.get(3)?,
+            grant_json: r.get(4)?,
+            issued_at: r.get(5)?,
+            expires_at: r.get(6)?,
+            revoked: r.get(7)?,
+        })
+    })?;
+    rows.collect()
+}
+
 impl Store {
     /// Records a minted token.
     pub fn record_issued_blocking(&self, token: &IssuedToken) -> Result<(), StoreError> {
@@ -71,27 +93,12 @@ impl Store {
 
     /// Minted tokens that have not expired, newest first.
     pub fn list_issued_blocking(&self, now: i64) -> Result<Vec<IssuedToken>, StoreError> {
-        self.call_blocking(move |c| {
-            let mut stmt = c.prepare(
-                "SELECT i.jti, i.subject, i.account, i.role, i.grant_json, i.issued_at, i.expires_at,
-                        r.jti IS NOT NULL
-                 FROM issued_tokens i LEFT JOIN revoked_tokens r ON r.jti = i.jti
-                 WHERE i.expires_at > ?1 ORDER BY i.issued_at DESC, i.jti",
-            )?;
-            let rows = stmt.query_map([now], |r| {
-                Ok(IssuedToken {
-                    jti: r.get(0)?,
-                    subject: r.get(1)?,
-                    account: r.get(2)?,
-                    role: r.get(3)?,
-                    grant_json: r.get(4)?,
-                    issued_at: r.get(5)?,
-                    expires_at: r.get(6)?,
-                    revoked: r.get(7)?,
-                })
-            })?;
-            rows.collect()
-        })
+        self.call_blocking(move |c| list_issued(c, now))
+    }
+
+    /// [`Store::list_issued_blocking`] from a blocking thread.
+    pub async fn list_issued(&self, now: i64) -> Result<Vec<IssuedToken>, StoreError> {
+        self.call(move |c| list_issued(c, now)).await
     }
 
     /// Revokes `jti`. Returns false when it was already revoked.

@@ -135,9 +135,24 @@ pub async fn check_account(
     account: &str,
     test_object: Option<u64>,
 ) -> anyhow::Result<VerifyReport> {
+    let metrics = crate::metrics::UpstreamMetrics::detached();
+    check_account_observed(settings, usage, metrics, store, account, test_object).await
+}
+
+/// [`check_account`] from a running gateway: its calls also count in the gateway's
+/// metrics (calls by route and status, latency, the console's recent failures), as every
+/// other call it makes.
+pub async fn check_account_observed(
+    settings: &crate::config::TampuuriSettings,
+    usage: crate::usage::UsageRecorder,
+    metrics: crate::metrics::UpstreamMetrics,
+    store: &crate::store::Store,
+    account: &str,
+    test_object: Option<u64>,
+) -> anyhow::Result<VerifyReport> {
     let mut settings = settings.clone();
     settings.max_retries = 0;
-    let tampuuri = crate::upstream::tampuuri::Tampuuri::new(&settings, usage)?;
+    let tampuuri = crate::upstream::tampuuri::Tampuuri::observed(&settings, usage, metrics)?;
     let client = tampuuri
         .account(account)
         .ok_or_else(|| anyhow::anyhow!("account {account:?} is not configured"))?;

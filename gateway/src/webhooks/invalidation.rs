@@ -64,6 +64,22 @@ fn kind(action: &str) -> Kind {
     }
 }
 
+/// The metric label of notifications whose action Rappu does not know.
+pub const UNKNOWN_ACTION: &str = "unknown";
+
+/// The metric label of `action`: the action's name when it names a kind of change Rappu
+/// acts on and looks like one of Tampuuri's names (at most 48 ASCII letters), else
+/// [`UNKNOWN_ACTION`], so a label's values stay few whatever a delivery says.
+pub fn action_label(action: &str) -> &str {
+    let plausible =
+        !action.is_empty() && action.len() <= 48 && action.bytes().all(|b| b.is_ascii_alphabetic());
+    if plausible && kind(action) != Kind::Other {
+        action
+    } else {
+        UNKNOWN_ACTION
+    }
+}
+
 fn is_people(r: &Resource) -> bool {
     matches!(r, Resource::Residents(_) | Resource::Staff(_))
 }

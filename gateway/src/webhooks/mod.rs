@@ -11,6 +11,8 @@ pub mod invalidation;
 pub use bundle::{Bundle, Notification};
 
 use crate::feeds::FeedService;
+use crate::metrics::WebhookMetrics;
+use crate::metrics::families::{AccountLabel, ActionLabel};
 use crate::mirror::Mirror;
 use crate::reports::FaultReports;
 use crate::store::webhooks::NotificationRecord;
@@ -38,6 +40,7 @@ pub struct WebhookService {
     mirror: Mirror,
     reports: FaultReports,
     work_orders: WorkOrders,
+    metrics: WebhookMetrics,
 }
 
 impl WebhookService {
@@ -56,7 +59,36 @@ impl WebhookService {
             mirror,
             reports,
             work_orders,
+            metrics: WebhookMetrics::detached(),
         }
+    }
+
+    /// Counts bundles and notifications in `metrics`.
+    pub fn with_metrics(mut self, metrics: WebhookMetrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    fn count(&self, account: &str, bundle: &Bundle, new: usize) {
+        let m = &self.metrics;
+        m.bundles
+            .get_or_create(&AccountLabel {
+                account: account.to_owned(),
+            })
+            .inc();
+        for n in &bundle.notifications {
+            let action = invalidation::action_label(n.action.trim());
+            if action == invalidation::UNKNOWN_ACTION {
+                m.unknown_actions.inc();
+            }
+            m.notifications
+                .get_or_create(&ActionLabel {
+                    action: action.to_owned(),
+                })
+                .inc();
+        }
+        m.duplicates
+            .inc_by(bundle.notifications.len().saturating_sub(new) as u64);
     }
 
     /// Records `bundle` for `account` durably, then applies its new notifications to every
@@ -69,6 +101,7 @@ impl WebhookService {
             .store
             .record_notifications(records, chrono::Utc::now().timestamp())
             .await?;
+        self.count(account, &bundle, fresh.len());
         let feeds_affected = self.apply(account, &fresh).await;
         for n in &fresh {
             if n.action.starts_with("Ilmoitus")

@@ -11,10 +11,13 @@
 //!   then sent to Tampuuri (which has the last word: its 409 is a 409 here too).
 //! - [`view`]: a Tampuuri report as a [`WorkOrder`], with its place read from the object
 //!   registry (cached an hour).
+//! - [`by_place`]: the same reports by building, for third-party apps whose scope covers
+//!   the building (`reports:read`, `work-orders:write`).
 //!
 //! Lists and single reports are read from the account mirror (kept current by report
 //! webhooks and reconciliations); a transition writes its result there at once.
 
+pub mod by_place;
 pub mod transitions;
 pub mod view;
 

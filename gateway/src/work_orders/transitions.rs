@@ -5,12 +5,26 @@
 //! illegal move locally with 409, then calls Tampuuri's route once (these calls are never
 //! retried: a retry could apply a change twice). Tampuuri's own 409 is a 409 too.
 
+use futures::future::BoxFuture;
 use rappu_shared::report::{WorkOrder, validate_note};
 
 use super::{Assignee, WorkOrders};
 use crate::reports::ReportError;
 use crate::upstream::tampuuri::UpstreamError;
 use crate::upstream::tampuuri::model::{FaultReport, ReportState};
+
+/// Whether the caller may change a report, asked of the report as read at the time (a
+/// boxed future: the check of a third-party app's scope reads the object registry).
+pub type MayChange<'a> =
+    &'a (dyn for<'r> Fn(&'r FaultReport) -> BoxFuture<'r, Result<bool, ReportError>> + Send + Sync);
+
+/// `check` as a [`MayChange`] (a closure's signature is inferred from this bound).
+pub fn may_change<F>(check: F) -> F
+where
+    F: for<'r> Fn(&'r FaultReport) -> BoxFuture<'r, Result<bool, ReportError>> + Send + Sync,
+{
+    check
+}
 
 /// A lifecycle step a partner may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +80,23 @@ impl WorkOrders {
         id: u64,
         step: Transition,
     ) -> Result<WorkOrder, ReportError> {
+        let party = who.party;
+        let mine = may_change(move |report| {
+            Box::pin(std::future::ready(Ok(report.assignee_id == Some(party))))
+        });
+        self.transition_where(&who.account, id, step, &mine).await
+    }
+
+    /// Applies `step` to report `id` of `account` if `may` says the caller may change it
+    /// (a third-party app whose scope covers its building); otherwise the report answers
+    /// as not found.
+    pub async fn transition_where(
+        &self,
+        account: &str,
+        id: u64,
+        step: Transition,
+        may: MayChange<'_>,
+    ) -> Result<WorkOrder, ReportError> {
         match &step {
             Transition::Receive => {}
             Transition::Hold(reason) => {
@@ -75,12 +106,12 @@ impl WorkOrders {
                 validate_note("summary", summary).map_err(ReportError::Invalid)?
             }
         }
-        let client = self.client(&who.account)?;
+        let client = self.client(account)?;
         // The state as the mirror has it; Tampuuri has the last word (its 409 is ours).
         let current = match self
             .inner
             .mirror
-            .report(&who.account, id)
+            .report(account, id)
             .await
             .map_err(|e| ReportError::Upstream(e.into()))?
         {
@@ -89,12 +120,7 @@ impl WorkOrders {
             // write calls Tampuuri anyway, so read it there first.
             None => match client.fault_report(id).await {
                 Ok(report) => {
-                    if let Err(e) = self
-                        .inner
-                        .mirror
-                        .put_report(&who.account, report.clone())
-                        .await
-                    {
+                    if let Err(e) = self.inner.mirror.put_report(account, report.clone()).await {
                         tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
                     }
                     report
@@ -103,7 +129,7 @@ impl WorkOrders {
                 Err(e) => return Err(e.into()),
             },
         };
-        if current.assignee_id != Some(who.party) {
+        if !may(&current).await? {
             return Err(ReportError::NotFound);
         }
         // The mirror may be a moment behind (this partner's previous step, its webhook
@@ -111,12 +137,7 @@ impl WorkOrders {
         let current = if step.allowed_from(&current.state) == Some(false) {
             match client.fault_report(id).await {
                 Ok(fresh) => {
-                    if let Err(e) = self
-                        .inner
-                        .mirror
-                        .put_report(&who.account, fresh.clone())
-                        .await
-                    {
+                    if let Err(e) = self.inner.mirror.put_report(account, fresh.clone()).await {
                         tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
                     }
                     fresh
@@ -127,7 +148,7 @@ impl WorkOrders {
         } else {
             current
         };
-        if current.assignee_id != Some(who.party) {
+        if !may(&current).await? {
             return Err(ReportError::NotFound);
         }
         if step.allowed_from(&current.state) == Some(false) {
@@ -145,7 +166,7 @@ impl WorkOrders {
         let updated = match result {
             Ok(report) => report,
             Err(UpstreamError::Conflict { .. }) => {
-                self.changed(&who.account, &current).await;
+                self.changed(account, &current).await;
                 return Err(ReportError::Conflict(format!(
                     "work order {id} changed meanwhile; it cannot be {} now",
                     step.verb()
@@ -153,21 +174,16 @@ impl WorkOrders {
             }
             Err(e) => {
                 // The change may or may not have happened: read it fresh next time.
-                self.changed(&who.account, &current).await;
+                self.changed(account, &current).await;
                 return Err(e.into());
             }
         };
         tracing::info!(report = id, step = step.verb(), "work order changed");
-        if let Err(e) = self
-            .inner
-            .mirror
-            .put_report(&who.account, updated.clone())
-            .await
-        {
+        if let Err(e) = self.inner.mirror.put_report(account, updated.clone()).await {
             tracing::warn!(report = id, error = %e, "cannot keep the changed work order in the mirror");
         }
-        self.changed(&who.account, &updated).await;
-        Ok(self.work_order(&who.account, &updated).await)
+        self.changed(account, &updated).await;
+        Ok(self.work_order(account, &updated).await)
     }
 
     /// Drops cached views of `report`: the partner's lists and the resident's reports.

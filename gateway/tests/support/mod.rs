@@ -73,6 +73,8 @@ password = "{password}"
 pub struct Gateway {
     pub child: Child,
     pub url: String,
+    /// `GET /metrics` on the metrics listener.
+    pub metrics_url: Option<String>,
 }
 
 impl Drop for Gateway {
@@ -93,6 +95,8 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
         .arg("--ready-file")
         .arg(&ready)
         .env_remove("RAPPU_CONFIG")
+        // Tests run side by side: the metrics listener on a free port too.
+        .env("RAPPU_METRICS__ADDR", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -103,7 +107,12 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
     })
     .await;
     let url = info["url"].as_str().unwrap().to_owned();
-    Gateway { child, url }
+    let metrics_url = info["metrics_url"].as_str().map(str::to_owned);
+    Gateway {
+        child,
+        url,
+        metrics_url,
+    }
 }
 
 /// A token for `grant`, signed with the key the gateway loads from `dir`.

@@ -1,9 +1,9 @@
 //! Parties and their connections to objects.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::Caller;
 use crate::error::ApiError;
 use crate::extract::{self, Params};
+use crate::model::PartyKind;
 use crate::paging::PageRequest;
 use crate::simulator::Simulator;
 use crate::world::ConnectionFilter;
@@ -19,6 +20,7 @@ use crate::world::ConnectionFilter;
 pub(super) fn routes() -> Router<Simulator> {
     Router::new()
         .route("/osapuolet/yhteydet/selaa", post(connections))
+        .route("/osapuolet/henkilot", get(find_persons))
         .route("/osapuolet/{id}", get(party))
         .route("/osapuolitiedot/osapuolet/hae", post(parties_by_id))
 }
@@ -46,6 +48,42 @@ async fn connections(
             .collect();
         Ok(Json(wire.page(&page, rows.len(), items)))
     })
+}
+
+/// `GET osapuolet/henkilot?Hakusana=...`: persons whose name or email contains the search
+/// word (case-insensitively), paged, ordered by id. A missing or blank `Hakusana` is 400.
+async fn find_persons(
+    Extension(caller): Extension<Caller>,
+    page: PageRequest,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let word = query
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("hakusana"))
+        .map(|(_, v)| v.trim().to_lowercase())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::BadRequest("Hakusana puuttuu".to_owned()))?;
+    Ok(Json(caller.render(|wire, world| {
+        let rows: Vec<_> = world
+            .parties
+            .iter()
+            .filter(|p| p.osapuolityyppi == PartyKind::Henkilo)
+            .filter(|p| {
+                let name = format!(
+                    "{} {} {}",
+                    p.nimi,
+                    p.etunimi.as_deref().unwrap_or(""),
+                    p.sukunimi.as_deref().unwrap_or("")
+                );
+                name.to_lowercase().contains(&word)
+                    || p.sahkoposti
+                        .as_deref()
+                        .is_some_and(|e| e.to_lowercase().contains(&word))
+            })
+            .collect();
+        let items = page.window(&rows).iter().map(|p| wire.party(p)).collect();
+        wire.page(&page, rows.len(), items)
+    })))
 }
 
 /// `GET osapuolet/{id}`

@@ -187,11 +187,21 @@ impl World {
             .get(kohde_id)
             .ok_or_else(|| WorldError::Invalid(format!("Kohdetta {kohde_id} ei löydy")))?
             .clone();
-        let etunimi = required(body.etunimi, "Etunimi")?;
-        let sukunimi = required(body.sukunimi, "Sukunimi")?;
         let alkaa = body
             .alkaa
             .ok_or_else(|| WorldError::Invalid("Alkaa puuttuu".into()))?;
+        if let Some(party_id) = body.osapuoli_id {
+            let party = self
+                .parties
+                .get(party_id)
+                .cloned()
+                .ok_or_else(|| WorldError::Invalid(format!("Osapuolta {party_id} ei löydy")))?;
+            let conn = self.connect(kohde_id, party_id, &body, alkaa, now)?;
+            let changes = vec![connection_change(Action::KohdeOsapuoliUusi, &conn)];
+            return Ok((conn, party, changes));
+        }
+        let etunimi = required(body.etunimi.clone(), "Etunimi")?;
+        let sukunimi = required(body.sukunimi.clone(), "Sukunimi")?;
         let katuosoite = match object.kohde_metatyyppi {
             ObjectKind::Huoneisto => format!("{} {}", object.katuosoite, object.tunnus),
             _ => object.katuosoite.clone(),
@@ -207,29 +217,15 @@ impl World {
             postinumero: object.postinumero.clone(),
             postitoimipaikka: object.postitoimipaikka.clone(),
             puhelin: None,
-            matkapuhelin: body.matkapuhelin,
-            sahkoposti: body.sahkoposti,
+            matkapuhelin: body.matkapuhelin.clone(),
+            sahkoposti: body.sahkoposti.clone(),
             tunnus: None,
             turvakielto: body.turvakielto.unwrap_or(false),
             tunnistautuminen: None,
             arkistoitu: None,
             extra: Extra::stamped(tags::PARTY, id, now),
         });
-        let conn_id = self.insert_connection(|id| Connection {
-            id,
-            kohde_id,
-            osapuoli_id: party_id,
-            rooli: body.rooli.unwrap_or(Role::Asukas),
-            alkaa,
-            paattyy: body.paattyy,
-            piilota_porrasnaytolta: body.piilota_porrasnaytolta.unwrap_or(false),
-            extra: Extra::stamped(tags::CONNECTION, id, now),
-        });
-        let conn = self
-            .connections
-            .get(conn_id)
-            .cloned()
-            .ok_or_else(|| not_found("Yhteyttä", conn_id))?;
+        let conn = self.connect(kohde_id, party_id, &body, alkaa, now)?;
         let party = self
             .parties
             .get(party_id)
@@ -240,5 +236,30 @@ impl World {
             connection_change(Action::KohdeOsapuoliUusi, &conn),
         ];
         Ok((conn, party, changes))
+    }
+
+    /// Connects `party_id` to `kohde_id` as `body` says.
+    fn connect(
+        &mut self,
+        kohde_id: i64,
+        party_id: i64,
+        body: &NewResident,
+        alkaa: chrono::NaiveDate,
+        now: Timestamp,
+    ) -> Result<Connection, WorldError> {
+        let conn_id = self.insert_connection(|id| Connection {
+            id,
+            kohde_id,
+            osapuoli_id: party_id,
+            rooli: body.rooli.unwrap_or(Role::Asukas),
+            alkaa,
+            paattyy: body.paattyy,
+            piilota_porrasnaytolta: body.piilota_porrasnaytolta.unwrap_or(false),
+            extra: Extra::stamped(tags::CONNECTION, id, now),
+        });
+        self.connections
+            .get(conn_id)
+            .cloned()
+            .ok_or_else(|| not_found("Yhteyttä", conn_id))
     }
 }

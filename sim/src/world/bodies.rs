@@ -145,9 +145,12 @@ pub struct ConnectionPatch {
 pub struct NewResident {
     /// The object (required).
     pub kohde_id: Option<i64>,
-    /// First name (required).
+    /// An existing party to connect (a second home); then the name and contact fields are
+    /// ignored and no party is created.
+    pub osapuoli_id: Option<i64>,
+    /// First name (required for a new party).
     pub etunimi: Option<String>,
-    /// Last name (required).
+    /// Last name (required for a new party).
     pub sukunimi: Option<String>,
     /// Start (move-in) date (required).
     pub alkaa: Option<NaiveDate>,

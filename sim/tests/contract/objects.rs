@@ -292,3 +292,85 @@ async fn same_seed_same_data() {
     assert_eq!(a.sim().snapshot("toinen"), b.sim().snapshot("toinen"));
     assert_ne!(a.sim().snapshot("demo"), a.sim().snapshot("toinen"));
 }
+
+#[tokio::test]
+async fn persons_found_by_search_word_and_a_second_home_connected() {
+    let t = spawn().await;
+    let api = t.api("demo");
+    let summary = t.sim().summary("demo").unwrap();
+    let apartment = summary.residents.plain[0].apartment_id;
+    let other = summary.residents.plain[1].apartment_id;
+    let (status, added) = t
+        .admin(
+            reqwest::Method::POST,
+            "accounts/demo/connections",
+            Some(
+                json!({"KohdeId": apartment, "Etunimi": "Iida", "Sukunimi": "Haku",
+                "Alkaa": "2020-01-01", "Sahkoposti": "Iida.Haku+koti@Example.fi"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let party = added["Osapuoli"]["Id"].as_i64().unwrap();
+
+    // The search word is matched in the name and the email, without regard to case; the rows
+    // are whole parties (email included) in the usual paging envelope.
+    for word in ["iida.haku%2Bkoti%40example.fi", "HAKU", "Iida"] {
+        let (status, page) = api
+            .get(&format!("osapuolet/henkilot?Hakusana={word}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{word}");
+        let rows = page["Items"].as_array().unwrap();
+        let found = rows.iter().find(|p| p["Id"] == party).expect(word);
+        assert_eq!(found["Sahkoposti"], "Iida.Haku+koti@Example.fi");
+        assert!(page["Metadata"]["Total"].as_u64().unwrap() >= 1);
+    }
+    let (_, none) = api
+        .get("osapuolet/henkilot?hakusana=ei.ole%40example.fi")
+        .await;
+    assert_eq!(none["Metadata"]["Total"], 0);
+    assert_eq!(
+        api.get("osapuolet/henkilot").await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        api.get("osapuolet/henkilot?Hakusana=%20").await.0,
+        StatusCode::BAD_REQUEST
+    );
+
+    // The same party connected to a second apartment: no new party, two connections.
+    let (status, second) = t
+        .admin(
+            reqwest::Method::POST,
+            "accounts/demo/connections",
+            Some(
+                json!({"KohdeId": other, "OsapuoliId": party, "Alkaa": "2024-05-01",
+                "Paattyy": "2099-12-31"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    assert_eq!(second["Osapuoli"]["Id"], party);
+    let homes = api
+        .all(
+            "osapuolet/yhteydet/selaa",
+            json!({"OsapuoliId": party, "Roolit": ["Asukas"]}),
+        )
+        .await;
+    let mut objects: Vec<i64> = homes
+        .iter()
+        .map(|c| c["KohdeId"].as_i64().unwrap())
+        .collect();
+    objects.sort_unstable();
+    let mut expected = vec![apartment, other];
+    expected.sort_unstable();
+    assert_eq!(objects, expected);
+    let (status, _) = t
+        .admin(
+            reqwest::Method::POST,
+            "accounts/demo/connections",
+            Some(json!({"KohdeId": other, "OsapuoliId": 1, "Alkaa": "2024-05-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown party");
+}

@@ -21,7 +21,7 @@ export const SCREENSHOTS = path.join(ROOT, "tests/e2e/screenshots");
 /** Variables for this harness and scripts/, not configuration for the gateway. */
 const HARNESS_VARIABLES = [
   "RAPPU_BIN", "RAPPU_WEB_DIR", "RAPPU_E2E_LOG", "RAPPU_WASM_TOOLCHAIN", "RAPPU_CACHE_DIR",
-  "RAPPU_RUSTUP_TIMEOUT", "RAPPU_WEB_BUDGET_GZIP",
+  "RAPPU_RUSTUP_TIMEOUT", "RAPPU_WEB_BUDGET_GZIP", "RAPPU_WEB_CONSOLE_BUDGET_GZIP",
 ];
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -81,7 +81,8 @@ export async function startRappu(opts = {}) {
     ];
     const child = spawn(bin, args, {
       cwd: tmp,
-      env: { ...env, ...opts.env },
+      // Files run side by side: the metrics listener on a free port too.
+      env: { RAPPU_METRICS__ADDR: "127.0.0.1:0", ...env, ...opts.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.on("data", keep);
@@ -146,6 +147,7 @@ export async function startRappu(opts = {}) {
     url,
     ready: run.ready,
     dataDir,
+    bin,
     output: () => output,
     /**
      * Freezes the process (SIGSTOP): its connections stay open but nothing answers, as

@@ -20,7 +20,9 @@ pub use pairing::{
     renew_display_session, start_pairing,
 };
 pub use reports::{file_report, get_report, list_reports, photo_url};
-pub use session::{demo_login, demo_residents, login, logout, my_contact, my_role};
+pub use session::{
+    demo_login, demo_residents, login, logout, my_contact, my_role, pick_apartment, request_link,
+};
 
 use std::fmt;
 
@@ -166,6 +168,12 @@ impl Call {
         Ok(self)
     }
 
+    /// Sets a JSON body already written.
+    pub fn json_text(mut self, text: String) -> Self {
+        self.body = Some(text);
+        self
+    }
+
     fn builder(&self) -> RequestBuilder {
         // No HTTP cache: answers are per session and change; the feed's own ETag
         // revalidation is done by hand (If-None-Match), so a 304 reaches the app.
@@ -230,6 +238,16 @@ pub async fn request<T: DeserializeOwned>(call: Call) -> Result<T, ApiError> {
 /// A path segment, percent-encoded.
 pub fn segment(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))
+}
+
+// Below the rest so the other programs' code keeps its lines (and their panic locations'
+// bytes): only the console deletes.
+impl Call {
+    /// The same call as `DELETE`.
+    pub fn method_delete(mut self) -> Self {
+        self.method = Method::DELETE;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -80,15 +80,24 @@ pub const TEXTS: Texts = Texts {
     sign_out: "Sign out",
     signin_title: "Sign in",
     signin_demo_intro: "This is a demo with simulated data. Choose the resident to sign in as:",
-    signin_demo_list: "Demo residents",
-    signin_link_intro: "Sign in with the one-time login link your housing company sent you.",
-    signin_link_note: "The link works once. If it has expired, ask the property manager for a new one.",
+    signin_link_note: "A link works once. If yours has expired, ask for a new one here.",
     login_title: "Signing in",
     login_working: "Signing you in…",
     login_invalid: "The login link is not valid: it has been used, has expired or is wrong. \
         Ask for a new link.",
     login_no_code: "The link has no login code.",
     signed_out: "You have signed out.",
+    signin_email_intro: "Enter the email address your housing company has for you. We will send \
+        you a sign-in link.",
+    field_email: "Email address",
+    hint_email: "For example aino.virtanen@example.fi",
+    signin_send_link: "Send me a sign-in link",
+    signin_sending: "Sending…",
+    signin_link_sent: "Thank you. If {email} belongs to a resident, a sign-in link is on its way. \
+        It works once, for {minutes} minutes, on any device. No mail? Check the spam folder, or \
+        ask the property manager which address they have for you.",
+    err_email: "Enter an email address, for example aino.virtanen@example.fi.",
+    login_pick_intro: "You live in more than one apartment. Choose the one to sign in for:",
 
     form_title: "New fault report",
     form_intro: "Fields marked with an asterisk (*) are required.",

@@ -81,16 +81,24 @@ pub const TEXTS: Texts = Texts {
     signin_title: "Kirjaudu sisään",
     signin_demo_intro: "Tämä on esittelyversio, jossa on simuloitua dataa. Valitse asukas, \
         jonka nimissä kirjaudut:",
-    signin_demo_list: "Esittelyn asukkaat",
-    signin_link_intro: "Kirjaudu sisään kertakäyttöisellä kirjautumislinkillä, jonka \
-        taloyhtiö lähetti sinulle.",
-    signin_link_note: "Linkki toimii kerran. Jos se on vanhentunut, pyydä uusi isännöitsijältä.",
+    signin_link_note: "Linkki toimii kerran. Jos se on vanhentunut, pyydä uusi tästä.",
     login_title: "Kirjautuminen",
     login_working: "Kirjaudutaan sisään…",
     login_invalid: "Kirjautumislinkki ei kelpaa: se on jo käytetty, vanhentunut tai \
         virheellinen. Pyydä uusi linkki.",
     login_no_code: "Linkistä puuttuu kirjautumiskoodi.",
     signed_out: "Olet kirjautunut ulos.",
+    signin_email_intro: "Kirjoita sähköpostiosoite, joka taloyhtiölläsi on sinusta. Lähetämme \
+        sinulle kirjautumislinkin.",
+    field_email: "Sähköpostiosoite",
+    hint_email: "Esimerkiksi aino.virtanen@example.fi",
+    signin_send_link: "Lähetä kirjautumislinkki",
+    signin_sending: "Lähetetään…",
+    signin_link_sent: "Kiitos. Jos {email} kuuluu asukkaalle, kirjautumislinkki on matkalla. \
+        Se toimii kerran, {minutes} minuutin ajan, millä tahansa laitteella. Eikö viestiä \
+        kuulu? Katso roskapostikansio tai kysy isännöitsijältä, mikä osoite heillä on sinusta.",
+    err_email: "Kirjoita sähköpostiosoite, esimerkiksi aino.virtanen@example.fi.",
+    login_pick_intro: "Asut useammassa asunnossa. Valitse, mihin kirjaudut:",
 
     form_title: "Uusi vikailmoitus",
     form_intro: "Tähdellä (*) merkityt kentät ovat pakollisia.",

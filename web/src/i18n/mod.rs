@@ -54,8 +54,10 @@ texts! {
     pairing_title, pairing_intro, pairing_code_label, pairing_qr_alt, pairing_offline,
     // Portal frame and sign-in
     portal_title, portal_nav, nav_new_report, nav_my_reports, sign_out, signin_title,
-    signin_demo_intro, signin_demo_list, signin_link_intro, signin_link_note, login_title,
+    signin_demo_intro, signin_link_note, login_title,
     login_working, login_invalid, login_no_code, signed_out,
+    signin_email_intro, field_email, hint_email, signin_send_link, signin_sending,
+    signin_link_sent, err_email, login_pick_intro,
     // Report form
     form_title, form_intro, field_topic, topic_apartment, topic_common_areas, topic_outdoors,
     field_title, hint_title, field_description, hint_description, field_location,

@@ -30,7 +30,12 @@ use super::paging::{MAX_LIMIT, RawPage, next_offset};
 use super::retry::RetryPolicy;
 use super::routes::Route;
 use super::stats::WireStats;
+
+/// No request body (GET routes).
+const NO_BODY: Option<&()> = None;
 use crate::config::TampuuriSettings;
+use crate::metrics::UpstreamMetrics;
+use crate::metrics::families::{RecentFailure, RouteLabel, UpstreamCallLabels};
 use crate::usage::UsageRecorder;
 
 /// Largest response body read from Tampuuri; a larger one is a bad response.
@@ -60,6 +65,23 @@ impl Tampuuri {
         settings: &TampuuriSettings,
         usage: UsageRecorder,
     ) -> Result<Self, ClientBuildError> {
+        Self::observed(settings, usage, UpstreamMetrics::detached())
+    }
+
+    /// [`Tampuuri::new`], also counting every call, its duration and retries in `metrics`.
+    pub fn observed(
+        settings: &TampuuriSettings,
+        usage: UsageRecorder,
+        metrics: UpstreamMetrics,
+    ) -> Result<Self, ClientBuildError> {
+        // Every retry series exists from the start, so "no retries" is a 0, not a gap.
+        for route in super::routes::SAFE_ROUTES {
+            drop(
+                metrics
+                    .retries
+                    .get_or_create(&RouteLabel { route: route.label }),
+            );
+        }
         // reqwest is built without a default TLS provider (see Cargo.toml); install ring's
         // once per process. A second install fails harmlessly.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -107,6 +129,7 @@ impl Tampuuri {
                         Duration::from_secs(settings.circuit_open_secs),
                     ),
                     pace: pace(settings.calls_per_second, settings.calls_burst),
+                    metrics: metrics.clone(),
                 }),
             };
             accounts.insert(account.name.clone(), client);
@@ -157,6 +180,7 @@ struct Inner {
     settings: crate::config::AccountSettings,
     breaker: Breaker,
     pace: DefaultDirectRateLimiter,
+    metrics: UpstreamMetrics,
 }
 
 /// The account's pace: `per_second` calls a second, `burst` at once.
@@ -217,16 +241,29 @@ impl TampuuriClient {
         id: Option<u64>,
         body: Option<&impl Serialize>,
     ) -> impl Stream<Item = Result<Vec<T>, UpstreamError>> + 'a {
+        self.browse_with(route, id, None, body)
+    }
+
+    /// [`Self::browse`] with one more query parameter (a search word).
+    fn browse_with<'a, T: DeserializeOwned + 'a>(
+        &'a self,
+        route: &'a Route,
+        id: Option<u64>,
+        search: Option<(&'static str, String)>,
+        body: Option<&impl Serialize>,
+    ) -> impl Stream<Item = Result<Vec<T>, UpstreamError>> + 'a {
         let body = body.map(|b| json_body(route, b));
         stream::try_unfold(Some(0u64), move |offset| {
             let body = body.clone();
+            let search = search.clone();
             async move {
                 let Some(offset) = offset else {
                     return Ok(None);
                 };
                 let body = body.transpose()?;
+                let search = search.as_ref().map(|(k, v)| (*k, v.as_str()));
                 let bytes = self
-                    .send(route, id, Some((offset, MAX_LIMIT)), body)
+                    .send_with(route, id, Some((offset, MAX_LIMIT)), search, body)
                     .await?;
                 let page: RawPage = decode(route, &bytes)?;
                 self.inner
@@ -277,6 +314,20 @@ impl TampuuriClient {
         body: Option<&impl Serialize>,
     ) -> Result<Vec<T>, UpstreamError> {
         let pages: Vec<Vec<T>> = self.browse(route, id, body).try_collect().await?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// Every row of a paged GET route searched with `parameter=word` (e.g. `Hakusana`).
+    pub async fn search_all<T: DeserializeOwned>(
+        &self,
+        route: &Route,
+        parameter: &'static str,
+        word: &str,
+    ) -> Result<Vec<T>, UpstreamError> {
+        let pages: Vec<Vec<T>> = self
+            .browse_with(route, None, Some((parameter, word.to_owned())), NO_BODY)
+            .try_collect()
+            .await?;
         Ok(pages.into_iter().flatten().collect())
     }
 
@@ -347,6 +398,17 @@ impl TampuuriClient {
         page: Option<(u64, u64)>,
         body: Option<Bytes>,
     ) -> Result<Bytes, UpstreamError> {
+        self.send_with(route, id, page, None, body).await
+    }
+
+    async fn send_with(
+        &self,
+        route: &Route,
+        id: Option<u64>,
+        page: Option<(u64, u64)>,
+        search: Option<(&str, &str)>,
+        body: Option<Bytes>,
+    ) -> Result<Bytes, UpstreamError> {
         if id.is_some_and(|id| !super::is_possible_id(id)) {
             return Err(UpstreamError::NotFound { route: route.label });
         }
@@ -358,6 +420,9 @@ impl TampuuriClient {
                     route: route.label,
                     detail: "cannot build the URL".into(),
                 })?;
+        if let Some((name, word)) = search {
+            url.query_pairs_mut().append_pair(name, word);
+        }
         if let Some((offset, limit)) = page {
             // Spelled as the help pages write them (vendor (help page)).
             url.query_pairs_mut()
@@ -374,6 +439,11 @@ impl TampuuriClient {
                     if route.safe && e.is_transient() && attempt < self.inner.retry.max_retries =>
                 {
                     let delay = self.inner.retry.delay(attempt, retry_after(&e));
+                    self.inner
+                        .metrics
+                        .retries
+                        .get_or_create(&RouteLabel { route: route.label })
+                        .inc();
                     tracing::warn!(route = route.label, account = %self.inner.account, attempt, error = %e, ?delay, "retrying Tampuuri call");
                     tokio::time::sleep(delay).await;
                     attempt += 1;
@@ -441,12 +511,14 @@ impl TampuuriClient {
                 } else {
                     "request failed"
                 };
+                self.observe(route, &reason.replace(' ', "_"), started.elapsed());
                 tracing::warn!(route = route.label, account = %inner.account, error = %e.without_url(), "Tampuuri call failed");
                 return Err(unavailable(reason.into()));
             }
         };
         inner.usage.record(&inner.account, route.label);
         let status = response.status();
+        self.observe(route, status.as_str(), started.elapsed());
         tracing::debug!(route = route.label, account = %inner.account, status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "Tampuuri call");
         if !status.is_success() {
             return Err(map_status(
@@ -457,6 +529,35 @@ impl TampuuriClient {
             ));
         }
         read_body(route, response).await
+    }
+}
+
+impl TampuuriClient {
+    /// Counts a call of `route` that ended with `status` after `elapsed`.
+    fn observe(&self, route: &Route, status: &str, elapsed: Duration) {
+        let metrics = &self.inner.metrics;
+        metrics
+            .calls
+            .get_or_create(&UpstreamCallLabels {
+                account: self.inner.account.clone(),
+                route: route.label,
+                status: status.to_owned(),
+            })
+            .inc();
+        metrics
+            .duration
+            .get_or_create(&RouteLabel { route: route.label })
+            .observe(elapsed);
+        // A 2xx is an answer; so is a 404 (the thing is not there) or a 409 (a state
+        // conflict the caller handles). Anything else is worth an operator's eye.
+        if !(status.starts_with('2') || status == "404" || status == "409") {
+            metrics.recent_failures.push(RecentFailure {
+                at: chrono::Utc::now(),
+                account: self.inner.account.clone(),
+                route: route.label,
+                status: status.to_owned(),
+            });
+        }
     }
 }
 

@@ -44,6 +44,7 @@ route!(COST_CENTRES, "All cost centres (housing companies) (vendor (seed)).", GE
 route!(OBJECT, "One object: property, building, staircase or apartment (vendor (seed)).", GET "kohteet/{id}");
 route!(OBJECT_DESCENDANTS, "Objects below one object, filtered by kind (vendor (seed) path; descendant semantics assumed).", POST "kohteet/{id}/selaa", safe = true);
 route!(CONNECTIONS, "Parties connected to objects: residents, managers, maintenance (vendor (seed) path; body assumed).", POST "osapuolet/yhteydet/selaa", safe = true);
+route!(PERSONS, "Persons found by a search word, `?Hakusana=` (vendor (seed); that the word is matched against the email is assumed).", GET "osapuolet/henkilot");
 route!(PARTY, "One party (assumed path).", GET "osapuolet/{id}");
 route!(PARTIES, "Many parties by id, non-archived only, in one call (vendor (help page)).", POST "osapuolitiedot/osapuolet/hae", safe = true);
 route!(ANNOUNCEMENTS, "Announcements (news) of an object and its ancestors (assumed route).", POST "uutiset/selaa", safe = true);
@@ -53,6 +54,36 @@ route!(FAULT_REPORT_CREATE, "Create a fault report with its attachments; answers
 route!(FAULT_REPORT_RECEIVE, "Assignee takes the report: received (vendor (seed)).", POST "ilmoitukset/{id}/vastaanota", safe = false);
 route!(FAULT_REPORT_HOLD, "Put on hold with a reason: waiting (vendor (seed)).", POST "ilmoitukset/{id}/odotukseen", safe = false);
 route!(FAULT_REPORT_DONE, "Assignee marks the work done (vendor (seed)).", POST "ilmoitukset/{id}/kuittaatehdyksi", safe = false);
+
+/// The routes retried after a transient failure (the retry counter's series).
+pub const SAFE_ROUTES: [&Route; 9] = [
+    &COST_CENTRES,
+    &OBJECT,
+    &OBJECT_DESCENDANTS,
+    &CONNECTIONS,
+    &PARTY,
+    &PARTIES,
+    &ANNOUNCEMENTS,
+    &FAULT_REPORTS,
+    &FAULT_REPORT,
+];
+
+/// Every route Rappu calls.
+pub const ALL_ROUTES: [&Route; 13] = [
+    &COST_CENTRES,
+    &OBJECT,
+    &OBJECT_DESCENDANTS,
+    &CONNECTIONS,
+    &PARTY,
+    &PARTIES,
+    &ANNOUNCEMENTS,
+    &FAULT_REPORTS,
+    &FAULT_REPORT,
+    &FAULT_REPORT_CREATE,
+    &FAULT_REPORT_RECEIVE,
+    &FAULT_REPORT_HOLD,
+    &FAULT_REPORT_DONE,
+];
 
 impl Route {
     /// The path for object `id` (routes without `{id}` ignore it).
@@ -78,6 +109,7 @@ mod tests {
             .map(|r| r.safe)
             .collect();
         assert_eq!(safe, [true, false, false]);
+        assert!(SAFE_ROUTES.iter().all(|r| r.safe));
         assert_eq!(COST_CENTRES.path(None), "kustannuspaikat/selaa");
     }
 }

@@ -46,6 +46,11 @@ impl TampuuriClient {
             .await
     }
 
+    /// Persons whose name or email contains `word` (`GET osapuolet/henkilot?Hakusana=`).
+    pub async fn find_persons(&self, word: &str) -> Result<Vec<Party>, UpstreamError> {
+        self.search_all(&routes::PERSONS, "Hakusana", word).await
+    }
+
     /// One party by id.
     pub async fn party(&self, id: u64) -> Result<Party, UpstreamError> {
         self.call(&routes::PARTY, Some(id), NO_BODY).await

@@ -1,11 +1,15 @@
-//! Part 1: the cached feed under load, next to nginx serving the same bytes as a static
-//! file on the same machine. 1,000 display tokens (EdDSA) for one building, rate limiting
-//! on; wrk -t1 at 64 and 512 connections, 2 s warm-up then 6 s measured (BASELINES ran
-//! 10 s; shorter runs leave time for more rounds); the same requests to both servers; the
-//! 200 path and the 304 path (`If-None-Match`); server CPU per request from
-//! `/proc/<pid>/stat` (all threads; nginx: master and worker). Each comparison runs in
-//! rounds (5 by default), nginx and Rappu in turn with the order swapped every round; the
-//! targets are judged on the median of the per-round ratios, with the range shown.
+//! Part 1: the cached feed under load, next to a reference on the same machine: nginx
+//! serving the same bytes as a static file, or (`--baseline`) an older build of the gateway,
+//! to measure what a change costs the feed (before/after in the same run). 1,000 display
+//! tokens (EdDSA) for one building, rate limiting on; wrk -t1 at 64 and 512 connections, 2 s
+//! warm-up then 6 s measured (BASELINES ran 10 s; shorter runs leave time for more rounds);
+//! the same requests to both servers; the 200 path and the 304 path (`If-None-Match`);
+//! server CPU per request from `/proc/<pid>/stat` (all threads; nginx: master and worker).
+//! Each comparison runs in rounds (5 by default), the reference and Rappu in turn with the
+//! order swapped every round; the targets are judged on the median of the per-round ratios,
+//! with the range shown ([`judge`]).
+
+mod judge;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,29 +28,49 @@ use crate::wrk::{self, WrkResult};
 const QUOTA_PER_MINUTE: u32 = 100_000_000;
 const QUOTA_BURST: u32 = 1_000_000;
 
-/// One server setup measured by wrk.
+/// What Rappu is measured against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefKind {
+    /// nginx serving the same bytes as a static file.
+    Nginx,
+    /// `--baseline`: an older build of the gateway, serving the same building.
+    Before,
+}
+
+impl RefKind {
+    fn name(self) -> &'static str {
+        match self {
+            RefKind::Nginx => "nginx",
+            RefKind::Before => "before",
+        }
+    }
+}
+
+/// One server setup measured by wrk: the reference or Rappu, on the 200 or the 304 path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Setup {
-    Nginx200,
+    Ref200,
     Rappu200,
-    Nginx304,
+    Ref304,
     Rappu304,
 }
 
 impl Setup {
     const ALL: [Setup; 4] = [
-        Setup::Nginx200,
+        Setup::Ref200,
         Setup::Rappu200,
-        Setup::Nginx304,
+        Setup::Ref304,
         Setup::Rappu304,
     ];
 
-    fn label(self) -> &'static str {
-        match self {
-            Setup::Nginx200 => "nginx 200",
-            Setup::Rappu200 => "rappu 200",
-            Setup::Nginx304 => "nginx 304",
-            Setup::Rappu304 => "rappu 304",
+    fn label(self, reference: RefKind) -> &'static str {
+        match (self, reference) {
+            (Setup::Ref200, RefKind::Nginx) => "nginx 200",
+            (Setup::Ref304, RefKind::Nginx) => "nginx 304",
+            (Setup::Ref200, RefKind::Before) => "before 200",
+            (Setup::Ref304, RefKind::Before) => "before 304",
+            (Setup::Rappu200, _) => "rappu 200",
+            (Setup::Rappu304, _) => "rappu 304",
         }
     }
 
@@ -55,14 +79,18 @@ impl Setup {
     }
 
     fn is_304(self) -> bool {
-        matches!(self, Setup::Nginx304 | Setup::Rappu304)
+        matches!(self, Setup::Ref304 | Setup::Rappu304)
+    }
+
+    fn is_reference(self) -> bool {
+        matches!(self, Setup::Ref200 | Setup::Ref304)
     }
 }
 
-/// The comparisons: nginx and Rappu on the same path.
+/// The comparisons: the reference and Rappu on the same path.
 const PAIRS: [(Setup, Setup); 2] = [
-    (Setup::Nginx200, Setup::Rappu200),
-    (Setup::Nginx304, Setup::Rappu304),
+    (Setup::Ref200, Setup::Rappu200),
+    (Setup::Ref304, Setup::Rappu304),
 ];
 
 /// A measured run and the CPU spent around it.
@@ -78,26 +106,35 @@ struct Measured {
     other_share: f64,
 }
 
+/// The reference server, running.
+enum Reference {
+    Nginx(Nginx),
+    /// The older gateway, with tokens minted with its own key.
+    Before(Box<Gateway>),
+}
+
 /// Everything a run needs to know about the two servers.
 struct Targets<'a> {
     gateway: &'a Gateway,
-    nginx: &'a Nginx,
-    nginx_pids: Vec<u32>,
+    reference: &'a Reference,
+    reference_pids: Vec<u32>,
     scripts: [PathBuf; 4],
 }
 
 impl Targets<'_> {
     fn url(&self, setup: Setup) -> String {
-        match setup {
-            Setup::Nginx200 | Setup::Nginx304 => self.nginx.url.clone(),
-            Setup::Rappu200 | Setup::Rappu304 => self.gateway.feed_url(),
+        match (setup.is_reference(), self.reference) {
+            (false, _) => self.gateway.feed_url(),
+            (true, Reference::Nginx(nginx)) => nginx.url.clone(),
+            (true, Reference::Before(before)) => before.feed_url(),
         }
     }
 
     fn pids(&self, setup: Setup) -> Vec<u32> {
-        match setup {
-            Setup::Nginx200 | Setup::Nginx304 => self.nginx_pids.clone(),
-            Setup::Rappu200 | Setup::Rappu304 => vec![self.gateway.proc.pid()],
+        if setup.is_reference() {
+            self.reference_pids.clone()
+        } else {
+            vec![self.gateway.proc.pid()]
         }
     }
 
@@ -107,6 +144,27 @@ impl Targets<'_> {
     }
 }
 
+/// The gateway's settings in part 1 (the baseline gets the same).
+fn gateway_settings() -> [(&'static str, String); 3] {
+    [
+        (
+            "RAPPU_RATE_LIMIT__DISPLAY_PER_MINUTE",
+            QUOTA_PER_MINUTE.to_string(),
+        ),
+        ("RAPPU_RATE_LIMIT__DISPLAY_BURST", QUOTA_BURST.to_string()),
+        // Webhook mode (the recommended set-up): data stays fresh for
+        // feeds.refresh_with_webhooks_secs, so nothing is refetched during the runs.
+        ("RAPPU_WEBHOOKS__SECRET", random_secret()),
+    ]
+}
+
+/// `n` display tokens for `building`, minted with `gateway`'s key.
+fn tokens_for(gateway: &Gateway, building: i64, n: usize) -> anyhow::Result<Vec<String>> {
+    (0..n)
+        .map(|i| gateway.display_token(building, &format!("bench-display-{i}")))
+        .collect()
+}
+
 /// Runs part 1.
 pub async fn run(
     env: &Env,
@@ -114,38 +172,67 @@ pub async fn run(
     tools: &Tools,
     summary: &mut Summary,
 ) -> anyhow::Result<()> {
-    println!("\n== Part 1: the cached feed under load, next to nginx ==");
-    let (Some(wrk_bin), Some(nginx_bin)) = (&tools.wrk, &tools.nginx) else {
-        bail!("wrk and nginx are needed");
+    let Some(wrk_bin) = &tools.wrk else {
+        bail!("wrk is needed");
     };
+    let kind = if env.baseline.is_some() {
+        RefKind::Before
+    } else {
+        RefKind::Nginx
+    };
+    match kind {
+        RefKind::Nginx => println!("\n== Part 1: the cached feed under load, next to nginx =="),
+        RefKind::Before => println!(
+            "\n== Part 1: the cached feed under load, before (--baseline) and after a change =="
+        ),
+    }
     let sim = Sim::start(env, 3).await?;
     let building = *building_ids(&sim.summary(env).await?)
         .first()
         .context("the simulator has no building")?;
-    let mut gateway = Gateway::start(
-        env,
-        &sim,
-        &[
-            (
-                "RAPPU_RATE_LIMIT__DISPLAY_PER_MINUTE",
-                QUOTA_PER_MINUTE.to_string(),
-            ),
-            ("RAPPU_RATE_LIMIT__DISPLAY_BURST", QUOTA_BURST.to_string()),
-            // Webhook mode (the recommended set-up): data stays fresh for
-            // feeds.refresh_with_webhooks_secs, so nothing is refetched during the runs.
-            ("RAPPU_WEBHOOKS__SECRET", random_secret()),
-        ],
-    )
-    .await?;
-    let tokens = (0..plan.part1_tokens)
-        .map(|i| gateway.display_token(building, &format!("bench-display-{i}")))
-        .collect::<anyhow::Result<Vec<String>>>()?;
+    let mut gateway = Gateway::start(env, &sim, &gateway_settings()).await?;
+    let tokens = tokens_for(&gateway, building, plan.part1_tokens)?;
     let (body, etag) = fetch_feed(env, &gateway, &tokens[0]).await?;
-    let nginx = nginx::start(env, nginx_bin, &body).await?;
-    let nginx_pids: Vec<u32> = std::iter::once(nginx.proc.pid())
-        .chain(machine::children_of(nginx.proc.pid()))
-        .collect();
-    check_304(env, &nginx.url, None, &nginx.etag, "nginx").await?;
+    // The reference, its request stream (same shape as Rappu's) and its ETag.
+    let (mut reference, reference_tokens, reference_etag) = match (&env.baseline, &tools.nginx) {
+        (Some(binary), _) => {
+            let before = Gateway::start_binary(env, binary, &sim, &gateway_settings()).await?;
+            let before_tokens = tokens_for(&before, building, plan.part1_tokens)?;
+            let (before_body, before_etag) = fetch_feed(env, &before, &before_tokens[0]).await?;
+            println!(
+                "  baseline gateway: feed of {} bytes, ETag {before_etag}",
+                thousands(before_body.len() as u64)
+            );
+            check_304(
+                env,
+                &before.feed_url(),
+                Some(&before_tokens[0]),
+                &before_etag,
+                "the baseline gateway",
+            )
+            .await?;
+            (
+                Reference::Before(Box::new(before)),
+                before_tokens,
+                before_etag,
+            )
+        }
+        (None, Some(nginx_bin)) => {
+            let nginx = nginx::start(env, nginx_bin, &body).await?;
+            check_304(env, &nginx.url, None, &nginx.etag, "nginx").await?;
+            let nginx_etag = nginx.etag.clone();
+            // nginx gets the same request stream (it ignores the token), so the load
+            // generator does the same work for both and only the server differs.
+            (Reference::Nginx(nginx), tokens.clone(), nginx_etag)
+        }
+        (None, None) => bail!("nginx is needed"),
+    };
+    let reference_pids: Vec<u32> = match &reference {
+        Reference::Nginx(nginx) => std::iter::once(nginx.proc.pid())
+            .chain(machine::children_of(nginx.proc.pid()))
+            .collect(),
+        Reference::Before(before) => vec![before.proc.pid()],
+    };
     check_304(
         env,
         &gateway.feed_url(),
@@ -159,28 +246,32 @@ pub async fn run(
     let mut scripts: [PathBuf; 4] = Default::default();
     for (i, setup) in Setup::ALL.iter().enumerate() {
         let lua = match setup {
-            // nginx gets the same request stream (it ignores the token), so the load
-            // generator does the same work for both and only the server differs.
-            Setup::Nginx200 => wrk::token_script(&tokens, None)?,
-            Setup::Nginx304 => wrk::token_script(&tokens, Some(&nginx.etag))?,
+            Setup::Ref200 => wrk::token_script(&reference_tokens, None)?,
+            Setup::Ref304 => wrk::token_script(&reference_tokens, Some(&reference_etag))?,
             Setup::Rappu200 => wrk::token_script(&tokens, None)?,
             Setup::Rappu304 => wrk::token_script(&tokens, Some(&etag))?,
         };
-        scripts[i] = dir.join(format!("{}.lua", setup.label().replace(' ', "-")));
+        scripts[i] = dir.join(format!("{}.lua", setup.label(kind).replace(' ', "-")));
         std::fs::write(&scripts[i], lua)?;
     }
     let targets = Targets {
         gateway: &gateway,
-        nginx: &nginx,
-        nginx_pids,
+        reference: &reference,
+        reference_pids,
         scripts,
     };
 
-    println!(
-        "  building {building}: feed of {} bytes, ETag {etag}; nginx serves the same bytes (checked), ETag {}",
-        thousands(body.len() as u64),
-        nginx.etag
-    );
+    match &reference {
+        Reference::Nginx(nginx) => println!(
+            "  building {building}: feed of {} bytes, ETag {etag}; nginx serves the same bytes (checked), ETag {}",
+            thousands(body.len() as u64),
+            nginx.etag
+        ),
+        Reference::Before(_) => println!(
+            "  building {building}: feed of {} bytes, ETag {etag}; the baseline serves the same building",
+            thousands(body.len() as u64),
+        ),
+    }
     println!("  gateway: rappu serve, simulator with 3 properties as Tampuuri; settings:");
     gateway.print_settings("    ");
     println!(
@@ -192,9 +283,14 @@ pub async fn run(
         "  {} distinct display tokens (EdDSA, the default algorithm), all bound to building {building}, rotated per request",
         tokens.len()
     );
-    println!(
-        "  nginx: 1 worker, access_log off, sendfile, keepalive_requests 1000000, the file at the same URL path; the same requests (tokens included, ignored)"
-    );
+    match kind {
+        RefKind::Nginx => println!(
+            "  nginx: 1 worker, access_log off, sendfile, keepalive_requests 1000000, the file at the same URL path; the same requests (tokens included, ignored)"
+        ),
+        RefKind::Before => println!(
+            "  baseline: the other build with the same settings against the same simulator, as many tokens of its own key; both gateways run throughout, each measured in turn"
+        ),
+    }
     println!(
         "  wrk -t1 -c<N> -d{}s --latency, after a {} s warm-up; CPU from /proc/<pid>/stat (utime+stime, all threads)",
         plan.measure.as_secs(),
@@ -228,19 +324,19 @@ pub async fn run(
     let mut results = Vec::new();
     let mut quiet_budget = plan.quiet_wait_total;
     for &c in &plan.connections {
-        for (nginx_setup, rappu_setup) in PAIRS {
+        for (reference_setup, rappu_setup) in PAIRS {
             for round in 1..=plan.rounds {
                 // Alternate who goes first, so a drift in the machine's speed over the
                 // minutes of a comparison favours neither.
                 let order = if round % 2 == 1 {
-                    [nginx_setup, rappu_setup]
+                    [reference_setup, rappu_setup]
                 } else {
-                    [rappu_setup, nginx_setup]
+                    [rappu_setup, reference_setup]
                 };
                 for setup in order {
                     let waited = wait_for_quiet(plan.quiet_wait_run, &mut quiet_budget).await?;
                     let m = measure(plan, wrk_bin, &targets, setup, c, round, clk).await?;
-                    print_row(&m);
+                    print_row(&m, kind);
                     if let Some(note) = waited {
                         println!("  {:<10} ({note})", "");
                     }
@@ -251,13 +347,20 @@ pub async fn run(
     }
     // The bytes must not have changed under the load.
     let (after, etag_after) = fetch_feed(env, &gateway, &tokens[0]).await?;
+    let what = match kind {
+        RefKind::Nginx => "part 1: the gateway's feed stayed byte-identical to nginx's file",
+        RefKind::Before => "part 1: the gateway's feed stayed byte-identical under the load",
+    };
     summary.check(
         after == body && etag_after == etag,
-        "part 1: the gateway's feed stayed byte-identical to nginx's file",
+        what,
         format!("{} bytes, ETag {etag_after}", after.len()),
     );
     drop(targets);
-    let alive = gateway.proc.ensure_running();
+    let mut alive = gateway.proc.ensure_running();
+    if let Reference::Before(before) = &mut reference {
+        alive = alive.and_then(|()| before.proc.ensure_running());
+    }
     summary.check(
         alive.is_ok(),
         "part 1: the gateway survived the load",
@@ -272,7 +375,7 @@ pub async fn run(
     let noisy: Vec<String> = results
         .iter()
         .filter(|m| m.other_share > 0.10)
-        .map(|m| format!("{} c={}", m.setup.label(), m.connections))
+        .map(|m| format!("{} c={}", m.setup.label(kind), m.connections))
         .collect();
     if !noisy.is_empty() {
         println!(
@@ -286,7 +389,7 @@ pub async fn run(
             results.len()
         ));
     }
-    judge(&results, body.len(), summary);
+    judge::judge(&results, body.len(), kind, summary);
     Ok(())
 }
 
@@ -431,10 +534,10 @@ async fn measure(
     })
 }
 
-fn print_row(m: &Measured) {
+fn print_row(m: &Measured, kind: RefKind) {
     println!(
         "  {:<10} {:>5} {:>5} {:>10} {:>8} {:>8} {:>10.1} {:>8.1} {:>7} {:>11} {:>9} {:>5.0}%",
-        m.setup.label(),
+        m.setup.label(kind),
         m.connections,
         m.round,
         thousands_f(m.wrk.rps()),
@@ -447,175 +550,4 @@ fn print_row(m: &Measured) {
         thousands(m.wrk.socket_errors()),
         m.other_share * 100.0
     );
-}
-
-/// Ratios against nginx, the targets, and the checks on every run.
-fn judge(results: &[Measured], body_len: usize, summary: &mut Summary) {
-    for m in results {
-        let what = format!("part 1: {} at c={}", m.setup.label(), m.connections);
-        summary.check(
-            m.wrk.status == 0,
-            format!("{what}: no non-2xx/3xx answers (no 429, no 5xx)"),
-            format!("{} such answers", m.wrk.status),
-        );
-        summary.check(
-            m.wrk.socket_errors() == 0,
-            format!("{what}: no socket errors or timeouts"),
-            format!(
-                "connect {}, read {}, write {}, timeout {}",
-                m.wrk.connect, m.wrk.read, m.wrk.write, m.wrk.timeout
-            ),
-        );
-        let size = m.wrk.bytes_per_response();
-        let ok = if m.setup.is_304() {
-            size < 1_000.0
-        } else {
-            size > body_len as f64
-        };
-        summary.check(
-            ok,
-            format!("{what}: response size fits the path"),
-            format!("{size:.0} bytes per response (body {body_len})"),
-        );
-    }
-    println!(
-        "\n  Rappu ÷ nginx, same path and connections, paired within each round; the median over {} round(s) is judged (target: req/s ≥ 1.0×, p99 ≤ 1.5×), lowest–highest round in brackets",
-        results.iter().map(|m| m.round).max().unwrap_or(1)
-    );
-    println!(
-        "  {:<14} {:>5} {:>24} {:>24} {:>24}",
-        "path", "conns", "req/s ratio", "p99 ratio", "server µs/req ratio"
-    );
-    for (nginx, rappu) in PAIRS {
-        let path = rappu.path();
-        let mut connections: Vec<u32> = results.iter().map(|m| m.connections).collect();
-        connections.dedup();
-        for c in connections {
-            let pairs: Vec<(&Measured, &Measured)> = results
-                .iter()
-                .filter(|r| r.setup == rappu && r.connections == c)
-                .filter_map(|r| {
-                    results
-                        .iter()
-                        .find(|n| n.setup == nginx && n.connections == c && n.round == r.round)
-                        .map(|n| (r, n))
-                })
-                .collect();
-            if pairs.is_empty() {
-                continue;
-            }
-            let ratios = |f: &dyn Fn(&Measured) -> f64| -> Spread {
-                Spread::of(pairs.iter().map(|(r, n)| f(r) / f(n).max(1e-9)).collect())
-            };
-            let rps = ratios(&|m| m.wrk.rps());
-            let p99 = ratios(&|m| m.wrk.p99_us);
-            let cpu = ratios(&|m| m.server_us);
-            let disturbed = pairs
-                .iter()
-                .map(|(r, n)| r.other_share.max(n.other_share))
-                .fold(0.0, f64::max);
-            let disturbed = if disturbed > 0.10 {
-                format!(
-                    " — DISTURBED: other processes used up to {:.0} % of the machine during these runs",
-                    disturbed * 100.0
-                )
-            } else {
-                String::new()
-            };
-            println!(
-                "  {path:<14} {c:>5} {:>24} {:>24} {:>24}",
-                rps.show(),
-                p99.show(),
-                cpu.show()
-            );
-            let median = |f: &dyn Fn(&Measured) -> f64, who: Setup| {
-                let mut v: Vec<f64> = results
-                    .iter()
-                    .filter(|m| m.setup == who && m.connections == c)
-                    .map(f)
-                    .collect();
-                median_of(&mut v)
-            };
-            let (r_rps, n_rps) = (
-                median(&|m| m.wrk.rps(), rappu),
-                median(&|m| m.wrk.rps(), nginx),
-            );
-            let (r_p99, n_p99) = (
-                median(&|m| m.wrk.p99_us, rappu),
-                median(&|m| m.wrk.p99_us, nginx),
-            );
-            summary.target(
-                rps.median >= 1.0,
-                format!("{path} at {c} connections: req/s ≥ 1.0× nginx"),
-                format!(
-                    "{} (median {} vs {} req/s){disturbed}",
-                    rps.show(),
-                    thousands_f(r_rps),
-                    thousands_f(n_rps)
-                ),
-            );
-            summary.target(
-                p99.median <= 1.5,
-                format!("{path} at {c} connections: p99 ≤ 1.5× nginx"),
-                format!(
-                    "{} (median {} vs {} ms){disturbed}",
-                    p99.show(),
-                    ms(r_p99),
-                    ms(n_p99)
-                ),
-            );
-            if !rappu.is_304() {
-                let (r_us, n_us) = (
-                    median(&|m| m.server_us, rappu),
-                    median(&|m| m.server_us, nginx),
-                );
-                summary.figure(format!(
-                    "cached feed, c={c}: Rappu {} req/s, p99 {} ms, {r_us:.1} µs CPU/req; nginx {} req/s, p99 {} ms, {n_us:.1} µs/req (medians of {} rounds)",
-                    thousands_f(r_rps),
-                    ms(r_p99),
-                    thousands_f(n_rps),
-                    ms(n_p99),
-                    pairs.len()
-                ));
-            }
-        }
-    }
-}
-
-/// The median of `values` (sorted in place); 0 when empty.
-fn median_of(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    match values.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => values[n / 2],
-        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
-    }
-}
-
-/// Per-round ratios: their median and range.
-struct Spread {
-    median: f64,
-    low: f64,
-    high: f64,
-    rounds: usize,
-}
-
-impl Spread {
-    fn of(mut ratios: Vec<f64>) -> Self {
-        let median = median_of(&mut ratios);
-        Self {
-            median,
-            low: ratios.first().copied().unwrap_or(0.0),
-            high: ratios.last().copied().unwrap_or(0.0),
-            rounds: ratios.len(),
-        }
-    }
-
-    fn show(&self) -> String {
-        if self.rounds > 1 {
-            format!("{:.2}× [{:.2}–{:.2}]", self.median, self.low, self.high)
-        } else {
-            format!("{:.2}×", self.median)
-        }
-    }
 }
