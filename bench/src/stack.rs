@@ -235,6 +235,8 @@ pub struct Gateway {
     dir: PathBuf,
     /// Its port: kept across a restart, so a webhook listener's URL stays valid.
     port: u16,
+    /// The `rappu` binary it runs: kept across a restart.
+    binary: PathBuf,
 }
 
 impl Gateway {
@@ -252,27 +254,22 @@ impl Gateway {
         extra: &[(&str, String)],
     ) -> anyhow::Result<Self> {
         let dir = env.scratch("gateway")?;
-        Self::launch(env, sim, extra, dir, free_port()?).await
+        Self::launch(binary, sim, extra, dir, free_port()?).await
     }
 
     /// Stops this gateway (SIGTERM: it shuts down as in production) and starts it again on
     /// the same port with the same data directory (its mirror, usage counts and keys) and
     /// `extra` settings.
-    pub async fn restart(
-        mut self,
-        env: &Env,
-        sim: &Sim,
-        extra: &[(&str, String)],
-    ) -> anyhow::Result<Self> {
+    pub async fn restart(mut self, sim: &Sim, extra: &[(&str, String)]) -> anyhow::Result<Self> {
         self.proc.stop();
-        let (dir, port) = (self.dir.clone(), self.port);
+        let (dir, port, binary) = (self.dir.clone(), self.port, self.binary.clone());
         drop(self);
         let _ = std::fs::remove_file(dir.join("ready.json"));
-        Self::launch(env, sim, extra, dir, port).await
+        Self::launch(&binary, sim, extra, dir, port).await
     }
 
     async fn launch(
-        env: &Env,
+        binary: &Path,
         sim: &Sim,
         extra: &[(&str, String)],
         dir: PathBuf,
@@ -376,6 +373,7 @@ impl Gateway {
             settings,
             dir,
             port,
+            binary: binary.to_owned(),
         })
     }
 

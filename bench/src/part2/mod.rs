@@ -550,7 +550,7 @@ async fn outage_day(
     phases::print_cadences(k, true);
     let restarted = Utc::now();
     let gateway = gateway
-        .restart(env, sim, &phases::settings(Some(k), Some(secret), true))
+        .restart(sim, &phases::settings(Some(k), Some(secret), true))
         .await?;
     phases::settle(
         env,

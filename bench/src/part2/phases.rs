@@ -317,7 +317,7 @@ pub async fn restart(
     let before = Utc::now();
     let started = Instant::now();
     let gateway = gateway
-        .restart(env, sim, &settings(None, Some(secret), false))
+        .restart(sim, &settings(None, Some(secret), false))
         .await?;
     let token = gateway.display_token(building, "bench-restart")?;
     let first_feed = loop {
