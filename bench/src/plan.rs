@@ -56,7 +56,8 @@ pub struct Plan {
     /// Part 2d: time compression of the polling mode (its 15-minute poll becomes this
     /// many times shorter; a reconciliation must fit well inside it).
     pub polling_k: u64,
-    /// Part 2d: simulated hours counted in the polling mode.
+    /// Part 2d: simulated hours counted in the polling mode (every 15-minute poll costs the
+    /// same, so 3 hours, 12 polls, extrapolate as well as more).
     pub polling_hours: f64,
     /// Part 2d: polling displays as load (calls do not depend on them).
     pub polling_displays: usize,
@@ -93,9 +94,9 @@ impl Plan {
             changes_per_month: 3_500,
             month_k: 3_600,
             month_days: if quick { 2.0 } else { 14.0 },
-            outage_day: secs(if quick { 30 } else { 120 }),
+            outage_day: secs(if quick { 30 } else { 60 }),
             polling_k: 90,
-            polling_hours: if quick { 1.0 } else { 6.0 },
+            polling_hours: if quick { 1.0 } else { 3.0 },
             polling_displays: 100,
             cached_feeds: if quick { 1_000 } else { 10_000 },
             warm_concurrency: 32,
