@@ -636,11 +636,14 @@ async fn outage_day(
         let sweeps = (calls as f64 / pages.max(1) as f64).round() as u64;
         sweeps.saturating_sub(expected) * pages
     };
+    // A catch-up never reads the registry: a registry sweep after the outage is the
+    // compressed weekly cadence coming due while the mirror waits to retry.
     let extras = extra(kinds["people sweeps"], people_pages, 1)
         + extra(kinds["report sweeps"], report_pages, 1)
-        + extra(kinds["announcement reads"], news_pages, 2);
+        + extra(kinds["announcement reads"], news_pages, 2)
+        + kinds["registry sweeps"];
     println!(
-        "  after it: caught up in {} real (the mirror retries a failed reconciliation after 5 s, doubling up to 15 min, in real time), {} calls, of which {} the compressed cadence's own sweeps meanwhile; the catch-up itself: {} calls (one reconciliation of people, reports and news, and a fetch of each thing notified during the outage):",
+        "  after it: caught up in {} real (the mirror retries a failed reconciliation after 5 s, one delay for every kind that doubles with each kind's failure, up to 15 min, in real time), {} calls, of which {} the compressed cadence's own sweeps meanwhile; the catch-up itself: {} calls (one reconciliation of people, reports and news, and a fetch of each thing notified during the outage):",
         secs(outage.caught_up),
         thousands(outage.after.total),
         thousands(extras),
