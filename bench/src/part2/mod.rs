@@ -643,7 +643,7 @@ async fn outage_day(
         + extra(kinds["announcement reads"], news_pages, 2)
         + kinds["registry sweeps"];
     println!(
-        "  after it: caught up in {} real (the mirror retries a failed reconciliation after 5 s, one delay for every kind that doubles with each kind's failure, up to 15 min, in real time), {} calls, of which {} the compressed cadence's own sweeps meanwhile; the catch-up itself: {} calls (one reconciliation of people, reports and news, and a fetch of each thing notified during the outage):",
+        "  after it: caught up in {} real (the mirror retries a failed reconciliation of each kind after 5 s, doubling up to 15 min, in real time), {} calls, of which {} the compressed cadence's own sweeps meanwhile; the catch-up itself: {} calls (one reconciliation of people, reports and news, and a fetch of each thing notified during the outage):",
         secs(outage.caught_up),
         thousands(outage.after.total),
         thousands(extras),
