@@ -6,17 +6,18 @@
 //!
 //! 1. cached-feed requests/s, p50/p99 latency and server CPU per request at 64 and 512
 //!    connections next to nginx serving the same bytes as a static file ([`part1`]);
-//! 2. upstream calls while 1,000 simulated displays poll, with webhook invalidation and with
-//!    the polling fallback, next to what direct polling of Tampuuri would cost ([`part2`]);
+//! 2. the Tampuuri calls of issue 14's reference fleet (500 buildings, 1,000 displays, 5,000
+//!    portal users, two partners, a month's changes) in compressed time, extrapolated to a
+//!    month next to `rappu plan`'s estimate; a restart, a lost webhook, a day of outage and
+//!    the polling mode ([`part2`]);
 //! 3. the gateway's resident memory with 10,000 buildings' feeds cached ([`part3`]);
 //! 4. abuse under load: one client at 50 × its quota while 200 displays poll ([`part4`]).
 //!
 //! Module map: [`plan`] (run lengths, `--quick`), [`machine`] (facts and `/proc` readings),
 //! [`procs`] (child processes killed on every exit path), [`stack`] (simulator + gateway,
-//! display tokens), [`nginx`], [`wrk`], [`cost`] (Tampuuri's prices), [`report`] (tables,
+//! display tokens), [`nginx`], [`wrk`], [`report`] (tables,
 //! the closing summary).
 
-mod cost;
 mod machine;
 mod nginx;
 mod part1;

@@ -1,5 +1,6 @@
-//! Part 3: the gateway's resident memory with 10,000 buildings' feeds cached. One display
-//! token per building; every feed fetched once (bounded concurrency), then `VmRSS` from
+//! Part 3: the gateway's resident memory with 10,000 buildings' feeds cached (issue 14's
+//! target: ≤ 64 MB). The mirror's first load of the account first, then one display token
+//! per building and every feed fetched once (bounded concurrency), then `VmRSS` from
 //! `/proc/<pid>/status`, next to BASELINES' "10,000 cached 3 KB feeds in moka: 37.6 MB".
 
 use std::time::{Duration, Instant};
@@ -55,11 +56,41 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         thousands(ids.len() as u64),
         thousands(n as u64)
     );
-    let mut gateway =
-        Gateway::start(env, &sim, &[("RAPPU_WEBHOOKS__SECRET", random_secret())]).await?;
+    let started = chrono::Utc::now();
+    let mut gateway = Gateway::start(
+        env,
+        &sim,
+        &[
+            ("RAPPU_WEBHOOKS__SECRET", random_secret()),
+            // The account's pace (20 calls a second) would stretch the first load of
+            // 6,452 housing companies' registry to five minutes.
+            ("RAPPU_TAMPUURI__CALLS_PER_SECOND", "1000".to_owned()),
+            ("RAPPU_TAMPUURI__CALLS_BURST", "1000".to_owned()),
+        ],
+    )
+    .await?;
     println!("  gateway settings (webhook mode, so nothing is refetched while warming):");
     gateway.print_settings("    ");
     let pid = gateway.proc.pid();
+    let load = crate::part2::phases::settle(
+        env,
+        &sim,
+        &gateway,
+        &["registry", "people", "reports", "news"],
+        started,
+        Duration::from_millis(500),
+        Duration::from_secs(900),
+    )
+    .await?;
+    let (after_load, load_peak) = machine::rss_kib(pid)?;
+    let first_load = sim.calls(env).await?;
+    println!(
+        "  the mirror's first load: {} calls in {} (VmRSS {:.1} MB, peak {:.1} MB so far)",
+        thousands(first_load.total),
+        secs(load),
+        after_load as f64 / 1024.0,
+        load_peak as f64 / 1024.0
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle, _) = machine::rss_kib(pid)?;
     let tokens: Vec<String> = ids[..n]
@@ -151,15 +182,32 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         per_10k_mb / BASELINE_MB_PER_10K
     );
     println!(
-        "  why more than the baseline: the baseline cached only the response bytes; the gateway also keeps, per building, the"
+        "  where it goes (10,000 feeds of the 10,340-building world, 2026-11-30; the resource cache measured with a build that"
     );
     println!(
-        "  upstream data the feed is built from (the building's object tree, its residents with their embedded parties, announcements,"
+        "  left it out, the rest by before/after runs): the idle process after the mirror's first load (~100-110 MB: the load"
     );
     println!(
-        "  open fault reports; per property its object and staff), the body both plain and gzipped, the invalidation index,"
+        "  peaks at ~255 MB while the registry's 6,452 subtrees are read at once, and the allocator keeps part of it; binary,"
     );
-    println!("  and per display token a verified-token cache entry and a rate-limit bucket.");
+    println!(
+        "  runtime, two SQLite page caches of 4 MiB); then per feed: the feeds' resource cache (compact copies of each"
+    );
+    println!(
+        "  building's tree, residents, announcements, work, per property its object and staff: ~63,000 entries in moka) ≈ 96 MB;"
+    );
+    println!(
+        "  each feed's body plain and gzipped (2.0 + 0.8 KB), its slot, the index of objects → buildings (the webhook"
+    );
+    println!(
+        "  fallback when the mirror cannot be read) ≈ 45 MB. Before 2026-11-30 the index also kept a set of buildings per"
+    );
+    println!(
+        "  party that no lookup used and each body its vector's spare capacity: 203 MB over idle then, 140 MB now. The mirror"
+    );
+    println!(
+        "  keeps all of it on disk with its own indexes: the resource cache is a copy a feed rebuild could read from SQLite."
+    );
     summary.figure(format!(
         "memory: {:.1} MB idle, {:.1} MB with {} feeds cached ({:.1} KB per feed; baseline 3.8 KB of bare bytes)",
         mb(idle),
@@ -167,6 +215,14 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         thousands(n as u64),
         per_feed_kib
     ));
+    summary.target(
+        warm <= 64 * 1024,
+        format!(
+            "part 3: {} buildings' feeds cached in ≤ 64 MB RSS",
+            thousands(n as u64)
+        ),
+        format!("{:.1} MB (peak {:.1} MB)", mb(warm), mb(peak)),
+    );
     summary.check(
         ok(&first) == n,
         "part 3: every feed warmed (200)",

@@ -25,28 +25,42 @@ pub struct Plan {
     pub connections: Vec<u32>,
     /// Part 1: distinct display tokens, all for one building.
     pub part1_tokens: usize,
-    /// Part 2: simulated displays.
+    /// Part 2: the fleet's housing companies (issue 14: 250).
+    pub fleet_properties: usize,
+    /// Part 2: buildings in each (issue 14: 500 buildings in 250 companies).
+    pub fleet_buildings_per_property: u16,
+    /// Part 2: stairwell displays (issue 14: 1,000), two a building.
     pub displays: usize,
-    /// Part 2: buildings the displays are spread over.
-    pub buildings: usize,
-    /// Part 2: how often each display polls.
+    /// Part 2: of those, the ones on Server-Sent Events (the rest poll).
+    pub sse_displays: usize,
+    /// Part 2: how often a polling display polls (with `If-None-Match`), in real time.
     pub poll_every: Duration,
-    /// Part 2: how long the displays poll while upstream calls are counted.
-    pub window: Duration,
-    /// Part 2: the displays keep polling this long after the window (no more changes, calls
-    /// no longer counted) so the last changes can still be seen.
-    pub grace: Duration,
-    /// Part 2, polling fallback: `feeds.refresh_secs` for the run. The gateway's default
-    /// (300 s when written) does not refresh inside a 60 s window at all, so the run uses a
-    /// shorter one and the cost is also scaled to the default (calls ∝ 1 / refresh).
-    pub polling_refresh: Duration,
-    /// Part 2, polling fallback: the displays poll this long before the counted window (half
-    /// the refresh), so cached data turns stale in the window's middle, not at its edge.
-    pub polling_lead_in: Duration,
-    /// Part 2: one change in the simulator every this often.
-    pub change_every: Duration,
-    /// Part 2: buildings watched over Server-Sent Events.
-    pub sse_buildings: usize,
+    /// Part 2: portal users (issue 14: 5,000), each opening the portal this many times a
+    /// month.
+    pub portal_users: usize,
+    /// Part 2: portal opens per user a month.
+    pub portal_opens_per_month: f64,
+    /// Part 2: maintenance partners on the work-order API (issue 14: 2).
+    pub partners: usize,
+    /// Part 2: change notifications a month (issue 14: ~3,500), divided as `rappu plan`
+    /// divides them (`rappu_gateway::plan::ChangeMix`).
+    pub changes_per_month: u64,
+    /// Part 2a: time compression of the month with webhooks: simulated seconds per real
+    /// second. The mirror's cadences are divided by it, the change rate multiplied.
+    pub month_k: u64,
+    /// Part 2a: simulated days counted (whole days, starting half a day after the first
+    /// load, so each daily sweep falls inside the window exactly once).
+    pub month_days: f64,
+    /// Part 2c: real seconds that stand for a day of Tampuuri outage.
+    pub outage_day: Duration,
+    /// Part 2d: time compression of the polling mode (its 15-minute poll becomes this
+    /// many times shorter; a reconciliation must fit well inside it).
+    pub polling_k: u64,
+    /// Part 2d: simulated hours counted in the polling mode (every 15-minute poll costs the
+    /// same, so 3 hours, 12 polls, extrapolate as well as more).
+    pub polling_hours: f64,
+    /// Part 2d: polling displays as load (calls do not depend on them).
+    pub polling_displays: usize,
     /// Part 3: buildings whose feeds are cached.
     pub cached_feeds: usize,
     /// Part 3: feeds fetched at once while warming.
@@ -69,23 +83,34 @@ impl Plan {
             rounds: if quick { 1 } else { 5 },
             connections: vec![64, 512],
             part1_tokens: 1_000,
+            fleet_properties: 250,
+            fleet_buildings_per_property: 2,
             displays: 1_000,
-            buildings: 100,
-            poll_every: secs(10),
-            window: secs(if quick { 20 } else { 60 }),
-            grace: secs(if quick { 5 } else { 10 }),
-            polling_refresh: secs(if quick { 10 } else { 60 }),
-            polling_lead_in: secs(if quick { 5 } else { 30 }),
-            change_every: secs(3),
-            sse_buildings: 5,
+            sse_displays: 100,
+            poll_every: secs(30),
+            portal_users: 5_000,
+            portal_opens_per_month: 2.0,
+            partners: 2,
+            changes_per_month: 3_500,
+            month_k: 3_600,
+            month_days: if quick { 2.0 } else { 14.0 },
+            outage_day: secs(if quick { 30 } else { 60 }),
+            polling_k: 90,
+            polling_hours: if quick { 1.0 } else { 3.0 },
+            polling_displays: 100,
             cached_feeds: if quick { 1_000 } else { 10_000 },
             warm_concurrency: 32,
             abuse_run: secs(if quick { 5 } else { 20 }),
         }
     }
 
-    /// Polls per display per minute.
-    pub fn polls_per_minute(&self) -> f64 {
-        60.0 / self.poll_every.as_secs_f64()
+    /// Part 2a: real time of the counted month window.
+    pub fn month_window(&self) -> Duration {
+        Duration::from_secs_f64(self.month_days * 86_400.0 / self.month_k as f64)
+    }
+
+    /// Part 2d: real time of the counted polling window.
+    pub fn polling_window(&self) -> Duration {
+        Duration::from_secs_f64(self.polling_hours * 3_600.0 / self.polling_k as f64)
     }
 }

@@ -85,9 +85,11 @@ pub fn client(timeout: Duration, pool: usize) -> anyhow::Result<reqwest::Client>
         .context("building an HTTP client")
 }
 
-/// The simulator configuration `rappu sim --properties n` runs (deterministic data).
-pub fn sim_config(properties: usize) -> SimConfig {
+/// The simulator configuration `rappu sim --properties n [--buildings-per-property b]`
+/// runs (deterministic data).
+pub fn sim_config(properties: usize, buildings_per_property: Option<u16>) -> SimConfig {
     SimConfig::demo_sized(Some(properties), None)
+        .with_buildings_per_property(buildings_per_property.map(usize::from))
 }
 
 /// A free loopback port (bound, read, released: another process could take it in between,
@@ -110,6 +112,16 @@ impl Sim {
     /// Starts the simulator with `properties` per account on a free loopback port (chosen
     /// here, so nothing depends on the wording of its banner) and waits until it answers.
     pub async fn start(env: &Env, properties: usize) -> anyhow::Result<Self> {
+        Self::start_shaped(env, properties, None).await
+    }
+
+    /// [`Sim::start`] with `buildings_per_property` in every property (`None`: the
+    /// simulator's own mix of 1 to 3).
+    pub async fn start_shaped(
+        env: &Env,
+        properties: usize,
+        buildings_per_property: Option<u16>,
+    ) -> anyhow::Result<Self> {
         let dir = env.scratch(&format!("sim-{properties}"))?;
         let port = free_port()?;
         let mut command = env.rappu_command(&dir);
@@ -120,6 +132,9 @@ impl Sim {
             "--properties",
             &properties.to_string(),
         ]);
+        if let Some(b) = buildings_per_property {
+            command.args(["--buildings-per-property", &b.to_string()]);
+        }
         let mut proc = Proc::spawn("the simulator (rappu sim)", command, &dir.join("sim.log"))?;
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(180);
@@ -217,6 +232,12 @@ pub struct Gateway {
     pub tokens: Tokens,
     /// The `RAPPU_*` settings it was started with (secrets shown as `<random>`).
     pub settings: Vec<(String, String)>,
+    /// Its directory (data directory, log, ready file): kept across a restart.
+    dir: PathBuf,
+    /// Its port: kept across a restart, so a webhook listener's URL stays valid.
+    port: u16,
+    /// The `rappu` binary it runs: kept across a restart.
+    binary: PathBuf,
 }
 
 impl Gateway {
@@ -234,6 +255,27 @@ impl Gateway {
         extra: &[(&str, String)],
     ) -> anyhow::Result<Self> {
         let dir = env.scratch("gateway")?;
+        Self::launch(binary, sim, extra, dir, free_port()?).await
+    }
+
+    /// Stops this gateway (SIGTERM: it shuts down as in production) and starts it again on
+    /// the same port with the same data directory (its mirror, usage counts and keys) and
+    /// `extra` settings.
+    pub async fn restart(mut self, sim: &Sim, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        self.proc.stop();
+        let (dir, port, binary) = (self.dir.clone(), self.port, self.binary.clone());
+        drop(self);
+        let _ = std::fs::remove_file(dir.join("ready.json"));
+        Self::launch(&binary, sim, extra, dir, port).await
+    }
+
+    async fn launch(
+        binary: &Path,
+        sim: &Sim,
+        extra: &[(&str, String)],
+        dir: PathBuf,
+        port: u16,
+    ) -> anyhow::Result<Self> {
         let data = dir.join("data");
         let defaults = Settings::default();
         // The key first, so the tokens minted here and the gateway use the same one.
@@ -272,16 +314,27 @@ impl Gateway {
         let ready_file = dir.join("ready.json");
         let mut command = Env::command_for(binary, &dir, Role::Server);
         command
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(&data)
             .arg("--ready-file")
             .arg(&ready_file)
             .envs(env_vars.iter().map(|(k, v)| (k, v)));
-        let mut proc = Proc::spawn(
-            "the gateway (rappu serve)",
-            command,
-            &dir.join("gateway.log"),
-        )?;
+        let log = (0..)
+            .map(|n| {
+                dir.join(if n == 0 {
+                    "gateway.log".to_owned()
+                } else {
+                    format!("gateway-{n}.log")
+                })
+            })
+            .find(|p| !p.exists())
+            .context("naming the gateway's log")?;
+        let mut proc = Proc::spawn("the gateway (rappu serve)", command, &log)?;
         let deadline = Instant::now() + Duration::from_secs(60);
         let url = loop {
             proc.ensure_running()?;
@@ -319,7 +372,31 @@ impl Gateway {
             url,
             tokens,
             settings,
+            dir,
+            port,
+            binary: binary.to_owned(),
         })
+    }
+
+    /// `GET /api/v1/admin/upstream` with an admin token: the mirror's health (`mirror`),
+    /// the circuit breaker, the budget.
+    pub async fn upstream(&self, env: &Env) -> anyhow::Result<Value> {
+        let token = self.token(Grant::Admin, "bench-admin")?;
+        let response = env
+            .http
+            .get(format!("{}/api/v1/admin/upstream", self.url))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .await
+            .context("reading the admin upstream view")?;
+        if !status.is_success() {
+            bail!("GET /api/v1/admin/upstream answered {status}: {body}");
+        }
+        Ok(body)
     }
 
     /// A display token for `building` (EdDSA, the default algorithm), valid for a day.

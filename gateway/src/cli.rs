@@ -185,6 +185,10 @@ pub struct SimArgs {
     /// Seed of the first account's data (the next account gets seed + 1).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Buildings in every property (default: 1, 2 or 3 drawn per property, 1.6 on
+    /// average), e.g. 2 for a fleet of 500 buildings in 250 housing companies.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=20))]
+    pub buildings_per_property: Option<u16>,
     /// The dialect every account speaks (see sim/README.md).
     #[arg(long, default_value = "classic", value_parser = ["classic", "vendor_help", "mixed"])]
     pub dialect: String,

@@ -235,7 +235,8 @@ async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Result<()> {
 async fn sim(args: SimArgs) -> anyhow::Result<()> {
     telemetry::init(&Settings::default().log);
     let config = crate::embedded::with_dialect(
-        rappu_sim::SimConfig::demo_sized(args.properties, args.seed),
+        rappu_sim::SimConfig::demo_sized(args.properties, args.seed)
+            .with_buildings_per_property(args.buildings_per_property.map(usize::from)),
         &args.dialect,
     );
     let listener = tokio::net::TcpListener::bind(args.addr)

@@ -178,6 +178,10 @@ impl Simulator {
         self.inner.calls.count(account, route);
     }
 
+    pub(crate) fn count_scope(&self, account: &str, route: &str, scope: &str) {
+        self.inner.calls.count_scope(account, route, scope);
+    }
+
     /// The fault switches now (`fail_next` counts down as calls fail).
     pub fn faults(&self) -> Faults {
         self.inner.faults.get()

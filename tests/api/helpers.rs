@@ -105,6 +105,7 @@ pub fn one_account(properties: usize) -> SimConfig {
         password: "password".into(),
         seed: 42,
         properties,
+        buildings_per_property: None,
     }];
     config.webhook.backoff = Duration::from_millis(10);
     config

@@ -1,130 +1,230 @@
-//! The actors of part 2: polling displays, SSE watchers and the change driver, each a tokio
-//! task bounded in time.
+//! The load beside the changes: displays polling with `If-None-Match`, displays on
+//! Server-Sent Events, partners reading their work orders. Each a task that ends at a
+//! given instant; none of them should cost a Tampuuri call.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use rand::Rng as _;
 use reqwest::header::{ACCEPT, ETAG, IF_NONE_MATCH};
-use serde_json::json;
 
+use super::fleet::Fleet;
+use super::month::Driver;
 use super::observe::{Answers, Tracker};
-use super::world::{ChangeKind, PlannedChange};
-use crate::stack::{ACCOUNT, Env, Sim};
+use crate::stack::{self, Gateway};
 
-/// When the load runs.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    /// The displays' time zero.
-    pub start: Instant,
-    /// Start of the counted window (changes start here).
-    pub window_start: Instant,
-    /// End of the counted window.
-    pub window_end: Instant,
-    /// When everyone stops.
-    pub end: Instant,
+/// The running load; [`Load::finish`] waits for it (it stops at its end instant).
+pub struct Load {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    watchers: Vec<tokio::task::JoinHandle<anyhow::Result<u64>>>,
+    /// The displays' answers.
+    pub answers: Arc<Answers>,
+    /// Buildings watched over SSE.
+    pub watched: Vec<i64>,
 }
 
-/// One simulated display.
-#[derive(Debug, Clone)]
-pub struct Display {
-    /// Its bearer token.
-    pub token: String,
-    /// Its building.
-    pub building: i64,
-    /// The ETag it starts with (it has been running: it has the current feed).
-    pub etag: String,
-    /// When in the poll period it polls.
-    pub phase: Duration,
+/// What the load saw.
+#[derive(Debug, Default)]
+pub struct LoadOutcome {
+    /// SSE feed events received.
+    pub events: u64,
+    /// SSE watchers that failed, with the first reason.
+    pub failed_watchers: Vec<String>,
 }
 
-/// Polls `GET /api/v1/display/feed` with `If-None-Match` every `every` until `clock.end`.
-pub async fn poll(
-    http: reqwest::Client,
-    url: Arc<str>,
-    display: Display,
-    every: Duration,
-    clock: Clock,
-    tracker: Arc<Tracker>,
-    answers: Arc<Answers>,
-) {
-    let mut etag = display.etag;
-    let mut seen = vec![false; tracker.len()];
-    let mut next = clock.start + display.phase;
-    while next < clock.end {
-        tokio::time::sleep_until(next.into()).await;
-        let sent = Instant::now();
-        let in_window = sent >= clock.window_start && sent < clock.window_end;
-        let result = http
-            .get(&*url)
-            .bearer_auth(&display.token)
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await;
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let new_etag = response
-                    .headers()
-                    .get(ETAG)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned);
-                match response.bytes().await {
-                    Ok(body) => {
-                        let at = Instant::now();
-                        answers.status(in_window, status, at - sent);
-                        if status == 200 {
-                            tracker.display_saw(display.building, &body, at, &mut seen);
-                            if let Some(e) = new_etag {
-                                etag = e;
+impl Load {
+    /// Starts `displays` displays over the fleet's buildings (two a building, in order),
+    /// the first `sse` of them on Server-Sent Events, the rest polling every `every` at a
+    /// random phase; all stop at `end`.
+    pub async fn start(
+        gateway: &Gateway,
+        fleet: &Fleet,
+        displays: usize,
+        sse: usize,
+        every: Duration,
+        end: Instant,
+        tracker: Option<Arc<Tracker>>,
+    ) -> anyhow::Result<Self> {
+        let answers = Arc::new(Answers::default());
+        let http = stack::client(Duration::from_secs(10), displays + 64)?;
+        let sse_http = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(5))
+            .build()?;
+        let url: Arc<str> = Arc::from(gateway.feed_url());
+        let per_building = displays.div_ceil(fleet.buildings.len().max(1)).max(1);
+        let mut tasks = Vec::new();
+        let mut watchers = Vec::new();
+        let mut watched = Vec::new();
+        let mut connected = Vec::new();
+        let mut rng = rand::rng();
+        for d in 0..displays {
+            let building = fleet.buildings[(d / per_building) % fleet.buildings.len()];
+            let token = gateway.display_token(building, &format!("bench-display-{d}"))?;
+            // SSE on the first display of the first `sse` buildings.
+            if d % per_building == 0 && watched.len() < sse {
+                watched.push(building);
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                watchers.push(tokio::spawn(watch_events(
+                    sse_http.clone(),
+                    http.clone(),
+                    gateway.url.clone(),
+                    token,
+                    building,
+                    end,
+                    tracker.clone(),
+                    tx,
+                )));
+                connected.push(rx);
+                continue;
+            }
+            let phase = every.mul_f64(rng.random_range(0.0..1.0));
+            tasks.push(tokio::spawn(poll(
+                http.clone(),
+                url.clone(),
+                token,
+                every,
+                Instant::now() + phase,
+                end,
+                answers.clone(),
+            )));
+        }
+        for rx in connected {
+            tokio::time::timeout(Duration::from_secs(10), rx)
+                .await
+                .context("an SSE display did not connect within 10 s")?
+                .context("an SSE display failed to connect")?;
+        }
+        Ok(Self {
+            tasks,
+            watchers,
+            answers,
+            watched,
+        })
+    }
+
+    /// The driver's partners reading their open work orders every `every` until `end`
+    /// (as a partner's system does on a schedule); new ones join what the bench may move on.
+    pub fn partners(&mut self, driver: &Driver<'_>, every: Duration, end: Instant) {
+        for (p, &assignee) in driver.fleet.partners.iter().enumerate() {
+            let http = driver.env.http.clone();
+            let base = driver.gateway.url.clone();
+            let token = driver.partners.get(p).cloned().unwrap_or_default();
+            let book = driver.book.clone();
+            let answers = driver.answers.clone();
+            self.tasks.push(tokio::spawn(async move {
+                let mut next = Instant::now();
+                while next < end {
+                    tokio::time::sleep_until(next.into()).await;
+                    let sent = Instant::now();
+                    match http
+                        .get(format!("{base}/api/v1/work-orders?state=open&limit=100"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) => {
+                            answers.status("partner", r.status().as_u16(), sent.elapsed());
+                            if let Ok(page) = r.json::<serde_json::Value>().await {
+                                for item in page
+                                    .get("items")
+                                    .and_then(serde_json::Value::as_array)
+                                    .into_iter()
+                                    .flatten()
+                                {
+                                    if let Some(id) =
+                                        item.get("id").and_then(serde_json::Value::as_i64)
+                                    {
+                                        book.saw(id, assignee);
+                                    }
+                                }
                             }
                         }
+                        Err(e) => answers.error("partner", e.to_string()),
                     }
-                    Err(e) => answers.error(in_window, format!("reading the feed: {e}")),
+                    next += every;
+                }
+            }));
+        }
+    }
+
+    /// Stops every task now.
+    pub fn abort(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for w in &self.watchers {
+            w.abort();
+        }
+    }
+
+    /// Waits for every task (they end at their end instant).
+    pub async fn finish(self) -> LoadOutcome {
+        let mut out = LoadOutcome::default();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        for w in self.watchers {
+            match w.await {
+                Ok(Ok(n)) => out.events += n,
+                Ok(Err(e)) => out.failed_watchers.push(format!("{e:#}")),
+                Err(e) => out.failed_watchers.push(e.to_string()),
+            }
+        }
+        out
+    }
+}
+
+/// Polls the feed with `If-None-Match` every `every` from `first` until `end`.
+async fn poll(
+    http: reqwest::Client,
+    url: Arc<str>,
+    token: String,
+    every: Duration,
+    first: Instant,
+    end: Instant,
+    answers: Arc<Answers>,
+) {
+    let mut etag = String::new();
+    let mut next = first;
+    while next < end {
+        tokio::time::sleep_until(next.into()).await;
+        let sent = Instant::now();
+        let mut request = http.get(&*url).bearer_auth(&token);
+        if !etag.is_empty() {
+            request = request.header(IF_NONE_MATCH, &etag);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                if let Some(e) = response.headers().get(ETAG).and_then(|v| v.to_str().ok()) {
+                    etag = e.to_owned();
+                }
+                match response.bytes().await {
+                    Ok(_) => answers.status("display", status, sent.elapsed()),
+                    Err(e) => answers.error("display", format!("reading the feed: {e}")),
                 }
             }
-            Err(e) => answers.error(in_window, format!("{e}")),
+            Err(e) => answers.error("display", e.to_string()),
         }
         next += every;
     }
 }
 
-/// One SSE watcher.
-#[derive(Debug, Clone)]
-pub struct Watcher {
-    /// A client without a total timeout (the stream stays open).
-    pub sse_http: reqwest::Client,
-    /// A client for the feed fetched after each event.
-    pub http: reqwest::Client,
-    /// The gateway's base URL.
-    pub base: String,
-    /// The watcher's display token.
-    pub token: String,
-    /// Its building.
-    pub building: i64,
-    /// Events count from `clock.window_start`; the watcher stops at `clock.end`.
-    pub clock: Clock,
-    /// Where it reports.
-    pub tracker: Arc<Tracker>,
-}
-
 /// Watches `GET /api/v1/display/events` of one building until `end`; after each `feed`
-/// event it fetches the feed and tells the tracker which changes it now shows. Returns the
-/// number of events after `start`.
-pub async fn watch_events(
-    w: Watcher,
+/// event it fetches the feed and tells the tracker. Returns the number of events.
+#[allow(clippy::too_many_arguments)]
+async fn watch_events(
+    sse_http: reqwest::Client,
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    building: i64,
+    end: Instant,
+    tracker: Option<Arc<Tracker>>,
     connected: tokio::sync::oneshot::Sender<()>,
 ) -> anyhow::Result<u64> {
-    let Watcher {
-        sse_http,
-        http,
-        base,
-        token,
-        building,
-        clock,
-        tracker,
-    } = w;
-    let (start, end) = (clock.window_start, clock.end);
     let mut response = sse_http
         .get(format!("{base}/api/v1/display/events"))
         .bearer_auth(&token)
@@ -152,10 +252,10 @@ pub async fn watch_events(
             let is_feed = block
                 .lines()
                 .any(|l| l.trim_end() == "event: feed" || l.trim_end() == "event:feed");
-            let at = Instant::now();
-            if !is_feed || at < start {
+            if !is_feed {
                 continue;
             }
+            let at = Instant::now();
             events += 1;
             let body = http
                 .get(format!("{base}/api/v1/display/feed"))
@@ -165,55 +265,10 @@ pub async fn watch_events(
                 .context("fetching the feed after an event")?
                 .bytes()
                 .await?;
-            tracker.event_saw(building, &body, at);
+            if let Some(t) = &tracker {
+                t.event_saw(building, &body, at);
+            }
         }
     }
     Ok(events)
-}
-
-/// Makes the planned changes in the simulator, one every `every` (the first half a period
-/// into the window), none after the window.
-pub async fn drive_changes(
-    env: &Env,
-    sim: &Sim,
-    changes: &[PlannedChange],
-    every: Duration,
-    clock: Clock,
-    tracker: &Tracker,
-) -> anyhow::Result<usize> {
-    let mut made = 0;
-    for (k, change) in changes.iter().enumerate() {
-        let at = clock.window_start + every / 2 + every * u32::try_from(k).unwrap_or(u32::MAX);
-        if at >= clock.window_end {
-            break;
-        }
-        tokio::time::sleep_until(at.into()).await;
-        tracker.made(k);
-        match change.kind {
-            ChangeKind::Rename { party } => {
-                sim.admin(
-                    env,
-                    reqwest::Method::PATCH,
-                    &format!("accounts/{ACCOUNT}/parties/{party}"),
-                    Some(json!({ "Sukunimi": change.marker })),
-                )
-                .await?;
-            }
-            ChangeKind::Announce => {
-                sim.admin(
-                    env,
-                    reqwest::Method::POST,
-                    &format!("accounts/{ACCOUNT}/announcements"),
-                    Some(json!({
-                        "KohdeId": change.building,
-                        "Otsikko": change.marker,
-                        "Sisalto": "Rappu-benchmarkin tiedote: näkyykö tämä näytöllä?",
-                    })),
-                )
-                .await?;
-            }
-        }
-        made += 1;
-    }
-    Ok(made)
 }

@@ -1,217 +1,185 @@
-//! What the displays saw: when each change was made, when the first and the last of its
-//! building's polling displays got a 200 containing it, when an SSE watcher was told; and
-//! the displays' answers by status.
+//! What the clients saw: answers by client kind and status, and for changes that show on a
+//! display, when they were made and when an SSE-connected display of their building was
+//! told and had them.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::world::PlannedChange;
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
-/// One change as observed.
+/// Changes that show on a display, and when SSE watchers had them.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    changes: Mutex<Vec<Observed>>,
+    watched: Vec<i64>,
+}
+
 #[derive(Debug, Clone)]
 struct Observed {
     building: i64,
     marker: Vec<u8>,
-    made: Option<Instant>,
-    first_seen: Option<Instant>,
-    seen_by: usize,
-    all_seen: Option<Instant>,
-    sse_seen: Option<Instant>,
-}
-
-/// Shared by the displays, the SSE watchers and the change driver.
-#[derive(Debug)]
-pub struct Tracker {
-    changes: Mutex<Vec<Observed>>,
-    displays_per_building: usize,
-}
-
-/// Latencies from a change to its being seen.
-#[derive(Debug, Clone, Default)]
-pub struct Visibility {
-    /// Changes made.
-    pub made: usize,
-    /// Change → the first display of the building with it.
-    pub first: Vec<Duration>,
-    /// Change → every display of the building with it.
-    pub all: Vec<Duration>,
-    /// Changes made early enough for every display to poll after them before the end.
-    pub due: usize,
-    /// Of those, the ones every display of the building saw.
-    pub due_seen: usize,
-    /// Changes on watched buildings.
-    pub sse_made: usize,
-    /// Change → the SSE event after which the feed had it.
-    pub sse: Vec<Duration>,
+    made: Instant,
+    seen: Option<Instant>,
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Latencies from a change to an SSE watcher having it.
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    /// Changes made on watched buildings.
+    pub made: usize,
+    /// Change → the event after which the feed had it.
+    pub latencies: Vec<Duration>,
+}
+
 impl Tracker {
-    /// A tracker of `changes`.
-    pub fn new(changes: &[PlannedChange], displays_per_building: usize) -> Self {
+    /// A tracker of changes on `watched` buildings.
+    pub fn new(watched: Vec<i64>) -> Self {
         Self {
-            changes: Mutex::new(
-                changes
-                    .iter()
-                    .map(|c| Observed {
-                        building: c.building,
-                        marker: c.marker.as_bytes().to_vec(),
-                        made: None,
-                        first_seen: None,
-                        seen_by: 0,
-                        all_seen: None,
-                        sse_seen: None,
-                    })
-                    .collect(),
-            ),
-            displays_per_building,
+            changes: Mutex::default(),
+            watched,
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Observed>> {
-        self.changes.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Number of changes tracked.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Change `index` is being made now (stamped before the admin call is sent).
-    pub fn made(&self, index: usize) {
-        if let Some(c) = self.lock().get_mut(index) {
-            c.made = Some(Instant::now());
-        }
-    }
-
-    /// A display of `building` got `body` at `at`; `seen` is that display's own record.
-    pub fn display_saw(&self, building: i64, body: &[u8], at: Instant, seen: &mut [bool]) {
-        let mut changes = self.lock();
-        for (i, c) in changes.iter_mut().enumerate() {
-            if c.building != building || c.made.is_none() || seen.get(i).copied().unwrap_or(true) {
-                continue;
-            }
-            if contains(body, &c.marker) {
-                if let Some(s) = seen.get_mut(i) {
-                    *s = true;
-                }
-                c.first_seen.get_or_insert(at);
-                c.seen_by += 1;
-                if c.seen_by == self.displays_per_building {
-                    c.all_seen = Some(at);
-                }
-            }
+    /// A change showing `marker` on `building` is being made now.
+    pub fn made(&self, building: i64, marker: &str) {
+        if self.watched.contains(&building) {
+            lock(&self.changes).push(Observed {
+                building,
+                marker: marker.as_bytes().to_vec(),
+                made: Instant::now(),
+                seen: None,
+            });
         }
     }
 
     /// An SSE watcher of `building` got an event at `at`, after which the feed was `body`.
     pub fn event_saw(&self, building: i64, body: &[u8], at: Instant) {
-        for c in self.lock().iter_mut() {
-            if c.building == building
-                && c.made.is_some()
-                && c.sse_seen.is_none()
-                && contains(body, &c.marker)
-            {
-                c.sse_seen = Some(at);
+        for c in lock(&self.changes).iter_mut() {
+            if c.building == building && c.seen.is_none() && contains(body, &c.marker) {
+                c.seen = Some(at);
             }
         }
     }
 
-    /// The latencies (for changes on `sse_buildings` for the SSE figure); changes made by
-    /// `due_by` count as due to be seen by every display.
-    pub fn visibility(&self, sse_buildings: &[i64], due_by: Instant) -> Visibility {
-        let mut v = Visibility::default();
-        for c in self.lock().iter() {
-            let Some(made) = c.made else { continue };
-            v.made += 1;
-            if made <= due_by {
-                v.due += 1;
-                v.due_seen += usize::from(c.all_seen.is_some());
-            }
-            let since = |t: Option<Instant>| t.map(|t| t.saturating_duration_since(made));
-            v.first.extend(since(c.first_seen));
-            v.all.extend(since(c.all_seen));
-            if sse_buildings.contains(&c.building) {
-                v.sse_made += 1;
-                v.sse.extend(since(c.sse_seen));
-            }
+    /// What was seen.
+    pub fn seen(&self) -> Seen {
+        let changes = lock(&self.changes);
+        Seen {
+            made: changes.len(),
+            latencies: changes
+                .iter()
+                .filter_map(|c| c.seen.map(|s| s.saturating_duration_since(c.made)))
+                .collect(),
         }
-        v
     }
 }
 
-/// The displays' requests.
+/// Answers by client kind (`display`, `portal`, `partner`, `filing`, ...).
 #[derive(Debug, Default)]
 pub struct Answers {
-    inner: Mutex<AnswersInner>,
+    inner: Mutex<Inner>,
 }
 
 #[derive(Debug, Default, Clone)]
-struct AnswersInner {
-    /// (in the counted window?, status) → count.
-    statuses: BTreeMap<(bool, u16), u64>,
-    /// (in the window?) → transport errors.
-    errors: BTreeMap<bool, u64>,
-    latencies: Vec<Duration>,
+struct Inner {
+    statuses: BTreeMap<(&'static str, u16), u64>,
+    latencies: BTreeMap<&'static str, Vec<Duration>>,
+    errors: BTreeMap<&'static str, u64>,
     first_error: Option<String>,
 }
 
-/// A copy of the counts.
-#[derive(Debug, Clone)]
-pub struct AnswerCounts {
-    /// Status → count, in the window.
-    pub window: BTreeMap<u16, u64>,
-    /// Status → count, after the window.
-    pub grace: BTreeMap<u16, u64>,
-    /// Transport errors (window + after).
-    pub errors: u64,
-    /// The first transport error.
-    pub first_error: Option<String>,
-    /// Response times in the window.
+/// A copy of the answers of one kind.
+#[derive(Debug, Clone, Default)]
+pub struct Counts {
+    /// Status → answers.
+    pub statuses: BTreeMap<u16, u64>,
+    /// Response times.
     pub latencies: Vec<Duration>,
+    /// Transport errors.
+    pub errors: u64,
+}
+
+impl Counts {
+    /// Answers that are not 2xx or 304.
+    pub fn bad(&self) -> u64 {
+        self.statuses
+            .iter()
+            .filter(|(s, _)| !((200..300).contains(*s) || **s == 304))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// `200 × 1,234, 304 × 5,678`.
+    pub fn line(&self) -> String {
+        let mut parts: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|(s, n)| format!("{s} × {}", crate::report::thousands(*n)))
+            .collect();
+        if self.errors > 0 {
+            parts.push(format!("transport errors × {}", self.errors));
+        }
+        if parts.is_empty() {
+            "none".into()
+        } else {
+            parts.join(", ")
+        }
+    }
 }
 
 impl Answers {
-    fn lock(&self) -> std::sync::MutexGuard<'_, AnswersInner> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// A response.
-    pub fn status(&self, in_window: bool, status: u16, took: Duration) {
-        let mut a = self.lock();
-        *a.statuses.entry((in_window, status)).or_default() += 1;
-        if in_window {
-            a.latencies.push(took);
-        }
+    /// An answer to a client of `kind`.
+    pub fn status(&self, kind: &'static str, status: u16, took: Duration) {
+        let mut a = lock(&self.inner);
+        *a.statuses.entry((kind, status)).or_default() += 1;
+        a.latencies.entry(kind).or_default().push(took);
     }
 
     /// A transport error.
-    pub fn error(&self, in_window: bool, error: String) {
-        let mut a = self.lock();
-        *a.errors.entry(in_window).or_default() += 1;
-        a.first_error.get_or_insert(error);
+    pub fn error(&self, kind: &'static str, error: String) {
+        let mut a = lock(&self.inner);
+        *a.errors.entry(kind).or_default() += 1;
+        a.first_error.get_or_insert(format!("{kind}: {error}"));
     }
 
-    /// The counts so far.
-    pub fn counts(&self) -> AnswerCounts {
-        let a = self.lock().clone();
-        let pick = |w: bool| {
-            a.statuses
+    /// The answers to clients of `kind`.
+    pub fn counts(&self, kind: &str) -> Counts {
+        let a = lock(&self.inner);
+        Counts {
+            statuses: a
+                .statuses
                 .iter()
-                .filter(|((in_window, _), _)| *in_window == w)
+                .filter(|((k, _), _)| *k == kind)
                 .map(|((_, s), n)| (*s, *n))
-                .collect()
-        };
-        AnswerCounts {
-            window: pick(true),
-            grace: pick(false),
-            errors: a.errors.values().sum(),
-            first_error: a.first_error,
-            latencies: a.latencies,
+                .collect(),
+            latencies: a.latencies.get(kind).cloned().unwrap_or_default(),
+            errors: a.errors.get(kind).copied().unwrap_or(0),
         }
+    }
+
+    /// Every kind seen.
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let a = lock(&self.inner);
+        let mut kinds: Vec<&'static str> = a
+            .statuses
+            .keys()
+            .map(|(k, _)| *k)
+            .chain(a.errors.keys().copied())
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+
+    /// The first transport error.
+    pub fn first_error(&self) -> Option<String> {
+        lock(&self.inner).first_error.clone()
     }
 }

@@ -562,13 +562,7 @@ impl FeedService {
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
         if !provisional {
-            self.record_footprint(
-                key,
-                building_object.cost_centre_id,
-                nodes,
-                residents_list,
-                staff_list,
-            );
+            self.record_footprint(key, building_object.cost_centre_id, nodes);
         }
         self.publish_feed(
             slot,
@@ -585,19 +579,12 @@ impl FeedService {
         key: FeedKey,
         property: Option<u64>,
         nodes: &[super::compact::Node],
-        residents: &[super::compact::Resident],
-        staff: &[super::compact::Staff],
     ) {
         let footprint = BuildingFootprint {
             property,
             objects: std::iter::once(key.building)
                 .chain(nodes.iter().map(|n| n.id))
                 .chain(property)
-                .collect(),
-            parties: residents
-                .iter()
-                .map(|r| r.party)
-                .chain(staff.iter().map(|s| s.party))
                 .collect(),
         };
         if let Some(index) = self

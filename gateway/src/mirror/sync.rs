@@ -734,7 +734,10 @@ impl Mirror {
             };
             due.insert(kind, at);
         }
-        let mut backoff = Duration::from_secs(5);
+        // Each kind's own retry delay after a failure (5 s, doubling up to 15 minutes): one
+        // delay shared by every kind doubled with each kind's failure, so a one-minute outage
+        // could leave the people sweep waiting six minutes after Tampuuri was back.
+        let mut backoff: HashMap<&'static str, Duration> = HashMap::new();
         loop {
             let (kind, at) = kinds
                 .iter()
@@ -759,7 +762,7 @@ impl Mirror {
             }
             match self.run_kind(&account, kind).await {
                 Ok(_) => {
-                    backoff = Duration::from_secs(5);
+                    backoff.remove(kind);
                     self.set_health(&account, None, None);
                     due.insert(kind, tokio::time::Instant::now() + self.cadence(kind));
                     if first_load && kinds.iter().all(|k| due[k] > tokio::time::Instant::now()) {
@@ -769,7 +772,8 @@ impl Mirror {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(account, kind, error = %e, retry_in_secs = backoff.as_secs(), "mirror reconciliation failed");
+                    let delay = backoff.get(kind).copied().unwrap_or(Duration::from_secs(5));
+                    tracing::warn!(account, kind, error = %e, retry_in_secs = delay.as_secs(), "mirror reconciliation failed");
                     if first_load {
                         *super::AccountState::lock(&state.load_error) = Some(match &e {
                             MirrorError::Upstream(e) => e.clone(),
@@ -781,8 +785,8 @@ impl Mirror {
                         });
                     }
                     self.set_health(&account, Some(e.to_string()), None);
-                    due.insert(kind, tokio::time::Instant::now() + backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(900));
+                    due.insert(kind, tokio::time::Instant::now() + delay);
+                    backoff.insert(kind, (delay * 2).min(Duration::from_secs(900)));
                 }
             }
         }

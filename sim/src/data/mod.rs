@@ -53,6 +53,7 @@ pub fn generate(spec: &AccountSpec, today: NaiveDate) -> World {
         world: World::empty(today),
         today,
         seed: spec.seed,
+        buildings_per_property: spec.buildings_per_property,
     };
     let pools = g.pools(spec.properties);
     for index in 0..spec.properties {
@@ -66,6 +67,8 @@ pub(crate) struct Gen {
     pub(crate) world: World,
     pub(crate) today: NaiveDate,
     pub(crate) seed: u64,
+    /// Buildings in every property, when fixed (`AccountSpec::buildings_per_property`).
+    pub(crate) buildings_per_property: Option<usize>,
 }
 
 /// Parties shared between properties.

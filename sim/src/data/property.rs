@@ -108,7 +108,9 @@ impl Gen {
         };
         let mut letter = b'A';
         let mut number = 1;
-        for b in 0..one_to_three(&mut rng, 55, 30) {
+        // Drawn even when fixed, so worlds of the default shape stay as they were.
+        let drawn = one_to_three(&mut rng, 55, 30);
+        for b in 0..self.buildings_per_property.unwrap_or(drawn) {
             let street = format!("{} {}", site.street, site.number + 2 * b as i64);
             let building = self.object(
                 &site,

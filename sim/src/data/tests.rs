@@ -31,6 +31,21 @@ fn exact_property_counts() {
 }
 
 #[test]
+fn a_fixed_number_of_buildings_per_property() {
+    let mut spec = spec(1, 6);
+    spec.buildings_per_property = Some(2);
+    let w = generate(&spec, today());
+    for cc in w.cost_centres() {
+        let buildings = w
+            .objects
+            .iter()
+            .filter(|o| o.kohde_metatyyppi == ObjectKind::Rakennus && o.yla_kohde_id == Some(cc.id))
+            .count();
+        assert_eq!(buildings, 2, "property {}", cc.id);
+    }
+}
+
+#[test]
 fn tree_is_consistent() {
     let w = generate(&spec(3, 20), today());
     let mut apartments = 0;

@@ -1,8 +1,10 @@
 //! Admin changes to an account's data: what happens in Tampuuri's own UI. Each emits the
-//! webhook actions Tampuuri would.
+//! webhook actions Tampuuri would — unless the request says `?webhook=false`: the change is
+//! made and its notification is lost (what a listener's safety net must catch). Nothing
+//! here is counted as an API call.
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
@@ -11,9 +13,13 @@ use axum::{Json, Router};
 use crate::error::ApiError;
 use crate::extract::{self, Params};
 use crate::model::ConnectionView;
+use crate::report::Transition;
 use crate::simulator::{Account, Simulator};
 use crate::time;
-use crate::world::{AnnouncementPatch, ConnectionPatch, NewAnnouncement, NewResident, PartyPatch};
+use crate::world::{
+    AnnouncementPatch, Change, ConnectionPatch, NewAnnouncement, NewReport, NewResident,
+    PartyPatch, StepBody,
+};
 
 pub(super) fn routes() -> Router<Simulator> {
     Router::new()
@@ -31,6 +37,26 @@ pub(super) fn routes() -> Router<Simulator> {
             "/accounts/{account}/connections/{id}",
             patch(patch_connection).delete(delete_connection),
         )
+        .route("/accounts/{account}/reports", post(add_report))
+        .route("/accounts/{account}/reports/{id}/{step}", post(step_report))
+}
+
+/// `?webhook=false`: make the change without its notification (a lost webhook).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+struct Notify {
+    #[serde(default = "yes")]
+    webhook: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Publishes `changes` unless the caller asked for a lost notification.
+fn publish(sim: &Simulator, account: &str, changes: &[Change], notify: Notify) {
+    if notify.webhook {
+        sim.publish(account, changes);
+    }
 }
 
 fn account(sim: &Simulator, name: &str) -> Result<std::sync::Arc<Account>, ApiError> {
@@ -40,18 +66,20 @@ fn account(sim: &Simulator, name: &str) -> Result<std::sync::Arc<Account>, ApiEr
 
 async fn add_announcement(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params(name): Params<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let acc = account(&sim, &name)?;
     let body: NewAnnouncement = extract::required_json(&body)?;
     let (news, changes) = acc.write().add_announcement(body, time::now())?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok((StatusCode::CREATED, Json(news)).into_response())
 }
 
 async fn patch_announcement(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params((name, id)): Params<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -59,18 +87,19 @@ async fn patch_announcement(
     let id = extract::id(&id)?;
     let patch: AnnouncementPatch = extract::required_json(&body)?;
     let (news, changes) = acc.write().patch_announcement(id, patch, time::now())?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok(Json(news).into_response())
 }
 
 async fn delete_announcement(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params((name, id)): Params<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let acc = account(&sim, &name)?;
     let id = extract::id(&id)?;
     let changes = acc.write().delete_announcement(id)?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -92,6 +121,7 @@ async fn get_party(
 
 async fn patch_party(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params((name, id)): Params<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -99,12 +129,13 @@ async fn patch_party(
     let id = extract::id(&id)?;
     let patch: PartyPatch = extract::required_json(&body)?;
     let (party, changes) = acc.write().patch_party(id, patch, time::now())?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok(Json(party).into_response())
 }
 
 async fn patch_connection(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params((name, id)): Params<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -120,7 +151,7 @@ async fn patch_connection(
             party.map(|p| Json(ConnectionView::new(&conn, &p)).into_response()),
         )
     };
-    sim.publish(&acc.name, &response.0);
+    publish(&sim, &acc.name, &response.0, notify);
     response
         .1
         .ok_or_else(|| ApiError::NotFound(format!("Yhteyden {id} osapuolta ei löydy")))
@@ -128,27 +159,67 @@ async fn patch_connection(
 
 async fn delete_connection(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params((name, id)): Params<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let acc = account(&sim, &name)?;
     let id = extract::id(&id)?;
     let changes = acc.write().delete_connection(id)?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn add_resident(
     State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
     Params(name): Params<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let acc = account(&sim, &name)?;
     let body: NewResident = extract::required_json(&body)?;
     let (conn, party, changes) = acc.write().add_resident(body, time::now())?;
-    sim.publish(&acc.name, &changes);
+    publish(&sim, &acc.name, &changes, notify);
     Ok((
         StatusCode::CREATED,
         Json(ConnectionView::new(&conn, &party)),
     )
         .into_response())
+}
+
+/// A report made in Tampuuri's own UI (by a manager, or phoned in): `POST ilmoitukset/base64`'s
+/// body, without the call being counted.
+async fn add_report(
+    State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
+    Params(name): Params<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let acc = account(&sim, &name)?;
+    let body: NewReport = extract::required_json(&body)?;
+    let (report, changes) = acc.write().create_report(body, None, time::now())?;
+    publish(&sim, &acc.name, &changes, notify);
+    Ok((StatusCode::CREATED, Json(report)).into_response())
+}
+
+/// A report moved on in Tampuuri's own UI; `step` is the API route's last segment
+/// (`vastaanota`, `odotukseen`, `kuittaatehdyksi`, `kuittaavalmiiksi`).
+async fn step_report(
+    State(sim): State<Simulator>,
+    Query(notify): Query<Notify>,
+    Params((name, id, step)): Params<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let acc = account(&sim, &name)?;
+    let id = extract::id(&id)?;
+    let transition = match step.as_str() {
+        "vastaanota" => Transition::Receive,
+        "odotukseen" => Transition::Wait,
+        "kuittaatehdyksi" => Transition::Done,
+        "kuittaavalmiiksi" => Transition::Complete,
+        other => return Err(ApiError::NotFound(format!("Tuntematon siirto {other}"))),
+    };
+    let body: StepBody = extract::optional_json(&body)?;
+    let (report, changes) = acc.write().transition(id, transition, body, time::now())?;
+    publish(&sim, &acc.name, &changes, notify);
+    Ok(Json(report).into_response())
 }

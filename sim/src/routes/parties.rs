@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use axum::body::Bytes;
-use axum::extract::Query;
+use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
@@ -27,11 +27,18 @@ pub(super) fn routes() -> Router<Simulator> {
 
 /// `POST osapuolet/yhteydet/selaa`
 async fn connections(
+    State(sim): State<Simulator>,
     Extension(caller): Extension<Caller>,
     page: PageRequest,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let filter: ConnectionFilter = extract::optional_json(&body)?;
+    let scope = match (filter.osapuoli_id, filter.kohde_id) {
+        (Some(_), _) => "one party",
+        (None, Some(_)) => "one object",
+        (None, None) => "account-wide",
+    };
+    sim.count_scope(&caller.name, "POST osapuolet/yhteydet/selaa", scope);
     caller.render(|wire, world| {
         let rows = world.find_connections_coded(&filter, |c| wire.role_code(c))?;
         let items = page

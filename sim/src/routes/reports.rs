@@ -36,11 +36,22 @@ fn rendered(caller: &Caller, report: &FaultReport) -> Json<Value> {
 
 /// `POST ilmoitukset/selaa`
 async fn search(
+    State(sim): State<Simulator>,
     Extension(caller): Extension<Caller>,
     page: PageRequest,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let mut filter: ReportFilter = extract::optional_json(&body)?;
+    let scoped = filter.tyonsuorittaja_id.is_some()
+        || filter.kohde_id.is_some()
+        || filter.tila_id.is_some()
+        || filter.ilmoittaja_id.is_some()
+        || filter.ulkoinen_tunniste.is_some();
+    sim.count_scope(
+        &caller.name,
+        "POST ilmoitukset/selaa",
+        if scoped { "scoped" } else { "account-wide" },
+    );
     if !caller.dialect().external_id {
         filter.ulkoinen_tunniste = None;
     }

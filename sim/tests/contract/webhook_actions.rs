@@ -183,3 +183,106 @@ async fn changes_emit_their_actions_and_filters_hold() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     }
 }
+
+#[tokio::test]
+async fn reports_change_in_the_ui_uncounted_and_a_change_can_lose_its_webhook() {
+    let t = spawn().await;
+    let all = Listener::start(&[], 200).await;
+    register(&t, &all, json!(["*"])).await;
+    let summary = t.sim().summary("demo").unwrap();
+    let plain = &summary.residents.plain[0];
+
+    // A report made and moved on in Tampuuri's own UI: webhooks, no counted call.
+    let (status, report) = t
+        .admin(
+            Method::POST,
+            "accounts/demo/reports",
+            Some(json!({"Otsikko": "Hana vuotaa", "KohdeId": plain.apartment_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(report["Tila"], "Avoin");
+    let id = report["Id"].as_i64().unwrap();
+    for (step, state) in [
+        ("vastaanota", "Vastaanotettu"),
+        ("kuittaatehdyksi", "Tehty"),
+        ("kuittaavalmiiksi", "Valmis"),
+    ] {
+        let (status, moved) = t
+            .admin(
+                Method::POST,
+                &format!("accounts/demo/reports/{id}/{step}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{step}: {moved}");
+        assert_eq!(moved["Tila"], state);
+    }
+    let (status, _) = t
+        .admin(
+            Method::POST,
+            &format!("accounts/demo/reports/{id}/vastaanota"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a finished report stays finished"
+    );
+    let (status, _) = t
+        .admin(
+            Method::POST,
+            &format!("accounts/demo/reports/{id}/poista"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(eventually(WAIT, || async { all.count() >= 4 }).await);
+    assert_eq!(
+        t.sim().calls().total,
+        0,
+        "the UI's changes are no API calls"
+    );
+
+    // A lost notification: the change is made, nothing is delivered.
+    let (status, _) = t
+        .admin(
+            Method::PATCH,
+            &format!("accounts/demo/parties/{}?webhook=false", plain.party_id),
+            Some(json!({"Turvakielto": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, party) = t
+        .api("demo")
+        .get(&format!("osapuolet/{}", plain.party_id))
+        .await;
+    assert_eq!(party["Turvakielto"], true);
+    assert!(
+        !eventually(Duration::from_millis(300), || async { all.count() > 4 }).await,
+        "no delivery for a lost notification"
+    );
+
+    // The breakdown of searches by scope.
+    let api = t.api("demo");
+    api.all("osapuolet/yhteydet/selaa", json!({})).await;
+    api.all(
+        "osapuolet/yhteydet/selaa",
+        json!({"OsapuoliId": plain.party_id}),
+    )
+    .await;
+    api.all("ilmoitukset/selaa", json!({"KohdeId": plain.apartment_id}))
+        .await;
+    let calls = t.sim().calls();
+    assert!(calls.scope("demo", "POST osapuolet/yhteydet/selaa: account-wide") >= 1);
+    assert_eq!(
+        calls.scope("demo", "POST osapuolet/yhteydet/selaa: one party"),
+        1
+    );
+    assert_eq!(calls.scope("demo", "POST ilmoitukset/selaa: scoped"), 1);
+    assert_eq!(
+        calls.get("demo", "POST osapuolet/yhteydet/selaa"),
+        calls.scope("demo", "POST osapuolet/yhteydet/selaa: account-wide") + 1
+    );
+}
