@@ -499,8 +499,12 @@ impl Mirror {
         let Some(state) = self.account(account) else {
             return Ok(());
         };
-        let began = state.next_seq();
         let id = report.id;
+        // Touched before the write, not only settled after it: a fetch begun before Rappu's
+        // own write (a webhook about the previous step) whose answer lands between this
+        // write and the settle would otherwise put the older state back.
+        state.touch(&[Key::Report(id)]);
+        let began = state.next_seq();
         let (changes, written, _) = self
             .write_reports(account, began, vec![report], false)
             .await?;
@@ -546,6 +550,24 @@ mod tests {
         let again = state.seq();
         state.settle(&[Key::Party(2)], again);
         assert!(!state.is_pending(Key::Party(2)));
+    }
+
+    #[test]
+    fn rappus_own_write_is_touched_before_it_is_written() {
+        let state = super::super::AccountState::new();
+        // A webhook's fetch of report 9 begins (the partner's previous step)...
+        let webhook_fetch = state.next_seq();
+        // ...then Rappu writes the next step and keeps Tampuuri's answer.
+        state.touch(&[Key::Report(9)]);
+        let own_write = state.next_seq();
+        assert!(
+            state.touched_since(webhook_fetch).contains(&Key::Report(9)),
+            "the older fetch skips the row before the own write has settled"
+        );
+        assert!(
+            !state.touched_since(own_write).contains(&Key::Report(9)),
+            "the own write is not skipped"
+        );
     }
 
     #[test]
