@@ -334,11 +334,12 @@ pub struct ServerSettings {
     /// `$proxy_add_x_forwarded_for`, the default) or `forwarded` (RFC 7239). Only that one
     /// is read, so a client cannot slip its own in through a proxy that sets the other.
     pub forwarded_header: ForwardedHeader,
-    /// Threads that accept and serve connections, each a single-threaded event loop with
-    /// its own listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (the default: one per
-    /// CPU the process may use), a number, or `"shared"` (connections served by the same
-    /// multi-threaded runtime as the background work; what the in-process tests use). Event
-    /// loops serve busy connections in turn, so the slowest requests under load wait less.
+    /// How connections are served: `"shared"` (the default: by the multi-threaded runtime
+    /// that also runs the background work), or by single-threaded event loops, each with its
+    /// own listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (one per CPU the process may
+    /// use) or a number. Event loops serve busy connections in turn (a far shorter tail at
+    /// 512 connections on one CPU) but cost throughput at 512 and the tail at 64 connections
+    /// when other processes share the CPUs (README, Benchmark), so they are not the default.
     #[serde(default)]
     pub event_loops: EventLoops,
 }
@@ -347,11 +348,11 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EventLoops {
     /// One per CPU the process may run on.
-    #[default]
     Auto,
     /// This many.
     Count(std::num::NonZeroUsize),
     /// None: the process's multi-threaded runtime serves connections.
+    #[default]
     Shared,
 }
 
@@ -724,7 +725,7 @@ impl Default for Settings {
                 max_header_bytes: 16 * 1024,
                 trusted_proxies: Vec::new(),
                 forwarded_header: ForwardedHeader::XForwardedFor,
-                event_loops: EventLoops::Auto,
+                event_loops: EventLoops::Shared,
             },
             data_dir: PathBuf::from("data"),
             database_url: None,
@@ -1226,7 +1227,7 @@ mod tests {
     fn event_loops_are_auto_shared_or_a_number() {
         figment::Jail::expect_with(|jail| {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(s.server.event_loops, EventLoops::Auto);
+            assert_eq!(s.server.event_loops, EventLoops::Shared);
             for (value, expected) in [
                 ("shared", Some(EventLoops::Shared)),
                 ("auto", Some(EventLoops::Auto)),

@@ -42,7 +42,7 @@ pub fn test_settings(dir: &TempDir) -> Settings {
     settings.auth.revocation_refresh_secs = 1;
     settings.metrics.addr = SocketAddr::from(([127, 0, 0, 1], 0));
     // Requests on the test's own runtime, so tests that pause its clock pause the gateway's.
-    // (`tests/api/event_loops.rs` runs the default, one event loop per CPU.)
+    // (`tests/api/server.rs` runs two event loops.)
     settings.server.event_loops = rappu_gateway::config::EventLoops::Shared;
     settings
 }
