@@ -171,8 +171,11 @@ impl Application {
         )
         .with_metrics(metrics.webhooks.clone());
         if let Some(pool) = store.postgres() {
-            let (events, listener) =
-                crate::store::listen::spawn(pool.config().clone(), shutdown.child_token());
+            let (events, listener) = crate::store::listen::spawn(
+                pool.config().clone(),
+                store.opened_at(),
+                shutdown.child_token(),
+            );
             tasks.push(listener);
             tasks.push(spawn_replica_events(
                 events,
@@ -518,30 +521,49 @@ fn spawn_replica_events(
                 }
                 ReplicaEvent::Webhook(_) => {}
                 ReplicaEvent::Reconnected { lost_at } => {
-                    if let Err(e) = revocations.refresh(&store).await {
-                        tracing::warn!(error = %e, "cannot catch up on token revocations");
-                    }
-                    // A margin for clocks and for commits in flight when the connection went.
-                    let Some(since) = lost_at.map(|t| t - 5) else {
-                        continue;
-                    };
-                    match store.notifications_since(since).await {
-                        Ok(missed) if missed.is_empty() => {}
-                        Ok(missed) => {
-                            tracing::info!(
-                                notifications = missed.len(),
-                                "catching up on webhook notifications missed while not listening"
-                            );
-                            webhooks.apply_recorded(missed).await;
+                    // Until caught up (the database may fail just then), try again each
+                    // second; the announcements arriving meanwhile wait in the channel.
+                    while !catch_up(&store, &revocations, &webhooks, lost_at).await {
+                        if events.is_closed() {
+                            return;
                         }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "cannot catch up on webhook notifications")
-                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                    store.set_hears_replicas();
                 }
             }
         }
     })
+}
+
+/// Catches up on what other replicas recorded since `lost_at` (unix seconds): revocations
+/// and webhook notifications. Whether it could.
+async fn catch_up(
+    store: &Store,
+    revocations: &RevocationList,
+    webhooks: &WebhookService,
+    lost_at: i64,
+) -> bool {
+    if let Err(e) = revocations.refresh(store).await {
+        tracing::warn!(error = %e, "cannot catch up on token revocations");
+        return false;
+    }
+    // A margin for clocks and for commits in flight when listening started.
+    match store.notifications_since(lost_at - 5).await {
+        Ok(missed) if missed.is_empty() => true,
+        Ok(missed) => {
+            tracing::info!(
+                notifications = missed.len(),
+                "catching up on webhook notifications missed while not listening"
+            );
+            webhooks.apply_recorded(missed).await;
+            true
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot catch up on webhook notifications");
+            false
+        }
+    }
 }
 
 fn spawn_revocation_refresh(

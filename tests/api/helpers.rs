@@ -170,6 +170,16 @@ async fn start_with(
             "the mirror of {account} did not load"
         );
     }
+    // As a balancer would: traffic once it says it is ready (on PostgreSQL, once it has
+    // caught up with the other replicas).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !state.store.hears_replicas() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never caught up with the others"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     TestApp {
         url,
         state,

@@ -252,6 +252,73 @@ async fn a_replica_that_lost_its_listening_connection_catches_up() {
     a.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_starting_replica_catches_up_on_what_was_recorded_before_it_listened() {
+    let Some((a, _)) = replicas(0, 3600).await else {
+        return;
+    };
+    // A replica starting: its store is open (its caches fill from here on), its listening
+    // connection is not up yet.
+    let url = a.state.settings.database_url.clone().unwrap();
+    let starting = tokio::task::spawn_blocking(move || {
+        rappu_gateway::store::Store::connect_postgres(&url, 2).unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!starting.hears_replicas(), "not ready before it listens");
+    // Meanwhile a change reaches A by webhook, and A announces it to no one listening.
+    let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
+    let example = a
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .unwrap();
+    a.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", example.party_id),
+        json!({"Sukunimi": "Välissä"}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let recorded = loop {
+        let seen = starting
+            .notifications_since(starting.opened_at() - 5)
+            .await
+            .unwrap();
+        if !seen.is_empty() {
+            break seen;
+        }
+        assert!(Instant::now() < deadline, "A never recorded the webhook");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // Its first listening reports the start as the time it may have missed things from,
+    // and what the tables hold since then is the change (the catch-up a reconnect also does).
+    let stop = tokio_util::sync::CancellationToken::new();
+    let (mut events, task) = rappu_gateway::store::listen::spawn(
+        starting.postgres().unwrap().config().clone(),
+        starting.opened_at(),
+        stop.clone(),
+    );
+    let first = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let rappu_gateway::store::listen::ReplicaEvent::Reconnected { lost_at } = first else {
+        panic!("first event: {first:?}");
+    };
+    assert_eq!(lost_at, starting.opened_at());
+    let caught = starting.notifications_since(lost_at - 5).await.unwrap();
+    assert!(
+        recorded.iter().all(|r| caught.iter().any(|c| c.id == r.id)),
+        "{recorded:?} not in {caught:?}"
+    );
+    stop.cancel();
+    task.await.unwrap();
+    a.stop().await;
+}
+
 /// Cuts `db` off: no new connections, and every open one closed (as a database that went
 /// away looks to the replicas). `false` restores it.
 fn cut_off(db: &str, cut: bool) {

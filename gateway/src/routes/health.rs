@@ -27,7 +27,8 @@ async fn healthz() -> Json<Health> {
     })
 }
 
-/// This instance can serve traffic: its database answers and it has verification keys.
+/// This instance can serve traffic: its database answers, it has verification keys and (on
+/// PostgreSQL) it has caught up with the other replicas.
 /// Tampuuri being down does not make Rappu unready: it serves cached data then.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
@@ -53,6 +54,14 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
             name: "keys".into(),
             ok: state.tokens.keys().kids().next().is_some(),
             detail: None,
+        },
+        ReadinessCheck {
+            // On PostgreSQL: caught up with the other replicas and hearing them, so a
+            // revocation or a change made through another replica holds here too.
+            name: "replicas".into(),
+            ok: state.store.hears_replicas(),
+            detail: (!state.store.hears_replicas())
+                .then(|| "not yet listening to the other replicas".to_owned()),
         },
         ReadinessCheck {
             name: "upstream".into(),

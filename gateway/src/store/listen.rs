@@ -10,10 +10,12 @@
 //!   which wakes its event streams.
 //!
 //! One task per replica holds a dedicated connection that `LISTEN`s (the pool's connections
-//! are lent and returned, so they cannot). When that connection is lost, notifications sent
-//! meanwhile are lost with it: on every reconnect the task reports
-//! [`ReplicaEvent::Reconnected`] with when the connection was lost, and the receiver catches
-//! up from the tables (revocations since then, notifications received since then).
+//! are lent and returned, so they cannot). Notifications sent while it does not listen are
+//! lost to it: before its first `LISTEN` (the replica is starting) and while the connection
+//! is lost. So every time listening starts the task reports [`ReplicaEvent::Reconnected`]
+//! with when it last could have missed something (the store's opening the first time, the
+//! loss of the connection later), and the receiver catches up from the tables (revocations,
+//! notifications received since then).
 
 use std::time::Duration;
 
@@ -38,11 +40,12 @@ pub struct WebhookNote {
 /// Something another replica did, or the listener's own state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplicaEvent {
-    /// Listening (again). `lost_at`: when the previous connection was lost (unix seconds),
-    /// `None` on the first connection.
+    /// Listening (again): what other replicas recorded since `lost_at` (unix seconds) may
+    /// have been missed.
     Reconnected {
-        /// When listening stopped.
-        lost_at: Option<i64>,
+        /// When this replica started, on the first connection; when the previous connection
+        /// was lost, later.
+        lost_at: i64,
     },
     /// A token id was revoked.
     Revoked(String),
@@ -81,8 +84,11 @@ fn note_json(from: &str, ids: Vec<String>) -> String {
 }
 
 /// Starts listening with `config`; events go to the returned receiver until `stop`.
+/// `started_at`: when this replica started keeping caches (unix seconds), what the first
+/// [`ReplicaEvent::Reconnected`] reports.
 pub fn spawn(
     config: tokio_postgres::Config,
+    started_at: i64,
     stop: CancellationToken,
 ) -> (
     mpsc::UnboundedReceiver<ReplicaEvent>,
@@ -90,14 +96,18 @@ pub fn spawn(
 ) {
     let (tx, rx) = mpsc::unbounded_channel();
     let task = tokio::spawn(async move {
-        let mut lost_at = None;
+        let mut lost_at = started_at;
         let mut wait = Duration::from_millis(200);
         while !stop.is_cancelled() {
-            match listen(&config, &tx, lost_at, &stop).await {
+            let mut listened = false;
+            match listen(&config, &tx, lost_at, &mut listened, &stop).await {
                 Ok(()) => break,
                 Err(e) => {
-                    if lost_at.is_none() {
-                        lost_at = Some(chrono::Utc::now().timestamp());
+                    // Missed from the loss on (or still from the last time listening
+                    // stopped, when this attempt never got to listen).
+                    if listened {
+                        lost_at = chrono::Utc::now().timestamp();
+                        wait = Duration::from_millis(200);
                     }
                     tracing::warn!(error = %e, retry_in = ?wait, "not listening to the other replicas");
                 }
@@ -119,7 +129,8 @@ pub fn spawn(
 async fn listen(
     config: &tokio_postgres::Config,
     tx: &mpsc::UnboundedSender<ReplicaEvent>,
-    lost_at: Option<i64>,
+    lost_at: i64,
+    listened: &mut bool,
     stop: &CancellationToken,
 ) -> Result<(), String> {
     let (client, mut connection) = config
@@ -142,7 +153,11 @@ async fn listen(
         .batch_execute(&format!("LISTEN {REVOKED}; LISTEN {WEBHOOK}"))
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!(caught_up_from = ?lost_at, "listening to the other replicas");
+    *listened = true;
+    tracing::info!(
+        catching_up_from = lost_at,
+        "listening to the other replicas"
+    );
     let _ = tx.send(ReplicaEvent::Reconnected { lost_at });
     loop {
         let message = tokio::select! {

@@ -83,6 +83,12 @@ pub struct Store {
     /// This process's id among the replicas (fresh at every start): what it announces is
     /// marked with it, so it does not act twice on its own announcements.
     instance: Arc<str>,
+    /// When this process opened the store (unix seconds): what other replicas recorded
+    /// from then on is caught up when listening starts, so nothing recorded between the
+    /// start and the first `LISTEN` is missed.
+    opened_at: i64,
+    /// Whether this replica has listened to the others since it started (PostgreSQL).
+    listening: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Store {
@@ -140,7 +146,27 @@ impl Store {
         Self {
             engine: Arc::new(engine),
             instance: Arc::from(uuid::Uuid::new_v4().to_string()),
+            opened_at: chrono::Utc::now().timestamp(),
+            listening: Arc::default(),
         }
+    }
+
+    /// When this process opened the store (unix seconds).
+    pub fn opened_at(&self) -> i64 {
+        self.opened_at
+    }
+
+    /// Whether this replica hears the others: always on SQLite (there are none); on
+    /// PostgreSQL once its listening connection has caught up for the first time (a later
+    /// loss is caught up on reconnect and does not take the replica out of service).
+    pub fn hears_replicas(&self) -> bool {
+        self.postgres().is_none() || self.listening.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Marks that this replica has caught up with the others and hears them from now on.
+    pub fn set_hears_replicas(&self) {
+        self.listening
+            .store(true, std::sync::atomic::Ordering::Release);
     }
 
     /// This process's id among the replicas.

@@ -114,6 +114,13 @@ pub async fn start_with_env(dir: &Path, config: &Path, run: u32, env: &[(&str, &
     .await;
     let url = info["url"].as_str().unwrap().to_owned();
     let metrics_url = info["metrics_url"].as_str().map(str::to_owned);
+    // As a balancer would: traffic once it says it is ready (on PostgreSQL, once it has
+    // caught up with the other replicas).
+    eventually(60, "the gateway to be ready", || async {
+        let response = reqwest::get(format!("{url}/readyz")).await.ok()?;
+        (response.status() == 200).then_some(())
+    })
+    .await;
     Gateway {
         child,
         url,
