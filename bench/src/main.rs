@@ -24,6 +24,11 @@ mod part1;
 mod part2;
 mod part3;
 mod part4;
+// The tests' throw-away PostgreSQL cluster (Debian's package, as an unprivileged user):
+// `--postgres` runs the gateway under test on it.
+#[path = "../../tests/api/pg.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod pg;
 mod pin;
 mod plan;
 mod procs;
@@ -78,6 +83,12 @@ struct Args {
     /// generator taking its CPU. `--pin` alone is `--pin 0,1`.
     #[arg(long, value_name = "SERVER,LOAD", num_args = 0..=1, default_missing_value = "0,1")]
     pin: Option<String>,
+    /// The gateway under test runs on a throw-away PostgreSQL cluster (Debian's package,
+    /// started as an unprivileged user, removed at the end); part 1 compares it with the same
+    /// build on SQLite (the baseline) in the same rounds, and first times cold misses (a
+    /// building's first feed) on each engine.
+    #[arg(long, conflicts_with = "baseline")]
+    postgres: bool,
 }
 
 fn main() -> ExitCode {
@@ -164,6 +175,15 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
                 .with_context(|| format!("the baseline {} not found", b.display()))
         })
         .transpose()?;
+    // On PostgreSQL: the same build on SQLite is the baseline.
+    let (baseline, database) = if args.postgres {
+        if !pg::available() {
+            bail!("--postgres needs PostgreSQL installed (scripts/setup installs it)");
+        }
+        (Some(rappu.clone()), Some(pg::database()))
+    } else {
+        (baseline, None)
+    };
     if let Some(pin) = &args.pin {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         pin::enable(pin::Pinning::parse(pin, cpus)?)?;
@@ -171,12 +191,18 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
     let part1 = plan.parts.contains(&1);
     let tools = machine::Tools::find(part1, part1 && baseline.is_none())?;
     machine::print_header(&plan, &rappu, baseline.as_deref(), &tools);
+    if database.is_some() {
+        println!(
+            "  database  the gateway under test on PostgreSQL {} (a throw-away cluster on loopback, TCP, password); the baseline is the same build on SQLite",
+            pg::psql("postgres", "SHOW server_version").trim()
+        );
+    }
 
     let work = tempfile::Builder::new()
         .prefix("rappu-bench-")
         .tempdir()
         .context("cannot create a temporary directory")?;
-    let env = stack::Env::new(rappu, baseline, work.path().to_owned())?;
+    let env = stack::Env::new(rappu, baseline, database, work.path().to_owned())?;
     let mut summary = Summary::default();
     for &part in &plan.parts {
         let result = match part {

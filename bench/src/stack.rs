@@ -27,6 +27,9 @@ pub struct Env {
     pub rappu: PathBuf,
     /// `--baseline`: an older `rappu` build part 1 compares with instead of nginx.
     pub baseline: Option<PathBuf>,
+    /// `--postgres`: the database the gateway under test uses (the baseline stays on
+    /// SQLite).
+    pub database: Option<secrecy::SecretString>,
     /// The temporary directory (removed at the end).
     pub work: PathBuf,
     next: AtomicUsize,
@@ -36,10 +39,16 @@ pub struct Env {
 
 impl Env {
     /// The environment for one bench run.
-    pub fn new(rappu: PathBuf, baseline: Option<PathBuf>, work: PathBuf) -> anyhow::Result<Self> {
+    pub fn new(
+        rappu: PathBuf,
+        baseline: Option<PathBuf>,
+        database: Option<secrecy::SecretString>,
+        work: PathBuf,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
             rappu,
             baseline,
+            database,
             work,
             next: AtomicUsize::new(0),
             http: client(Duration::from_secs(30), 64)?,
@@ -243,8 +252,16 @@ pub struct Gateway {
 impl Gateway {
     /// Starts the gateway with `extra` `RAPPU_*` settings on top of the Tampuuri ones, after
     /// generating its signing key in a fresh data directory.
+    /// With `--postgres` it runs on that database.
     pub async fn start(env: &Env, sim: &Sim, extra: &[(&str, String)]) -> anyhow::Result<Self> {
-        Self::start_binary(env, &env.rappu, sim, extra).await
+        let mut extra = extra.to_vec();
+        if let Some(url) = &env.database {
+            extra.push((
+                "RAPPU_DATABASE_URL",
+                secrecy::ExposeSecret::expose_secret(url).to_owned(),
+            ));
+        }
+        Self::start_binary(env, &env.rappu, sim, &extra).await
     }
 
     /// [`Gateway::start`] with another `rappu` binary (part 1's baseline, an older build).
@@ -358,12 +375,15 @@ impl Gateway {
         let settings = env_vars
             .into_iter()
             .map(|(k, v)| {
-                let shown =
-                    if k.contains("SECRET") || k.contains("API_KEY") || k.contains("ACCOUNTS") {
-                        "<set>".to_owned()
-                    } else {
-                        v
-                    };
+                let shown = if k.contains("SECRET")
+                    || k.contains("API_KEY")
+                    || k.contains("ACCOUNTS")
+                    || k.contains("DATABASE_URL")
+                {
+                    "<set>".to_owned()
+                } else {
+                    v
+                };
                 (k, shown)
             })
             .collect();

@@ -187,7 +187,8 @@ pub async fn run(
         ),
     }
     let sim = Sim::start(env, 3).await?;
-    let building = *building_ids(&sim.summary(env).await?)
+    let all_buildings = building_ids(&sim.summary(env).await?);
+    let building = *all_buildings
         .first()
         .context("the simulator has no building")?;
     let mut gateway = Gateway::start(env, &sim, &gateway_settings()).await?;
@@ -227,6 +228,9 @@ pub async fn run(
         }
         (None, None) => bail!("nginx is needed"),
     };
+    if let (Some(_), Reference::Before(on_sqlite)) = (&env.database, &reference) {
+        cold_misses(env, &gateway, on_sqlite, &all_buildings[1..], summary).await?;
+    }
     let reference_pids: Vec<u32> = match &reference {
         Reference::Nginx(nginx) => std::iter::once(nginx.proc.pid())
             .chain(machine::children_of(nginx.proc.pid()))
@@ -286,6 +290,9 @@ pub async fn run(
     match kind {
         RefKind::Nginx => println!(
             "  nginx: 1 worker, access_log off, sendfile, keepalive_requests 1000000, the file at the same URL path; the same requests (tokens included, ignored)"
+        ),
+        RefKind::Before if env.database.is_some() => println!(
+            "  \"before\" is the same build on SQLite, \"rappu\" runs on PostgreSQL: same settings, same simulator, as many tokens of its own key; both run throughout, each measured in turn (a cached poll touches no database: same figures within noise)"
         ),
         RefKind::Before => println!(
             "  baseline: the other build with the same settings against the same simulator, as many tokens of its own key; both gateways run throughout, each measured in turn"
@@ -554,4 +561,79 @@ fn print_row(m: &Measured, kind: RefKind) {
         thousands(m.wrk.socket_errors()),
         m.other_share * 100.0
     );
+}
+
+/// `--postgres`: the first feed of each building in `buildings` (a cold miss: built from the
+/// account mirror, the caches empty for it) from the gateway on PostgreSQL and from the one
+/// on SQLite, in turn (the order swapped every building), one request at a time; prints the
+/// latencies on each engine and the ratio of their medians.
+async fn cold_misses(
+    env: &Env,
+    on_postgres: &Gateway,
+    on_sqlite: &Gateway,
+    buildings: &[i64],
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    let mut times: [Vec<f64>; 2] = Default::default();
+    let gateways = [on_postgres, on_sqlite];
+    let mut failures = Vec::new();
+    for (i, building) in buildings.iter().enumerate() {
+        let order = if i % 2 == 0 { [0, 1] } else { [1, 0] };
+        for g in order {
+            let token = gateways[g].display_token(*building, "bench-cold-miss")?;
+            let started = Instant::now();
+            let response = env
+                .http
+                .get(gateways[g].feed_url())
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            let status = response.status();
+            let _ = response.bytes().await?;
+            times[g].push(started.elapsed().as_secs_f64() * 1e6);
+            if status != 200 {
+                failures.push(format!("building {building}: {status}"));
+            }
+        }
+    }
+    let describe = |t: &mut Vec<f64>| -> (f64, String) {
+        t.sort_by(f64::total_cmp);
+        let median = t.get(t.len() / 2).copied().unwrap_or(0.0);
+        let text = format!(
+            "median {} ms, min {} ms, max {} ms",
+            ms(median),
+            ms(t.first().copied().unwrap_or(0.0)),
+            ms(t.last().copied().unwrap_or(0.0))
+        );
+        (median, text)
+    };
+    let (pg_median, pg_text) = describe(&mut times[0]);
+    let (lite_median, lite_text) = describe(&mut times[1]);
+    println!(
+        "  cold misses ({} buildings' first feed, one at a time, the engines in turn):",
+        buildings.len()
+    );
+    println!("    PostgreSQL: {pg_text}");
+    println!("    SQLite:     {lite_text}");
+    let ratio = if lite_median > 0.0 {
+        pg_median / lite_median
+    } else {
+        0.0
+    };
+    println!(
+        "    PostgreSQL ÷ SQLite (medians): {ratio:.2}×, {:+.2} ms",
+        (pg_median - lite_median) / 1000.0
+    );
+    summary.figure(format!(
+        "part 1: a cold miss (a building's first feed) on PostgreSQL {} ms, on SQLite {} ms (medians of {}; {ratio:.2}×)",
+        ms(pg_median),
+        ms(lite_median),
+        buildings.len()
+    ));
+    summary.check(
+        failures.is_empty(),
+        "part 1: every cold miss answered 200 on both engines",
+        failures.join(", "),
+    );
+    Ok(())
 }
