@@ -32,6 +32,12 @@ pub struct Cluster {
     /// Its port on 127.0.0.1.
     pub port: u16,
     bin: PathBuf,
+    /// The cluster's directory (data, socket, logs) and whether it runs as `nobody` (read
+    /// by [`stop`] and [`start_again`], which only some test binaries use).
+    #[allow(dead_code)]
+    dir: PathBuf,
+    #[allow(dead_code)]
+    root: bool,
     /// Kept open: closing it (at exit) stops the server.
     _guard: Mutex<(Child, ChildStdin)>,
 }
@@ -152,13 +158,16 @@ fn start(bin: &Path) -> Cluster {
     for _ in 0..5 {
         let port = free_port();
         let log = dir.join("postgres.log");
-        // The shell stops the server and removes the directory when stdin closes.
+        // The shell stops the server and removes the directory when stdin closes (with
+        // pg_ctl, which finds the server by its data directory, so also one [`restart`]
+        // started).
         let script = format!(
-            "{postgres} -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 \
-             -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-             -c max_connections=300 >'{log}' 2>&1 & pid=$!; \
-             read _; kill -INT $pid 2>/dev/null; wait $pid; rm -rf '{dir}'",
+            "{postgres} -D '{data}' {options} >'{log}' 2>&1 & pid=$!; \
+             read _; {pg_ctl} -D '{data}' stop -m fast -w >/dev/null 2>&1 || kill -INT $pid 2>/dev/null; \
+             wait $pid 2>/dev/null; rm -rf '{dir}'",
             postgres = bin.join("postgres").display(),
+            pg_ctl = bin.join("pg_ctl").display(),
+            options = server_options(port, &dir),
             data = data.display(),
             dir = dir.display(),
             log = log.display(),
@@ -189,6 +198,8 @@ fn start(bin: &Path) -> Cluster {
                 return Cluster {
                     port,
                     bin: bin.to_owned(),
+                    dir: dir.clone(),
+                    root,
                     _guard: Mutex::new((child, stdin)),
                 };
             }
@@ -205,6 +216,57 @@ fn start(bin: &Path) -> Cluster {
         }
     }
     panic!("PostgreSQL did not start within 30 s; its log:\n{last_log}");
+}
+
+/// The server's options (its port, socket directory, and settings for throw-away data).
+fn server_options(port: u16, dir: &Path) -> String {
+    format!(
+        "-p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+        dir = dir.display()
+    )
+}
+
+/// Stops the cluster of this test process (`pg_ctl stop -m fast`: sessions are ended, as
+/// when a database server is restarted for maintenance). Every test of the process loses
+/// it: only for a test binary with that test alone.
+#[allow(dead_code)]
+pub fn stop() {
+    let c = cluster().expect("PostgreSQL is not available");
+    let out = as_postgres_user(&c.bin.join("pg_ctl"), c.root)
+        .arg("-D")
+        .arg(c.dir.join("data"))
+        .args(["stop", "-m", "fast", "-w"])
+        .output()
+        .expect("run pg_ctl stop");
+    assert!(
+        out.status.success(),
+        "pg_ctl stop: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Starts the cluster again after [`stop`], on the same port with the same data.
+#[allow(dead_code)]
+pub fn start_again() {
+    let c = cluster().expect("PostgreSQL is not available");
+    let out = as_postgres_user(&c.bin.join("pg_ctl"), c.root)
+        .arg("-D")
+        .arg(c.dir.join("data"))
+        .arg("-l")
+        .arg(c.dir.join("postgres-restarted.log"))
+        .args(["-o", &server_options(c.port, &c.dir), "start", "-w"])
+        // Not piped: the server it starts would hold a pipe open for as long as it runs.
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run pg_ctl start");
+    assert!(
+        out.success(),
+        "pg_ctl start failed; its log:\n{}",
+        std::fs::read_to_string(c.dir.join("postgres-restarted.log")).unwrap_or_default()
+    );
 }
 
 /// Runs SQL as the superuser in database `db` with `psql`.

@@ -426,6 +426,10 @@ async fn the_outbox_lease_gives_a_report_to_one_replica_at_a_time(store: Store) 
     };
     assert!(attempt("a").await, "the holder may send");
     assert!(!attempt("b").await, "another replica may not");
+    // a's attempt failed before a could let the lease go (its database went away for a
+    // moment): a takes the report again at once, b still waits for the lease.
+    assert!(matches!(claim(&store, now, "a").await, Due::Now(_)));
+    assert!(matches!(claim(&store, now, "b").await, Due::At(_)));
     // a dies; after the lease b takes the report, with the attempt a counted.
     let later = now + Duration::seconds(31);
     let Due::Now(job) = claim(&store, later, "b").await else {
@@ -818,7 +822,8 @@ async fn replicas_claiming_at_once_take_each_report_once() {
     for i in 0..20 {
         file(&a, &format!("r{i:02}"), now + Duration::milliseconds(i)).await;
     }
-    // Four claimers on each replica, claiming until nothing is left for them.
+    // Four claimers on each replica, each delivering what it claims (as an outbox loop
+    // does) until nothing is left for them.
     let mut workers = Vec::new();
     for (n, store) in [a.clone(), a, b.clone(), b].into_iter().enumerate() {
         for k in 0..2 {
@@ -828,7 +833,24 @@ async fn replicas_claiming_at_once_take_each_report_once() {
                 let mut mine = Vec::new();
                 loop {
                     match claim(&store, Utc::now(), &owner).await {
-                        Due::Now(job) => mine.push(job.row.id),
+                        Due::Now(job) => {
+                            let (id, view) = (
+                                job.row.id.clone(),
+                                RemoteView {
+                                    status: rappu_shared::report::ReportStatus::Open,
+                                    number: None,
+                                    timeline: vec![],
+                                },
+                            );
+                            let tampuuri_id = 5000 + job.row.id[1..].parse::<u64>().unwrap();
+                            store
+                                .call(move |c| {
+                                    outbox_db::record_delivered(c, &id, tampuuri_id, &view)
+                                })
+                                .await
+                                .unwrap();
+                            mine.push(job.row.id);
+                        }
                         Due::At(_) | Due::Idle => return mine,
                     }
                 }

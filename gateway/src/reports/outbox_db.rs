@@ -48,8 +48,11 @@ pub struct Lease {
     pub length: chrono::Duration,
 }
 
-/// Claims the pending report due soonest (oldest first among equals) that no live lease
-/// holds: it is this replica's until `now + lease.length` (renewed while delivering). On
+/// Claims the pending report due soonest (oldest first among equals) that no other
+/// replica's live lease holds: it is this replica's until `now + lease.length` (renewed while
+/// delivering). This replica's own leases are not in flight when it asks (one delivery loop
+/// per replica): a lease left by an attempt that failed before it could let go (the database
+/// went away mid-attempt) is taken again at once, not after the lease. On
 /// PostgreSQL the candidate row is locked with `FOR UPDATE SKIP LOCKED`, so replicas
 /// claiming at the same moment take different reports instead of waiting for each other;
 /// on SQLite the write transaction serialises claims anyway.
@@ -65,10 +68,10 @@ pub fn claim_due(conn: &mut Conn<'_>, now: DateTime<Utc>, lease: &Lease) -> Resu
             &format!(
                 "SELECT id FROM fault_reports
                  WHERE delivery = 'pending' AND next_attempt_at <= $1
-                   AND (lease_until IS NULL OR lease_until <= $1)
+                   AND (lease_until IS NULL OR lease_until <= $1 OR lease_owner = $2)
                  ORDER BY next_attempt_at, created_at, id LIMIT 1{skip_locked}"
             ),
-            crate::args![now_ms],
+            crate::args![now_ms, lease.owner],
         )?
         else {
             return Ok(None);
@@ -84,10 +87,11 @@ pub fn claim_due(conn: &mut Conn<'_>, now: DateTime<Utc>, lease: &Lease) -> Resu
         // Nothing to do now: when is the next report due, or the next lease over?
         let next: Option<i64> = conn
             .query_one(
-                "SELECT MIN(CASE WHEN lease_until > next_attempt_at THEN lease_until
+                "SELECT MIN(CASE WHEN lease_until > next_attempt_at
+                                      AND lease_owner IS DISTINCT FROM $1 THEN lease_until
                                  ELSE next_attempt_at END)
                  FROM fault_reports WHERE delivery = 'pending'",
-                &[],
+                crate::args![lease.owner],
             )?
             .get(0)?;
         return Ok(match next {
