@@ -319,6 +319,62 @@ async fn a_starting_replica_catches_up_on_what_was_recorded_before_it_listened()
     a.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_app_spread_over_three_replicas_gets_its_own_quota_once() {
+    use crate::apps_support::{places, register_raw, token};
+    let Some((a, others)) = replicas(2, 3600).await else {
+        return;
+    };
+    let all: Vec<&TestApp> = std::iter::once(&a).chain(others.iter()).collect();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while all.iter().any(|r| r.state.limits.replicas() != 3) {
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never counted each other"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, building, _) = places(&a);
+    let response = register_raw(
+        &a,
+        &json!({"name": "Kiireinen", "contact": "c@example.fi",
+                "scopes": [{"scope": "feeds:read", "buildings": [building]}],
+                "rate_limit_per_minute": 1, "rate_limit_burst": 6}),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let creds: rappu_shared::apps::AppCredentials = response.json().await.unwrap();
+    // The others learn of the app at their next registry refresh (`oauth.refresh_secs`).
+    for replica in &others {
+        replica.state.apps.refresh().await.unwrap();
+    }
+    let access = token(&a, &creds).await.access_token;
+    let path = format!("/api/v1/buildings/{building}/feed");
+    let mut granted = 0;
+    for i in 0..30 {
+        let response = all[i % 3].get(&path, Some(&access)).await;
+        match response.status().as_u16() {
+            200 => granted += 1,
+            429 => assert_eq!(
+                response.headers()["ratelimit-policy"],
+                "\"app\";q=1;w=60",
+                "refused by the app's quota, not another"
+            ),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    println!("granted {granted} of 30 over three replicas (the app's quota: a burst of 6)");
+    assert!(granted >= 6, "the quota is granted: {granted}");
+    assert!(
+        f64::from(granted) <= 6.0 * 1.2,
+        "at most 1.2× the app's quota over three replicas: {granted}"
+    );
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
+
 /// Cuts `db` off: no new connections, and every open one closed (as a database that went
 /// away looks to the replicas). `false` restores it.
 fn cut_off(db: &str, cut: bool) {

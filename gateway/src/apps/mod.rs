@@ -87,6 +87,11 @@ fn quota(per_minute: u32, burst: u32) -> Quota {
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
 }
 
+/// What one request costs of a quota with `burst` cells when `replicas` replicas share it.
+fn share(replicas: u32, burst: u32) -> NonZeroU32 {
+    NonZeroU32::new(replicas.clamp(1, burst.max(1))).unwrap_or(NonZeroU32::MIN)
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -334,11 +339,13 @@ impl Apps {
 
     /// The app whose credentials these are, if they are right and it is in force. A wrong
     /// secret, an unknown id and a revoked app fail alike and take as long (an Argon2
-    /// verification each). `Err(Some(wait))`: too many failures for this id lately.
+    /// verification each). `Err(Some(wait))`: too many failures for this id lately (the
+    /// failure quota split between `replicas` live replicas, as [`Self::admit`]'s).
     pub async fn authenticate(
         &self,
         client_id: &str,
         secret: SecretString,
+        replicas: u32,
     ) -> Result<Arc<RegisteredApp>, Option<Duration>> {
         let app = self.get(client_id).filter(|a| a.active());
         let hash = app
@@ -351,16 +358,20 @@ impl Apps {
             Some(app) if matches => Ok(app),
             _ => {
                 let key = client_id.chars().take(64).collect::<String>();
-                match self.inner.failures.check_key(&key) {
-                    Ok(()) => Err(None),
-                    Err(n) => Err(Some(n.wait_time_from(DefaultClock::default().now()))),
+                let cost = share(replicas, self.inner.settings.failed_auth_per_minute);
+                match self.inner.failures.check_key_n(&key, cost) {
+                    Ok(Ok(())) | Err(_) => Err(None),
+                    Ok(Err(n)) => Err(Some(n.wait_time_from(DefaultClock::default().now()))),
                 }
             }
         }
     }
 
-    /// Applies `app`'s own quota: `Err((per_minute, wait))` when it is spent.
-    pub fn admit(&self, app: &RegisteredApp) -> Result<(), (u32, Duration)> {
+    /// Applies `app`'s own quota: `Err((per_minute, wait))` when it is spent. With
+    /// `replicas` live replicas each grants its share (a request costs `replicas` cells of
+    /// the bucket, as [`crate::http::ratelimit`]'s quotas), so an app spread over them gets
+    /// its quota once, not once per replica.
+    pub fn admit(&self, app: &RegisteredApp, replicas: u32) -> Result<(), (u32, Duration)> {
         let (per_minute, burst) = app.quota(&self.inner.settings);
         // A limiter made before the app last changed has the old quota: replace it.
         let limiter = match self.inner.limiters.get(&app.client_id) {
@@ -376,10 +387,14 @@ impl Apps {
                 fresh
             }
         };
-        limiter
-            .1
-            .check()
-            .map_err(|n| (per_minute, n.wait_time_from(DefaultClock::default().now())))
+        let cost = share(replicas, burst);
+        match limiter.1.check_n(cost) {
+            Ok(Ok(())) | Err(_) => Ok(()),
+            Ok(Err(n)) => Err((
+                (per_minute / cost.get()).max(1),
+                n.wait_time_from(DefaultClock::default().now()),
+            )),
+        }
     }
 
     /// Counts a call of `client_id` to `route`.

@@ -110,6 +110,8 @@ pub struct Issuer<'a> {
     pub tokens: &'a Tokens,
     /// Recording issued tokens (so rotating or revoking the app revokes them).
     pub store: &'a Store,
+    /// Live replicas sharing the failed-authentication quota.
+    pub replicas: u32,
 }
 
 impl Issuer<'_> {
@@ -153,7 +155,11 @@ impl Issuer<'_> {
                 ));
             }
         };
-        let app = match self.apps.authenticate(&client_id, secret).await {
+        let app = match self
+            .apps
+            .authenticate(&client_id, secret, self.replicas)
+            .await
+        {
             Ok(app) => app,
             Err(Some(wait)) => return Err(TokenError::TooManyFailures(wait)),
             Err(None) => return Err(TokenError::InvalidClient { basic: used_basic }),

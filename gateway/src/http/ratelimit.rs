@@ -175,7 +175,7 @@ impl RateLimits {
             return Ok(());
         }
         self.wrong_webhook_secret
-            .check(&account.to_owned(), 1)
+            .check(&account.to_owned(), self.replicas())
             .inspect_err(|_| {
                 self.metrics.webhook.inc();
             })
@@ -253,11 +253,14 @@ pub fn admit(state: &AppState, parts: &mut Parts) -> Result<(), Refused> {
     if let Some(Grant::App { client_id, .. }) = verified.as_deref().map(|p| &p.grant)
         && let Some(app) = state.apps.get(client_id).filter(|a| a.active())
     {
-        return state.apps.admit(&app).map_err(|(per_minute, wait)| {
-            state.limits.metrics.app.inc();
-            tracing::info!(client_id, "app rate limited");
-            Refused::new("app", per_minute, 60, wait)
-        });
+        return state
+            .apps
+            .admit(&app, state.limits.replicas())
+            .map_err(|(per_minute, wait)| {
+                state.limits.metrics.app.inc();
+                tracing::info!(client_id, "app rate limited");
+                Refused::new("app", per_minute, 60, wait)
+            });
     }
     state
         .limits

@@ -94,6 +94,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             apps: &state.apps,
             tokens: &state.tokens,
             store: &state.store,
+            replicas: state.limits.replicas(),
         }
         .issue(authorization, &body)
         .await
