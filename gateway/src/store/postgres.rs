@@ -18,6 +18,12 @@ use super::sql::{Conn, DbError, PgConn};
 /// unavailable (a request then gets 503, never a hang).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// After a connection attempt failed, queries for this long take only a connection that is
+/// ready and fail at once without one, instead of each waiting [`CHECKOUT_TIMEOUT`] for a
+/// database that is away (the pool keeps trying in the background, and a later failure
+/// extends the window). The first ready connection ends it.
+const FAIL_FAST: Duration = Duration::from_secs(2);
+
 /// Parses a `postgres://` URL (or key=value string) without ever printing it.
 pub fn parse_url(url: &SecretString) -> Result<tokio_postgres::Config, String> {
     let text = url.expose_secret();
@@ -96,6 +102,7 @@ impl r2d2::ManageConnection for Manager {
 pub struct PgPool {
     pool: r2d2::Pool<Manager>,
     config: tokio_postgres::Config,
+    failed: std::sync::Arc<LastFailure>,
 }
 
 impl std::fmt::Debug for PgPool {
@@ -107,11 +114,52 @@ impl std::fmt::Debug for PgPool {
 }
 
 /// r2d2 logs through `log`, which Rappu does not route: errors come back from `get`.
+/// Logs failed connection attempts quietly and notes when the last one failed.
 #[derive(Debug)]
-struct QuietErrors;
+struct QuietErrors(std::sync::Arc<LastFailure>);
 impl r2d2::HandleError<postgres::Error> for QuietErrors {
     fn handle_error(&self, error: postgres::Error) {
+        self.0.mark();
         tracing::debug!(error = %error, "postgres connection attempt failed");
+    }
+}
+
+/// When a connection attempt last failed (milliseconds since the pool was made; 0: never).
+#[derive(Debug)]
+struct LastFailure {
+    since: std::time::Instant,
+    at_ms: std::sync::atomic::AtomicU64,
+}
+
+impl LastFailure {
+    fn new() -> Self {
+        Self {
+            since: std::time::Instant::now(),
+            at_ms: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.since.elapsed().as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
+    }
+
+    fn mark(&self) {
+        self.at_ms
+            .store(self.now_ms(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn clear(&self) {
+        self.at_ms.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether an attempt failed within `window`.
+    fn recent(&self, window: Duration) -> bool {
+        let at = self.at_ms.load(std::sync::atomic::Ordering::Relaxed);
+        at != 0
+            && self.now_ms().saturating_sub(at)
+                < u64::try_from(window.as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -123,24 +171,40 @@ impl PgPool {
         let manager = Manager {
             config: postgres::Config::from(config.clone()),
         };
+        let failed = std::sync::Arc::new(LastFailure::new());
         let pool = r2d2::Pool::builder()
             .max_size(size.max(2))
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .error_handler(Box::new(QuietErrors))
+            .error_handler(Box::new(QuietErrors(std::sync::Arc::clone(&failed))))
             .build(manager)
             .map_err(|e| {
                 StoreError::Unavailable(format!("cannot connect to {}: {e}", describe(&config)))
             })?;
-        let pool = Self { pool, config };
+        let pool = Self {
+            pool,
+            config,
+            failed,
+        };
         let mut conn = pool.get()?;
         super::pg_schema::run(&mut Conn::postgres(&mut conn))?;
         tracing::info!(database = %describe(&pool.config), "using PostgreSQL");
         Ok(pool)
     }
 
-    /// A connection from the pool. Blocking.
+    /// A connection from the pool. Blocking: up to [`CHECKOUT_TIMEOUT`], or not at all
+    /// while the database has just refused a connection ([`FAIL_FAST`]).
     pub(super) fn get(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+        if self.failed.recent(FAIL_FAST) {
+            let Some(conn) = self.pool.try_get() else {
+                return Err(StoreError::Unavailable(
+                    "the database refused a connection just now".into(),
+                ));
+            };
+            // A connection that passed its check: the database is back.
+            self.failed.clear();
+            return Ok(conn);
+        }
         self.pool
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))
@@ -186,4 +250,26 @@ pub fn exclusively<R>(
         }
         f(tx).map(Some)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_connection_opens_a_short_fail_fast_window_that_a_good_one_closes() {
+        let failed = LastFailure::new();
+        assert!(!failed.recent(FAIL_FAST), "nothing failed yet");
+        failed.mark();
+        assert!(failed.recent(FAIL_FAST));
+        assert!(!failed.recent(Duration::ZERO), "the window has a length");
+        failed.clear();
+        assert!(!failed.recent(FAIL_FAST), "a ready connection ends it");
+    }
+
+    #[test]
+    fn lock_keys_are_stable_and_distinct() {
+        assert_eq!(lock_key("rappu:migrations"), lock_key("rappu:migrations"));
+        assert_ne!(lock_key("a"), lock_key("b"));
+    }
 }
