@@ -374,15 +374,26 @@ async fn in_a_transient_cache_an_invalidation_during_a_fetch_wins_over_it() {
         tokio::spawn(async move { get(&c, &fake).await })
     };
     settle().await;
-    assert_eq!(fake.calls(), 2, "the late reader does not join the overtaken flight");
+    assert_eq!(
+        fake.calls(),
+        2,
+        "the late reader does not join the overtaken flight"
+    );
     fake.release(0);
     let early = early.await.unwrap();
-    assert_eq!(early.entry.value, vec!["Virtanen"], "the overtaken result is redacted");
+    assert_eq!(
+        early.entry.value,
+        vec!["Virtanen"],
+        "the overtaken result is redacted"
+    );
     assert!(early.entry.is_invalidated(), "and never counts as fresh");
     assert!(early.fresh_until <= tokio::time::Instant::now());
     fake.release(1);
     assert_eq!(late.await.unwrap().0, vec!["Virtanen"]);
-    assert!(!c.invalidate(&"k", None), "nothing stored, nothing in the air");
+    assert!(
+        !c.invalidate(&"k", None),
+        "nothing stored, nothing in the air"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -21,8 +21,8 @@ use rappu_shared::display::DisplayFeed;
 use tokio::time::Instant;
 
 use super::FeedService;
-use super::resources::Keep;
 use super::fake::{ACCOUNT, BUILDINGS, FakeTampuuri, World, today};
+use super::resources::Keep;
 use crate::config::Settings;
 use crate::store::webhooks::NotificationRecord;
 use crate::upstream::tampuuri::model::{Connection, ConnectionRole};

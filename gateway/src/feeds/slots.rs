@@ -126,12 +126,10 @@ impl Slot {
     /// good (a build that lost the race may have read the older one).
     fn record_property(&self, property: Option<u64>) {
         let p = property.unwrap_or(PROPERTY_AMBIGUOUS);
-        if let Err(current) = self.property.compare_exchange(
-            PROPERTY_UNKNOWN,
-            p,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) && current != p
+        if let Err(current) =
+            self.property
+                .compare_exchange(PROPERTY_UNKNOWN, p, Ordering::AcqRel, Ordering::Acquire)
+            && current != p
         {
             self.property.store(PROPERTY_AMBIGUOUS, Ordering::Release);
         }

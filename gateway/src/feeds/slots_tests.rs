@@ -326,7 +326,10 @@ async fn without_kept_resources_a_protected_name_leaves_at_once_and_the_others_c
     assert!(!settled.provisional);
     let settled = text(&settled);
     assert!(!settled.contains(&surname), "{settled}");
-    assert!(settled.contains(&other) && settled.contains("Uusi teksti"), "{settled}");
+    assert!(
+        settled.contains(&other) && settled.contains("Uusi teksti"),
+        "{settled}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -349,6 +352,9 @@ async fn without_kept_resources_a_board_chair_who_opts_out_leaves_every_feed_of_
     for k in keys {
         let now = text(&feeds.get(k).await.unwrap());
         assert!(!now.contains("Suku8q") && !now.contains("p8q@"), "{now}");
-        assert!(now.contains("Huoltoyhtio9q"), "other contacts come back: {now}");
+        assert!(
+            now.contains("Huoltoyhtio9q"),
+            "other contacts come back: {now}"
+        );
     }
 }
