@@ -182,31 +182,22 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         per_10k_mb / BASELINE_MB_PER_10K
     );
     println!(
-        "  where it goes (10,000 feeds of the 10,340-building world, 2026-11-30; the resource cache measured with a build that"
+        "  where it goes (10,000 feeds of the 10,340-building world, 2026-11-30, by before/after runs; README \"Memory (part 3)\"):"
     );
     println!(
-        "  left it out, the rest by before/after runs): the idle process after the mirror's first load (~100-110 MB: the load"
+        "  the idle process after the mirror's first load (~64 MB with freed memory given back at once, ~100 MB with mimalloc's"
     );
     println!(
-        "  peaks at ~255 MB while the registry's 6,452 subtrees are read at once, and the allocator keeps part of it; binary,"
+        "  default purge delay: binary, runtime, two SQLite page caches of 4 MiB, the load's leftovers; the load peaks at"
     );
     println!(
-        "  runtime, two SQLite page caches of 4 MiB); then per feed: the feeds' resource cache (compact copies of each"
+        "  ~150-170 MB); then per feed: its body plain and gzipped (2.0 + 0.8 KB), its slot, the index of objects → buildings"
     );
     println!(
-        "  building's tree, residents, announcements, work, per property its object and staff: ~63,000 entries in moka) ≈ 96 MB;"
+        "  (the webhook fallback when the mirror cannot be read) and what the warm-up leaves: ~48-69 MB. The feeds keep no"
     );
     println!(
-        "  each feed's body plain and gzipped (2.0 + 0.8 KB), its slot, the index of objects → buildings (the webhook"
-    );
-    println!(
-        "  fallback when the mirror cannot be read) ≈ 45 MB. Before 2026-11-30 the index also kept a set of buildings per"
-    );
-    println!(
-        "  party that no lookup used and each body its vector's spare capacity: 203 MB over idle then, 140 MB now. The mirror"
-    );
-    println!(
-        "  keeps all of it on disk with its own indexes: the resource cache is a copy a feed rebuild could read from SQLite."
+        "  copy of the mirror's rows any more (until 2026-11-30 a resource cache of ~63,000 entries held ~92 MB of them)."
     );
     summary.figure(format!(
         "memory: {:.1} MB idle, {:.1} MB with {} feeds cached ({:.1} KB per feed; baseline 3.8 KB of bare bytes)",

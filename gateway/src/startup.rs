@@ -154,6 +154,8 @@ impl Application {
             &settings,
             webhook_secret.is_some(),
             metrics.feed.clone(),
+            // The mirror is already a local copy with its own indexes: keep none of it twice.
+            crate::feeds::resources::Keep::InFlight,
         );
         tasks.push(spawn_mirror_events(
             mirror_events,

@@ -16,6 +16,10 @@
 //!   landed. That is the whole rule: what a fetch read before a change can never count as
 //!   news after it.
 //!
+//! - **Transient** ([`FlightCache::transient`]): single flight and the same rule, but a value
+//!   is handed to the readers of its flight and not kept — for a source that is itself a
+//!   local copy (the account mirror), where holding a second copy in memory buys nothing.
+//!
 //! Freshness uses `tokio::time::Instant`, so tests move time with `tokio::time::pause` and
 //! `advance`. The cache knows nothing of where values come from: callers pass the fetch.
 
@@ -119,6 +123,8 @@ struct Inner<K, V> {
     flights: Mutex<HashMap<K, Vec<InFlight<V>>>>,
     next_flight: AtomicU64,
     max_stale: Duration,
+    /// Whether landed values are stored (false: [`FlightCache::transient`]).
+    keep: bool,
     /// Counts readers that joined a flight already in the air (single-flight joins).
     joins: Option<prometheus_client::metrics::counter::Counter>,
 }
@@ -164,9 +170,33 @@ where
                 flights: Mutex::new(HashMap::new()),
                 next_flight: AtomicU64::new(1),
                 max_stale,
+                keep: true,
                 joins,
             }),
         }
+    }
+
+    /// A cache that keeps nothing: concurrent readers of a key join one fetch, and an
+    /// invalidation overtakes the fetches in the air as in any flight cache (their results
+    /// come back already stale, redacted as asked), but a landed value is handed only to the
+    /// readers of its flight. For a source that is itself a local copy (the account mirror):
+    /// no stale-if-error, no [`FlightCache::peek`], and memory only for what is in the air.
+    pub fn transient(joins: Option<prometheus_client::metrics::counter::Counter>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                entries: moka::sync::Cache::builder().max_capacity(0).build(),
+                flights: Mutex::new(HashMap::new()),
+                next_flight: AtomicU64::new(1),
+                max_stale: Duration::ZERO,
+                keep: false,
+                joins,
+            }),
+        }
+    }
+
+    /// Whether landed values are kept (false for [`FlightCache::transient`]).
+    pub fn keeps_values(&self) -> bool {
+        self.inner.keep
     }
 
     fn flights(&self) -> MutexGuard<'_, HashMap<K, Vec<InFlight<V>>>> {
@@ -304,7 +334,7 @@ where
             .entries
             .get(key)
             .is_some_and(|stored| stored.flight > flight.id);
-        if !later_stored {
+        if self.inner.keep && !later_stored {
             self.inner.entries.insert(key.clone(), Arc::clone(&entry));
         }
         Ok(entry)
@@ -350,6 +380,10 @@ where
         let flights = self.flights();
         for in_flight in flights.get(&key).into_iter().flatten() {
             in_flight.flight.overtaken().get_or_insert_with(Vec::new);
+        }
+        if !self.inner.keep {
+            // Nothing to store it in; the fetches in the air are overtaken all the same.
+            return;
         }
         let entry = Arc::new(Entry {
             value,

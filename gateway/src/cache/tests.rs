@@ -323,3 +323,83 @@ async fn invalidate_where_reaches_stored_and_in_flight_keys() {
     );
     assert!(!c.peek(&"b1").unwrap().is_invalidated());
 }
+
+// A transient cache (the feeds over the account mirror): single flight and the
+// invalidation rule, nothing kept.
+
+#[tokio::test(start_paused = true)]
+async fn a_transient_cache_joins_concurrent_misses_and_keeps_nothing() {
+    let (c, fake) = (FlightCache::transient(None), Fake::new(&["Virtanen"]));
+    assert!(!c.keeps_values());
+    fake.hold();
+    let readers: Vec<_> = (0..10)
+        .map(|_| {
+            let (c, fake) = (c.clone(), fake.clone());
+            tokio::spawn(async move { get(&c, &fake).await })
+        })
+        .collect();
+    settle().await;
+    fake.release(0);
+    for r in readers {
+        assert_eq!(r.await.unwrap().0, vec!["Virtanen"]);
+    }
+    assert_eq!(fake.calls(), 1, "one fetch for ten readers");
+    assert!(c.peek(&"k").is_none(), "nothing kept");
+    assert!(c.stored_where(|_, _| true).is_empty());
+    fake.open();
+    fake.set(&["Korhonen"]);
+    assert_eq!(get(&c, &fake).await.0, vec!["Korhonen"], "read again");
+    assert_eq!(fake.calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_a_transient_cache_an_invalidation_during_a_fetch_wins_over_it() {
+    let (c, fake) = (
+        FlightCache::transient(None),
+        Fake::new(&["Virtanen", "Korhonen"]),
+    );
+    fake.hold();
+    let early = {
+        let (c, fake) = (c.clone(), fake.clone());
+        tokio::spawn(async move { c.get(&"k", TTL, fake.fetch()).await.unwrap() })
+    };
+    settle().await;
+    fake.set(&["Virtanen"]);
+    assert!(
+        c.invalidate(&"k", Some(without("Korhonen"))),
+        "a fetch in the air is touched"
+    );
+    let late = {
+        let (c, fake) = (c.clone(), fake.clone());
+        tokio::spawn(async move { get(&c, &fake).await })
+    };
+    settle().await;
+    assert_eq!(
+        fake.calls(),
+        2,
+        "the late reader does not join the overtaken flight"
+    );
+    fake.release(0);
+    let early = early.await.unwrap();
+    assert_eq!(
+        early.entry.value,
+        vec!["Virtanen"],
+        "the overtaken result is redacted"
+    );
+    assert!(early.entry.is_invalidated(), "and never counts as fresh");
+    assert!(early.fresh_until <= tokio::time::Instant::now());
+    fake.release(1);
+    assert_eq!(late.await.unwrap().0, vec!["Virtanen"]);
+    assert!(
+        !c.invalidate(&"k", None),
+        "nothing stored, nothing in the air"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_transient_cache_has_no_stale_value_to_serve() {
+    let (c, fake) = (FlightCache::transient(None), Fake::new(&["Virtanen"]));
+    get(&c, &fake).await;
+    *fake.fail.lock().unwrap() = true;
+    assert!(c.get(&"k", TTL, fake.fetch()).await.is_err());
+}

@@ -1,9 +1,11 @@
 //! Display feeds: one upstream call per resource per change, however many displays poll.
 //!
 //! - [`privacy`]: the one rule for who may appear on a screen.
-//! - [`resources`]: the Tampuuri data feeds are built from, cached per account with single
-//!   flight, TTL, stale-if-error and invalidation that wins over fetches begun before it
-//!   ([`crate::cache`]); a notification that may concern a person redacts the cached copy.
+//! - [`resources`]: the data feeds are built from, read per account with single flight and
+//!   invalidation that wins over fetches begun before it ([`crate::cache`]). Over Tampuuri
+//!   itself the values are kept (TTL, stale-if-error; a notification that may concern a
+//!   person redacts the kept copy); over the account mirror (production) only the reads in
+//!   the air are ([`resources::Keep`]): the mirror is already a local copy.
 //! - [`compact`]: what the cache keeps of Tampuuri's data: only what a display may show.
 //! - [`assemble`]: the pure function from that data to a [`DisplayFeed`], where the privacy
 //!   rules live.

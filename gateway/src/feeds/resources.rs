@@ -194,6 +194,20 @@ impl Freshness {
     }
 }
 
+/// What the cache of feed resources keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Every fetched resource, for its freshness (and up to a day unread): a source that is
+    /// Tampuuri itself must be spared, and a change's redacted copy rebuilds a feed at once.
+    Values,
+    /// Only fetches in the air (single flight, invalidation wins over them): for a source
+    /// that is already a local copy with its own indexes (the account mirror, whose pending
+    /// marks protect a person a change may concern), where a second copy in memory cost
+    /// ~10 KB per building. A change that may concern a person then empties the names and
+    /// contacts of the feeds it touches until they are rebuilt from the source.
+    InFlight,
+}
+
 /// The cache of feed resources.
 pub struct ResourceCache {
     upstream: Arc<dyn Upstream>,
@@ -203,9 +217,10 @@ pub struct ResourceCache {
 }
 
 impl ResourceCache {
-    /// A cache over `upstream` holding at most `capacity` resources, serving a value for
-    /// stale-if-error up to `max_stale`; `keep_work_titles` keeps the titles of open reports
-    /// (for `feeds.show_staff_work_titles`).
+    /// A cache over `upstream` holding at most `capacity` resources (none when `keep` is
+    /// [`Keep::InFlight`]), serving a value for stale-if-error up to `max_stale`;
+    /// `keep_work_titles` keeps the titles of open reports (for
+    /// `feeds.show_staff_work_titles`).
     pub fn new(
         upstream: Arc<dyn Upstream>,
         capacity: u64,
@@ -213,19 +228,29 @@ impl ResourceCache {
         max_stale: Duration,
         keep_work_titles: bool,
         joins: prometheus_client::metrics::counter::Counter,
+        keep: Keep,
     ) -> Self {
-        Self {
-            upstream,
+        let cache = match keep {
             // Unused resources go after a day; freshness is checked separately.
-            cache: FlightCache::counting_joins(
+            Keep::Values => FlightCache::counting_joins(
                 capacity,
                 Duration::from_secs(86_400).max(max_stale),
                 max_stale,
                 Some(joins),
             ),
+            Keep::InFlight => FlightCache::transient(Some(joins)),
+        };
+        Self {
+            upstream,
+            cache,
             ttl,
             keep_work_titles,
         }
+    }
+
+    /// Whether fetched resources are kept after the builds that read them.
+    pub fn keeps_values(&self) -> bool {
+        self.cache.keeps_values()
     }
 
     /// How long values are fresh.

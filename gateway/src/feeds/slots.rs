@@ -15,7 +15,10 @@
 //! person, the slot is also rebuilt at once from the cache, whose copies the notification
 //! has just redacted ([`super::resources::Redaction`]), and that *provisional* feed is
 //! published before the notification is answered: a name that became protected leaves every
-//! screen at once, however slow Tampuuri is to answer the real rebuild.
+//! screen at once, however slow Tampuuri is to answer the real rebuild. When nothing is
+//! kept to rebuild from ([`Keep::InFlight`], over the account mirror), the provisional feed
+//! is the current one without any name or contact, until the rebuild from the source (whose
+//! pending marks hide whom the change may concern) replaces it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,8 +38,8 @@ use super::assemble::{AssembleError, Inputs, WorkTitles, assemble};
 use super::index::{AccountIndex, BuildingFootprint};
 use super::render::RenderedFeed;
 use super::resources::{
-    FetchedResource, Freshness, Redaction, Resource, ResourceCache, ResourceData, ResourceKey,
-    TampuuriUpstream, Upstream,
+    FetchedResource, Freshness, Keep, Redaction, Resource, ResourceCache, ResourceData,
+    ResourceKey, TampuuriUpstream, Upstream,
 };
 use crate::cache::Fetched;
 use crate::config::Settings;
@@ -84,11 +87,21 @@ struct SlotFlight {
     shared: Flight,
 }
 
+/// [`Slot::property`] before any build has said.
+const PROPERTY_UNKNOWN: u64 = 0;
+/// [`Slot::property`] after builds disagreed (the building moved): any property may be it.
+const PROPERTY_AMBIGUOUS: u64 = u64::MAX;
+
 /// One display scope's current feed.
 pub struct Slot {
     tx: watch::Sender<Option<Arc<RenderedFeed>>>,
     generation: AtomicU64,
     flight: Mutex<Option<SlotFlight>>,
+    /// The property (cost centre) its builds found the building in, so an invalidation
+    /// knows whether a property's staff or object concerns this feed without keeping the
+    /// building's data: [`PROPERTY_UNKNOWN`] until a build says, [`PROPERTY_AMBIGUOUS`]
+    /// once two builds disagreed. Either counts as "could be any property".
+    property: AtomicU64,
 }
 
 impl Slot {
@@ -97,6 +110,28 @@ impl Slot {
             tx: watch::Sender::new(None),
             generation: AtomicU64::new(0),
             flight: Mutex::new(None),
+            property: AtomicU64::new(PROPERTY_UNKNOWN),
+        }
+    }
+
+    /// The property the feed is built from, when known for sure.
+    fn property(&self) -> Option<u64> {
+        match self.property.load(Ordering::Acquire) {
+            PROPERTY_UNKNOWN | PROPERTY_AMBIGUOUS => None,
+            p => Some(p),
+        }
+    }
+
+    /// Records the property a build found; a second, different one makes it ambiguous for
+    /// good (a build that lost the race may have read the older one).
+    fn record_property(&self, property: Option<u64>) {
+        let p = property.unwrap_or(PROPERTY_AMBIGUOUS);
+        if let Err(current) =
+            self.property
+                .compare_exchange(PROPERTY_UNKNOWN, p, Ordering::AcqRel, Ordering::Acquire)
+            && current != p
+        {
+            self.property.store(PROPERTY_AMBIGUOUS, Ordering::Release);
         }
     }
 
@@ -183,15 +218,28 @@ impl FeedService {
             settings,
             webhooks_on,
             metrics,
+            Keep::Values,
         )
     }
 
-    /// A service over any [`Upstream`] (tests use a fake) for `accounts`.
+    /// A service over any [`Upstream`] (tests use a fake) for `accounts`, keeping the
+    /// resources it reads.
     pub fn with_upstream(
         upstream: Arc<dyn Upstream>,
         accounts: Vec<Arc<str>>,
         settings: &Settings,
         webhooks_on: bool,
+    ) -> Self {
+        Self::with_upstream_keeping(upstream, accounts, settings, webhooks_on, Keep::Values)
+    }
+
+    /// [`FeedService::with_upstream`], keeping what `keep` says of the resources it reads.
+    pub fn with_upstream_keeping(
+        upstream: Arc<dyn Upstream>,
+        accounts: Vec<Arc<str>>,
+        settings: &Settings,
+        webhooks_on: bool,
+        keep: Keep,
     ) -> Self {
         Self::observed(
             upstream,
@@ -199,17 +247,20 @@ impl FeedService {
             settings,
             webhooks_on,
             FeedMetrics::detached(),
+            keep,
         )
     }
 
     /// A service over `upstream` (the account mirror) counting hits, misses, stale serves
-    /// and single-flight joins in `metrics`.
+    /// and single-flight joins in `metrics`; `keep` says whether the resources read are kept
+    /// (see [`Keep`]).
     pub fn observed(
         upstream: Arc<dyn Upstream>,
         accounts: Vec<Arc<str>>,
         settings: &Settings,
         webhooks_on: bool,
         metrics: FeedMetrics,
+        keep: Keep,
     ) -> Self {
         let feeds = &settings.feeds;
         let max_stale = Duration::from_secs(feeds.max_stale_secs);
@@ -233,6 +284,7 @@ impl FeedService {
                     max_stale,
                     work_titles == WorkTitles::Staff,
                     metrics.joins_data.clone(),
+                    keep,
                 ),
                 slots: moka::sync::Cache::builder()
                     .max_capacity(feeds.capacity)
@@ -561,6 +613,7 @@ impl FeedService {
         };
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
+        slot.record_property(building_object.cost_centre_id);
         if !provisional {
             self.record_footprint(key, building_object.cost_centre_id, nodes);
         }
@@ -693,10 +746,7 @@ impl FeedService {
             if key.account as usize != account_index {
                 continue;
             }
-            let property = self
-                .peek(&account, Resource::Object(key.building))
-                .and_then(|b| building_property(&b).ok())
-                .flatten();
+            let property = slot.property();
             if !changes
                 .iter()
                 .any(|(r, _)| depends_on(key.building, property, r))
@@ -765,18 +815,50 @@ impl FeedService {
 
     /// Cached or in-flight resources of `account` that `pick` accepts and whose stored data
     /// `holds` (in-flight ones whatever they will hold).
+    /// When resources are not kept ([`Keep::InFlight`]) nothing can be looked into: every
+    /// resource a built feed of `account` reads counts as holding what is asked.
     pub fn resources_where(
         &self,
         account: &str,
         pick: impl Fn(&Resource) -> bool,
         holds: impl Fn(&ResourceData) -> bool,
     ) -> Vec<Resource> {
-        self.inner
+        let mut found: Vec<Resource> = self
+            .inner
             .resources
-            .keys_where(account, pick, holds)
+            .keys_where(account, &pick, holds)
             .into_iter()
             .map(|k| k.resource)
-            .collect()
+            .collect();
+        if self.inner.resources.keeps_values() {
+            return found;
+        }
+        let Some(index) = self.inner.accounts.iter().position(|a| &**a == account) else {
+            return found;
+        };
+        let mut seen: std::collections::HashSet<Resource> = found.iter().cloned().collect();
+        for (key, slot) in self.inner.slots.iter() {
+            if key.account as usize != index {
+                continue;
+            }
+            let b = key.building;
+            let property = slot.property();
+            let read = [
+                Some(Resource::Object(b)),
+                Some(Resource::BuildingTree(b)),
+                Some(Resource::Residents(b)),
+                Some(Resource::Announcements(b)),
+                Some(Resource::OpenReports(b)),
+                property.map(Resource::Staff),
+                property.map(Resource::Object),
+            ];
+            for r in read.into_iter().flatten() {
+                if pick(&r) && seen.insert(r.clone()) {
+                    found.push(r);
+                }
+            }
+        }
+        found
     }
 
     /// Keeps watched feeds fresh without requests (SSE-only displays, polling fallback):

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fake::{ACCOUNT, BUILDINGS, FakeTampuuri};
+use super::resources::Keep;
 use super::{FeedKey, FeedService, RenderedFeed};
 use crate::config::Settings;
 use crate::webhooks::apply_to_feeds;
@@ -17,6 +18,17 @@ fn service(fake: &FakeTampuuri) -> FeedService {
         vec![Arc::from(ACCOUNT)],
         &Settings::default(),
         true,
+    )
+}
+
+/// A service that keeps no resource between builds (production: over the account mirror).
+fn service_keeping_nothing(fake: &FakeTampuuri) -> FeedService {
+    FeedService::with_upstream_keeping(
+        Arc::new(fake.clone()),
+        vec![Arc::from(ACCOUNT)],
+        &Settings::default(),
+        true,
+        Keep::InFlight,
     )
 }
 
@@ -265,4 +277,84 @@ async fn turvakielto_during_a_refetch_caused_by_a_neighbour() {
         text(&first)
     );
     let _ = slow.await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_kept_resources_a_protected_name_leaves_at_once_and_the_others_come_back() {
+    let fake = FakeTampuuri::new();
+    let feeds = service_keeping_nothing(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let (target, neighbour) = {
+        let w = fake.snapshot();
+        let mut residents = w.connections.values().filter(|c| {
+            c.role == crate::upstream::tampuuri::model::ConnectionRole::Resident
+                && w.building_of(c.object_id) == Some(BUILDINGS[0])
+        });
+        (
+            residents.next().unwrap().party.id,
+            residents.next().unwrap().party.id,
+        )
+    };
+    let (surname, other) = (format!("Suku{target}q"), format!("Suku{neighbour}q"));
+    let first = text(&feeds.get(k).await.unwrap());
+    assert!(first.contains(&surname) && first.contains(&other));
+    // A rebuild begins (any change) and Tampuuri answers it slowly.
+    fake.set_delay(Duration::from_millis(2500));
+    let records = fake.change(|w| {
+        let a = w.announcements.get_mut(&(400 + BUILDINGS[0])).unwrap();
+        a.body = "Uusi teksti".into();
+        vec![("UutinenMuokkaa", a.id, None, Some(BUILDINGS[0]))]
+    });
+    apply_to_feeds(&feeds, ACCOUNT, &records);
+    let in_flight = {
+        let feeds = feeds.clone();
+        tokio::spawn(async move { feeds.get(k).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let records = fake.patch_party(target, |p| p.non_disclosure = Some(true));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 1);
+    // Nothing kept to rebuild from: at once, the feed without any name or contact.
+    let now = text(&feeds.slot(k).current().unwrap());
+    assert!(!now.contains(&surname) && !now.contains(&other), "{now}");
+    assert!(!text(&feeds.get(k).await.unwrap()).contains(&surname));
+    let _ = in_flight.await.unwrap();
+    assert!(!text(&feeds.slot(k).current().unwrap()).contains(&surname));
+    // Quiet: rebuilt from the source, the neighbour back, the protected person not.
+    fake.set_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let settled = feeds.get(k).await.unwrap();
+    assert!(!settled.provisional);
+    let settled = text(&settled);
+    assert!(!settled.contains(&surname), "{settled}");
+    assert!(
+        settled.contains(&other) && settled.contains("Uusi teksti"),
+        "{settled}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_kept_resources_a_board_chair_who_opts_out_leaves_every_feed_of_the_property() {
+    let fake = FakeTampuuri::new();
+    let feeds = service_keeping_nothing(&fake);
+    let keys = BUILDINGS.map(|b| key(&feeds, b));
+    for k in keys {
+        assert!(text(&feeds.get(k).await.unwrap()).contains("Suku8q"));
+    }
+    fake.set_delay(Duration::from_secs(60));
+    let records = fake.patch_connection(3, |c| c.hide_from_display = Some(true));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 2);
+    for k in keys {
+        let now = text(&feeds.slot(k).current().unwrap());
+        assert!(!now.contains("Suku8q") && !now.contains("p8q@"), "{now}");
+    }
+    fake.set_delay(Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    for k in keys {
+        let now = text(&feeds.get(k).await.unwrap());
+        assert!(!now.contains("Suku8q") && !now.contains("p8q@"), "{now}");
+        assert!(
+            now.contains("Huoltoyhtio9q"),
+            "other contacts come back: {now}"
+        );
+    }
 }
