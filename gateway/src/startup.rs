@@ -172,6 +172,7 @@ impl Application {
             work_orders.clone(),
         )
         .with_metrics(metrics.webhooks.clone());
+        let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
         if let Some(pool) = store.postgres() {
             let (events, listener) = crate::store::listen::spawn(
                 pool.config().clone(),
@@ -184,6 +185,7 @@ impl Application {
                 store.clone(),
                 replica_revocations,
                 webhooks.clone(),
+                apps.clone(),
             ));
         }
         let refresh_every = settings
@@ -230,7 +232,6 @@ impl Application {
             shutdown.child_token(),
         );
         tasks.push(signin_task);
-        let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
         tasks.push(spawn_apps_refresh(
             apps.clone(),
             Duration::from_secs(settings.oauth.refresh_secs),
@@ -501,6 +502,7 @@ fn spawn_replica_events(
     store: Store,
     revocations: RevocationList,
     webhooks: WebhookService,
+    apps: crate::apps::Apps,
 ) -> JoinHandle<()> {
     use crate::store::listen::ReplicaEvent;
     tokio::spawn(async move {
@@ -522,10 +524,16 @@ fn spawn_replica_events(
                     }
                 }
                 ReplicaEvent::Webhook(_) => {}
+                ReplicaEvent::Apps(from) if from != store.instance() => {
+                    if let Err(e) = apps.refresh().await {
+                        tracing::warn!(error = %e, "cannot re-read the app registry another replica changed");
+                    }
+                }
+                ReplicaEvent::Apps(_) => {}
                 ReplicaEvent::Reconnected { lost_at } => {
                     // Until caught up (the database may fail just then), try again each
                     // second; the announcements arriving meanwhile wait in the channel.
-                    while !catch_up(&store, &revocations, &webhooks, lost_at).await {
+                    while !catch_up(&store, &revocations, &webhooks, &apps, lost_at).await {
                         if events.is_closed() {
                             return;
                         }
@@ -538,16 +546,21 @@ fn spawn_replica_events(
     })
 }
 
-/// Catches up on what other replicas recorded since `lost_at` (unix seconds): revocations
-/// and webhook notifications. Whether it could.
+/// Catches up on what other replicas recorded since `lost_at` (unix seconds): revocations,
+/// the app registry and webhook notifications. Whether it could.
 async fn catch_up(
     store: &Store,
     revocations: &RevocationList,
     webhooks: &WebhookService,
+    apps: &crate::apps::Apps,
     lost_at: i64,
 ) -> bool {
     if let Err(e) = revocations.refresh(store).await {
         tracing::warn!(error = %e, "cannot catch up on token revocations");
+        return false;
+    }
+    if let Err(e) = apps.refresh().await {
+        tracing::warn!(error = %e, "cannot catch up on the app registry");
         return false;
     }
     // A margin for clocks and for commits in flight when listening started.

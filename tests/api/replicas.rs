@@ -322,7 +322,8 @@ async fn a_starting_replica_catches_up_on_what_was_recorded_before_it_listened()
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_app_spread_over_three_replicas_gets_its_own_quota_once() {
     use crate::apps_support::{places, register_raw, token};
-    let Some((a, others)) = replicas(2, 3600).await else {
+    // The periodic registry read far off: only the announcement can tell the others in time.
+    let Some((a, others)) = replicas_with(2, 3600, |s| s.oauth.refresh_secs = 3600).await else {
         return;
     };
     let all: Vec<&TestApp> = std::iter::once(&a).chain(others.iter()).collect();
@@ -344,9 +345,17 @@ async fn an_app_spread_over_three_replicas_gets_its_own_quota_once() {
     .await;
     assert_eq!(response.status(), 201);
     let creds: rappu_shared::apps::AppCredentials = response.json().await.unwrap();
-    // The others learn of the app at their next registry refresh (`oauth.refresh_secs`).
-    for replica in &others {
-        replica.state.apps.refresh().await.unwrap();
+    // The others hear of the new app within a second (not at their next registry read).
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while others
+        .iter()
+        .any(|r| r.state.apps.get(&creds.app.client_id).is_none())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the other replicas did not hear of the new app within a second"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let access = token(&a, &creds).await.access_token;
     let path = format!("/api/v1/buildings/{building}/feed");

@@ -192,6 +192,7 @@ impl Apps {
             .apps(move |c| crate::store::apps::insert(c, &stored))
             .await?;
         self.refresh().await?;
+        self.announce();
         tracing::info!(client_id = %app.client_id, name = %app.name, account, "app registered");
         Ok((app, secret))
     }
@@ -236,6 +237,7 @@ impl Apps {
             return Err(AppError::Revoked);
         }
         self.refresh().await?;
+        self.announce();
         tracing::info!(client_id, "app changed");
         Ok(app)
     }
@@ -263,6 +265,7 @@ impl Apps {
             tokens.revocations().insert(jti);
         }
         self.refresh().await?;
+        self.announce();
         tracing::info!(client_id, "app secret rotated");
         let app = self.mine(account, client_id)?;
         Ok(((*app).clone(), secret))
@@ -287,6 +290,7 @@ impl Apps {
             tokens.revocations().insert(jti);
         }
         self.refresh().await?;
+        self.announce();
         tracing::info!(client_id, "app revoked");
         Ok(())
     }
@@ -335,6 +339,17 @@ impl Apps {
             .store
             .apps(move |c| crate::store::apps::calls(c, &owner, month.as_deref()))
             .await
+    }
+
+    /// Tells the other replicas the registry changed. A failure is logged, not returned: the
+    /// change is stored, and they re-read the registry every `oauth.refresh_secs` anyway.
+    fn announce(&self) {
+        let store = self.inner.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.announce_apps_changed().await {
+                tracing::warn!(error = %e, "cannot tell the other replicas the app registry changed");
+            }
+        });
     }
 
     /// The app whose credentials these are, if they are right and it is in force. A wrong

@@ -220,6 +220,23 @@ pub fn calls(
 }
 
 impl Store {
+    /// Tells the other replicas the app registry changed (PostgreSQL; nothing on SQLite), so
+    /// they re-read it within a second rather than at their next `oauth.refresh_secs`.
+    pub async fn announce_apps_changed(&self) -> Result<(), StoreError> {
+        if self.postgres().is_none() {
+            return Ok(());
+        }
+        let me = self.instance().to_owned();
+        self.call(move |c| {
+            c.execute(
+                "SELECT pg_notify($1, $2)",
+                crate::args![crate::store::listen::APPS, me],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
     /// Runs one of this module's functions on the gateway's blocking pool.
     pub async fn apps<R, F>(&self, f: F) -> Result<R, StoreError>
     where

@@ -5,6 +5,8 @@
 //!
 //! - [`REVOKED`]: a token id was revoked ([`super::revocations::revoke`], every path that
 //!   revokes goes through it): every replica refuses the token from then on;
+//! - [`APPS`]: an app was registered, changed, rotated or revoked: every replica re-reads
+//!   the registry (its quota, scopes and origins hold everywhere at once);
 //! - [`WEBHOOK`]: a replica recorded new Tampuuri notifications
 //!   ([`super::webhooks`]): every other replica applies them to its own caches and mirror,
 //!   which wakes its event streams.
@@ -27,6 +29,8 @@ use tokio_util::sync::CancellationToken;
 pub const REVOKED: &str = "rappu_revoked";
 /// Channel of recorded webhook notifications (payload: [`WebhookNote`] as JSON).
 pub const WEBHOOK: &str = "rappu_webhook";
+/// Channel of changes to the app registry (payload: the announcing store instance).
+pub const APPS: &str = "rappu_apps";
 
 /// What a replica announces about webhook notifications it recorded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -51,6 +55,8 @@ pub enum ReplicaEvent {
     Revoked(String),
     /// Webhook notifications were recorded.
     Webhook(WebhookNote),
+    /// The app registry changed (the payload: which store instance changed it).
+    Apps(String),
 }
 
 /// Largest payload sent in one `NOTIFY` (PostgreSQL's limit is 8000 bytes).
@@ -150,7 +156,9 @@ async fn listen(
     });
     let _driver = AbortOnDrop(driver);
     client
-        .batch_execute(&format!("LISTEN {REVOKED}; LISTEN {WEBHOOK}"))
+        .batch_execute(&format!(
+            "LISTEN {REVOKED}; LISTEN {WEBHOOK}; LISTEN {APPS}"
+        ))
         .await
         .map_err(|e| e.to_string())?;
     *listened = true;
@@ -172,6 +180,7 @@ async fn listen(
         };
         let event = match notification.channel() {
             REVOKED => ReplicaEvent::Revoked(notification.payload().to_owned()),
+            APPS => ReplicaEvent::Apps(notification.payload().to_owned()),
             WEBHOOK => match serde_json::from_str(notification.payload()) {
                 Ok(note) => ReplicaEvent::Webhook(note),
                 Err(e) => {
