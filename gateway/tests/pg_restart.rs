@@ -24,7 +24,7 @@ use rappu_shared::Grant;
 use rappu_sim::Simulator;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use support::{eventually, sim_config, start_with_env, token, write_config};
+use support::{eventually, held, sim_config, start_with_env, token, write_config};
 
 /// Pollers, each a display of its own reading its building's feed as fast as it can.
 const DISPLAYS: usize = 6;
@@ -234,27 +234,17 @@ async fn the_database_restarted_under_display_load_costs_no_feed_and_no_report()
     );
 
     // Every stored report reaches Tampuuri exactly once.
-    let held = |ids: &[String]| -> Vec<usize> {
-        let snapshot = sim.snapshot(&account).unwrap();
-        ids.iter()
-            .map(|id| {
-                let line = format!("Rappu-viite: {id}");
-                snapshot
-                    .reports
-                    .iter()
-                    .filter(|r| {
-                        r.kuvaus
-                            .as_deref()
-                            .is_some_and(|k| k.lines().any(|l| l.trim() == line))
-                    })
-                    .count()
-            })
-            .collect()
-    };
     eventually(60, "every stored report in Tampuuri", || async {
-        held(&stored).iter().all(|n| *n >= 1).then_some(())
+        held(&sim, &account, &stored)
+            .iter()
+            .all(|n| *n >= 1)
+            .then_some(())
     })
     .await;
-    assert_eq!(held(&stored), vec![1; stored.len()], "exactly once each");
+    assert_eq!(
+        held(&sim, &account, &stored),
+        vec![1; stored.len()],
+        "exactly once each"
+    );
     drop(gateway);
 }

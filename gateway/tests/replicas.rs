@@ -15,29 +15,9 @@ use rappu_shared::Grant;
 use rappu_sim::{Faults, Simulator};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
-use support::{eventually, sim_config, start_with_env, token, write_config};
+use support::{eventually, held, sim_config, start_with_env, token, write_config};
 
 const FILED: usize = 4;
-
-/// How many times Tampuuri holds each of `filed` (by Rappu's reference line).
-fn held(sim: &Simulator, account: &str, filed: &[String]) -> Vec<usize> {
-    let snapshot = sim.snapshot(account).unwrap();
-    filed
-        .iter()
-        .map(|id| {
-            snapshot
-                .reports
-                .iter()
-                .filter(|r| {
-                    let line = format!("Rappu-viite: {id}");
-                    r.kuvaus
-                        .as_deref()
-                        .is_some_and(|k| k.lines().any(|l| l.trim() == line))
-                })
-                .count()
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_killed_mid_delivery_leaves_its_reports_to_another_exactly_once() {

@@ -59,21 +59,9 @@ async fn a_webhook_to_replica_a_reaches_an_event_stream_on_replica_c_within_a_se
         .next(Duration::from_secs(5))
         .await
         .expect("the current version at once");
-    let example = a
-        .summary()
-        .residents
-        .plain
-        .into_iter()
-        .find(|r| r.building_id == building)
-        .unwrap();
     let started = Instant::now();
     // Tampuuri changes the name and sends its webhook to replica A only.
-    a.sim_admin(
-        reqwest::Method::PATCH,
-        &format!("accounts/acct/parties/{}", example.party_id),
-        json!({"Sukunimi": "Monistettu"}),
-    )
-    .await;
+    rename_a_resident(&a, building, "Monistettu").await;
     let (id, _) = events
         .next(Duration::from_secs(1))
         .await
@@ -203,19 +191,7 @@ async fn a_replica_that_lost_its_listening_connection_catches_up() {
         )
         .await
         .unwrap();
-    let example = a
-        .summary()
-        .residents
-        .plain
-        .into_iter()
-        .find(|r| r.building_id == building)
-        .unwrap();
-    a.sim_admin(
-        reqwest::Method::PATCH,
-        &format!("accounts/acct/parties/{}", example.party_id),
-        json!({"Sukunimi": "Kiinniotettu"}),
-    )
-    .await;
+    rename_a_resident(&a, building, "Kiinniotettu").await;
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(
         b.get("/api/v1/me", Some(&minted.token)).await.status(),
@@ -268,19 +244,7 @@ async fn a_starting_replica_catches_up_on_what_was_recorded_before_it_listened()
     assert!(!starting.hears_replicas(), "not ready before it listens");
     // Meanwhile a change reaches A by webhook, and A announces it to no one listening.
     let building = buildings(&a.sim.snapshot("acct").unwrap())[0];
-    let example = a
-        .summary()
-        .residents
-        .plain
-        .into_iter()
-        .find(|r| r.building_id == building)
-        .unwrap();
-    a.sim_admin(
-        reqwest::Method::PATCH,
-        &format!("accounts/acct/parties/{}", example.party_id),
-        json!({"Sukunimi": "Välissä"}),
-    )
-    .await;
+    rename_a_resident(&a, building, "Välissä").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let recorded = loop {
         let seen = starting
@@ -382,6 +346,24 @@ async fn an_app_spread_over_three_replicas_gets_its_own_quota_once() {
         app.stop().await;
     }
     a.stop().await;
+}
+
+/// Tampuuri renames a resident of `building` to `surname`; its webhook goes to replica `a`
+/// only (the one subscribed).
+async fn rename_a_resident(a: &TestApp, building: i64, surname: &str) {
+    let resident = a
+        .summary()
+        .residents
+        .plain
+        .into_iter()
+        .find(|r| r.building_id == building)
+        .expect("a resident in the building");
+    a.sim_admin(
+        reqwest::Method::PATCH,
+        &format!("accounts/acct/parties/{}", resident.party_id),
+        json!({"Sukunimi": surname}),
+    )
+    .await;
 }
 
 /// Cuts `db` off: no new connections, and every open one closed (as a database that went

@@ -167,3 +167,23 @@ where
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+/// How many times Tampuuri holds each of `filed` (by Rappu's reference line).
+pub fn held(sim: &rappu_sim::Simulator, account: &str, filed: &[String]) -> Vec<usize> {
+    let snapshot = sim.snapshot(account).unwrap();
+    filed
+        .iter()
+        .map(|id| {
+            snapshot
+                .reports
+                .iter()
+                .filter(|r| {
+                    let line = format!("Rappu-viite: {id}");
+                    r.kuvaus
+                        .as_deref()
+                        .is_some_and(|k| k.lines().any(|l| l.trim() == line))
+                })
+                .count()
+        })
+        .collect()
+}
