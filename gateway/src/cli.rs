@@ -289,6 +289,19 @@ pub enum KeysCommand {
     Generate(CommonArgs),
     /// List the keys and which one signs.
     List(CommonArgs),
+    /// Retire a key on every replica: tokens signed with it are refused from then on
+    /// (within a second on PostgreSQL, within `auth.revocation_refresh_secs` on SQLite) and
+    /// it signs nowhere, whatever a key directory still holds.
+    Retire {
+        /// The key's id (`kid`), as `rappu keys list` shows it.
+        kid: String,
+        /// Retire it even when this key directory would have no key left to sign with.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        #[allow(missing_docs)]
+        common: CommonArgs,
+    },
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::startup::{Application, shutdown_signal};
 use crate::store::Store;
 use crate::store::revocations::IssuedToken;
+use crate::store::signing_keys;
 use crate::{demo, embedded, http, telemetry};
 
 /// Runs the command line.
@@ -259,6 +260,8 @@ fn token_service(settings: &Settings) -> anyhow::Result<(Tokens, Store)> {
         embedded::account_names(settings),
         RevocationList::default(),
     );
+    // A retired key signs nothing, here either; this directory's keys verify everywhere.
+    keys::publish_blocking(&tokens, &store)?;
     Ok((tokens, store))
 }
 
@@ -453,28 +456,127 @@ fn keys_command(config: Option<&std::path::Path>, cmd: KeysCommand) -> anyhow::R
     match cmd {
         KeysCommand::Generate(common) => {
             let settings = load(config, Some(&common))?;
-            let kid = keys::generate(&settings.keys_dir())?;
+            let dir = settings.keys_dir();
+            let kid = keys::generate(&dir)?;
+            let ring = KeyRing::load(&dir, settings.auth.signing_kid.as_deref())?;
+            let store = Store::from_settings(&settings)?;
+            let public = ring
+                .local_keys()
+                .find(|(k, _)| *k == kid)
+                .map(|(_, key)| *key)
+                .ok_or_else(|| anyhow::anyhow!("the new key {kid} is not in {}", dir.display()))?;
+            let now = chrono::Utc::now().timestamp();
+            let kid_for_store = kid.clone();
+            store.call_blocking(move |c| {
+                signing_keys::publish(c, &kid_for_store, &public, now).map(|_| ())
+            })?;
             println!(
-                "generated key {kid} in {}; it signs new tokens from now on",
-                settings.keys_dir().display()
+                "generated key {kid} in {}; every replica verifies it from now on",
+                dir.display()
             );
             println!(
-                "restart running gateways to pick it up; keep the old key until its tokens expire"
+                "it signs once the gateways using this directory restart; retire the old key \
+                 (rappu keys retire KID) when its tokens have expired"
             );
         }
         KeysCommand::List(common) => {
             let settings = load(config, Some(&common))?;
-            let ring = KeyRing::load(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?;
-            let signing = ring.signing().map(|(kid, _)| kid.to_owned());
-            for kid in ring.kids() {
-                let mark = if Some(kid) == signing.as_deref() {
-                    "  (signs)"
-                } else {
-                    ""
-                };
-                println!("{kid}{mark}");
+            let store = Store::from_settings(&settings)?;
+            let shared = store.call_blocking(signing_keys::all)?;
+            let ring = KeyRing::load(&settings.keys_dir(), settings.auth.signing_kid.as_deref())?
+                .with_shared(&shared);
+            for line in key_list(&ring, &shared) {
+                println!("{line}");
+            }
+        }
+        KeysCommand::Retire { kid, force, common } => {
+            let settings = load(config, Some(&common))?;
+            let store = Store::from_settings(&settings)?;
+            let dir = settings.keys_dir();
+            let shared = store.call_blocking(signing_keys::all)?;
+            let ring =
+                KeyRing::load(&dir, settings.auth.signing_kid.as_deref())?.with_shared(&shared);
+            let local = ring
+                .local_keys()
+                .find(|(k, _)| *k == kid)
+                .map(|(_, key)| *key);
+            if local.is_none() && !shared.iter().any(|k| k.kid == kid) {
+                anyhow::bail!("no key {kid} in {} or in the database", dir.display());
+            }
+            let mut after = shared.clone();
+            after.retain(|k| k.kid != kid);
+            after.push(signing_keys::SharedKey {
+                kid: kid.clone(),
+                public: local.unwrap_or_default(),
+                published_at: 0,
+                retired_at: Some(0),
+            });
+            let signer = ring
+                .with_shared(&after)
+                .signing()
+                .map(|(k, _)| k.to_owned());
+            if signer.is_none() && !force {
+                anyhow::bail!(
+                    "retiring {kid} leaves {} no key to sign tokens with: generate a new key \
+                     first (rappu keys generate) and restart the gateways, or pass --force",
+                    dir.display()
+                );
+            }
+            let now = chrono::Utc::now().timestamp();
+            let retired = store.call_blocking(move |c| {
+                if let Some(public) = local {
+                    // Recorded as retired even if no gateway ever published it.
+                    signing_keys::publish(c, &kid, &public, now)?;
+                }
+                Ok((kid.clone(), signing_keys::retire(c, &kid, now)?))
+            })?;
+            match retired {
+                (kid, signing_keys::Retired::Now) => {
+                    println!(
+                        "retired {kid}: every gateway refuses its tokens from now on (within a \
+                         second on PostgreSQL, within auth.revocation_refresh_secs on SQLite)"
+                    );
+                    match signer {
+                        Some(signer) => println!("{signer} signs new tokens here"),
+                        None => println!("no key in {} signs any more", dir.display()),
+                    }
+                    println!("delete its files from every key directory");
+                }
+                (kid, signing_keys::Retired::Already(at)) => {
+                    println!("{kid} was retired already, at {}", format_time(at));
+                }
+                (kid, signing_keys::Retired::Unknown) => {
+                    anyhow::bail!("no key {kid} in the database");
+                }
             }
         }
     }
     Ok(())
+}
+
+/// `rappu keys list`: each key with what it does here and in the database.
+fn key_list(ring: &KeyRing, shared: &[signing_keys::SharedKey]) -> Vec<String> {
+    let local: std::collections::BTreeSet<&str> = ring.local_keys().map(|(k, _)| k).collect();
+    let mut kids: std::collections::BTreeSet<&str> = local.clone();
+    kids.extend(shared.iter().map(|k| k.kid.as_str()));
+    let signing = ring.signing().map(|(kid, _)| kid);
+    kids.into_iter()
+        .map(|kid| {
+            let mut marks = Vec::new();
+            if Some(kid) == signing {
+                marks.push("signs".to_owned());
+            }
+            if local.contains(kid) {
+                marks.push("in the key directory".to_owned());
+            }
+            match shared.iter().find(|k| k.kid == kid) {
+                Some(k) => match k.retired_at {
+                    Some(at) => marks.push(format!("retired {}", format_time(at))),
+                    None => marks.push(format!("published {}", format_time(k.published_at))),
+                },
+                None => marks.push("not published yet (a gateway publishes it at start)".into()),
+            }
+            format!("{kid}  ({})", marks.join(", "))
+        })
+        .collect()
 }

@@ -102,6 +102,9 @@ impl Application {
         let accounts = tampuuri.account_names().map(str::to_owned).collect();
         let tokens = Tokens::new(&settings.auth, keys, accounts, revocations.clone())
             .with_metrics(metrics.tokens.clone());
+        // Every replica verifies what any replica signs; a retired key nowhere.
+        crate::auth::keys::publish(&tokens, &store).await?;
+        let keys_changed = Arc::new(tokio::sync::Notify::new());
 
         let replica_revocations = revocations.clone();
         tasks.push(spawn_revocation_refresh(
@@ -186,6 +189,7 @@ impl Application {
                 replica_revocations,
                 webhooks.clone(),
                 apps.clone(),
+                Arc::clone(&keys_changed),
             ));
         }
         let refresh_every = settings
@@ -270,6 +274,12 @@ impl Application {
             apps,
         }));
         tasks.push(spawn_housekeeping(state.clone(), shutdown.child_token()));
+        tasks.push(spawn_keys_refresh(
+            state.clone(),
+            keys_changed,
+            Duration::from_secs(state.settings.auth.revocation_refresh_secs),
+            shutdown.child_token(),
+        ));
         if state.store.kind() == crate::store::EngineKind::Postgres {
             tasks.push(spawn_heartbeat(state.clone(), shutdown.child_token()));
         }
@@ -503,6 +513,7 @@ fn spawn_replica_events(
     revocations: RevocationList,
     webhooks: WebhookService,
     apps: crate::apps::Apps,
+    keys_changed: Arc<tokio::sync::Notify>,
 ) -> JoinHandle<()> {
     use crate::store::listen::ReplicaEvent;
     tokio::spawn(async move {
@@ -530,6 +541,7 @@ fn spawn_replica_events(
                     }
                 }
                 ReplicaEvent::Apps(_) => {}
+                ReplicaEvent::Keys(_) => keys_changed.notify_one(),
                 ReplicaEvent::Reconnected { lost_at } => {
                     // Until caught up (the database may fail just then), try again each
                     // second; the announcements arriving meanwhile wait in the channel.
@@ -539,6 +551,8 @@ fn spawn_replica_events(
                         }
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                    // Keys published or retired while not listening.
+                    keys_changed.notify_one();
                     store.set_hears_replicas();
                 }
             }
@@ -579,6 +593,36 @@ async fn catch_up(
             false
         }
     }
+}
+
+/// Re-reads the published signing keys when a replica announces a change (PostgreSQL),
+/// and every `every` (the only way on SQLite, where `rappu keys retire` is another
+/// process); a failed read is retried each second until one succeeds.
+fn spawn_keys_refresh(
+    state: AppState,
+    changed: Arc<tokio::sync::Notify>,
+    every: Duration,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.reset();
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = changed.notified() => {}
+                _ = tick.tick() => {}
+            }
+            while let Err(e) = crate::auth::keys::refresh(&state.tokens, &state.store).await {
+                tracing::warn!(error = %e, "could not re-read the signing keys");
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    })
 }
 
 fn spawn_revocation_refresh(

@@ -1,6 +1,8 @@
-//! `rappu app ...` on the real binary: an app registered on the command line gets a token
-//! from a running gateway, and revoking or rotating it on the command line reaches the
-//! running gateway within `oauth.refresh_secs`.
+//! `rappu app ...` and `rappu keys ...` on the real binary: an app registered on the
+//! command line gets a token from a running gateway, and revoking or rotating it on the
+//! command line reaches the running gateway within `oauth.refresh_secs`; a signing key
+//! generated on the command line verifies on the running gateway, and one retired there is
+//! refused by it within `auth.revocation_refresh_secs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -9,23 +11,34 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
+use rappu_shared::Grant;
 use rappu_sim::Simulator;
 use serde_json::Value;
-use support::{eventually, sim_config, start, write_config};
+use support::{eventually, sim_config, start, token as signed_token, write_config};
 
 /// Runs `rappu --config CONFIG app ARGS`; its standard output, or a panic with its errors.
 fn app(config: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_rappu"))
+    rappu(config, "app", args)
+}
+
+/// Runs `rappu --config CONFIG COMMAND ARGS`; its standard output, or a panic with its
+/// errors.
+fn rappu(config: &Path, command: &str, args: &[&str]) -> String {
+    let out = run(config, command, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "rappu {command} {args:?}: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn run(config: &Path, command: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rappu"))
         .arg("--config")
         .arg(config)
-        .arg("app")
+        .arg(command)
         .args(args)
         .env_remove("RAPPU_CONFIG")
         .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "rappu app {args:?}: {stderr}");
-    String::from_utf8(out.stdout).unwrap()
+        .unwrap()
 }
 
 /// The value of `name=...` in `rappu app` output.
@@ -161,4 +174,96 @@ async fn apps_made_on_the_command_line_work_and_their_revocation_reaches_the_gat
     .await;
     assert_eq!(token(&gateway.url, &id, &rotated).await.status(), 401);
     assert!(app(&file, &["list"]).contains("REVOKED"));
+}
+
+#[tokio::test]
+async fn keys_generated_and_retired_on_the_command_line_reach_the_running_gateway() {
+    let config = sim_config();
+    let running = Simulator::spawn(config.clone()).await.unwrap();
+    let account = config.accounts[0].name.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(
+        dir.path(),
+        &running.base_url(),
+        &config,
+        "[auth]\nrevocation_refresh_secs = 1\n[rate_limit]\nenabled = false\n",
+    );
+    let gateway = start(dir.path(), &file, 1).await;
+    let me = |bearer: String| {
+        let url = format!("{}/api/v1/me", gateway.url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(bearer)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let jwks = || {
+        let url = format!("{}/.well-known/jwks.json", gateway.url);
+        async move {
+            let keys: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            keys["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let first_token = signed_token(dir.path(), &account, Grant::Admin);
+    // Verified now, so the gateway remembers it as verified.
+    assert_eq!(me(first_token.clone()).await, 200);
+    let listed = rappu(&file, "keys", &["list"]);
+    let first = listed.split_whitespace().next().unwrap().to_owned();
+    assert!(
+        listed.contains("signs") && listed.contains("published"),
+        "{listed}"
+    );
+
+    // The only key cannot be retired without --force: nothing would sign.
+    let refused = run(&file, "keys", &["retire", &first]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no key to sign"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let unknown = run(&file, "keys", &["retire", "k-no-such-key"]);
+    assert!(!unknown.status.success());
+    assert_eq!(me(first_token.clone()).await, 200);
+
+    // A new key verifies on the running gateway without a restart (it was published).
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let generated = rappu(&file, "keys", &["generate"]);
+    let second = generated.split_whitespace().nth(2).unwrap().to_owned();
+    assert!(second > first, "{generated}");
+    let second_token = signed_token(dir.path(), &account, Grant::Admin);
+    eventually(
+        10,
+        "the new key verifying on the running gateway",
+        || async { (me(second_token.clone()).await == 200).then_some(()) },
+    )
+    .await;
+    assert!(jwks().await.contains(&second));
+
+    // Retired: the running gateway refuses the old key's token, remembered or not, and no
+    // longer publishes the key.
+    let retired = rappu(&file, "keys", &["retire", &first]);
+    assert!(retired.contains(&format!("{second} signs")), "{retired}");
+    eventually(10, "the retired key's token refused", || async {
+        (me(first_token.clone()).await == 401).then_some(())
+    })
+    .await;
+    assert!(!jwks().await.contains(&first));
+    assert_eq!(me(second_token.clone()).await, 200);
+    let listed = rappu(&file, "keys", &["list"]);
+    let line = listed.lines().find(|l| l.starts_with(&first)).unwrap();
+    assert!(line.contains("retired"), "{listed}");
+    // Retiring twice says so, and a token signed with the retired key's file is refused.
+    assert!(rappu(&file, "keys", &["retire", &first]).contains("retired already"));
+    assert_eq!(me(first_token).await, 401);
 }

@@ -140,6 +140,126 @@ async fn a_token_revoked_on_replica_a_is_refused_by_replica_b_within_a_second() 
     a.stop().await;
 }
 
+/// Admin tokens from `app`'s own signing key.
+fn admin_token(app: &TestApp) -> rappu_gateway::auth::MintedToken {
+    app.tokens()
+        .mint(TokenRequest {
+            subject: "operator".into(),
+            account: app.account(),
+            grant: Grant::Admin,
+            ttl: Duration::from_secs(3600),
+        })
+        .unwrap()
+}
+
+/// Polls `GET /api/v1/me` on `app` until it answers `status`, for at most `within`.
+async fn until_me(app: &TestApp, token: &str, status: u16, within: Duration, what: &str) {
+    let started = Instant::now();
+    loop {
+        let got = app.get("/api/v1/me", Some(token)).await.status();
+        if got == status {
+            println!("{what}: {:?}", started.elapsed());
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "{what}: still {got} after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_with_their_own_keys_verify_each_other_until_a_key_is_retired() {
+    // Each replica its own key directory: only the published public halves connect them.
+    let Some((a, others)) = replicas_with(1, 3600, |s| s.auth.keys_dir = None).await else {
+        return;
+    };
+    let b = &others[0];
+    let kid_a = a.tokens().keys().signing().unwrap().0.to_owned();
+    let kid_b = b.tokens().keys().signing().unwrap().0.to_owned();
+    assert_ne!(kid_a, kid_b);
+    let (from_a, from_b) = (admin_token(&a), admin_token(b));
+    until_me(
+        b,
+        &from_a.token,
+        200,
+        Duration::from_secs(1),
+        "A's token on B",
+    )
+    .await;
+    until_me(
+        &a,
+        &from_b.token,
+        200,
+        Duration::from_secs(1),
+        "B's token on A",
+    )
+    .await;
+    let jwks: serde_json::Value = b
+        .get("/.well-known/jwks.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k["kid"].as_str())
+        .collect();
+    assert!(
+        kids.contains(&kid_a.as_str()) && kids.contains(&kid_b.as_str()),
+        "{jwks}"
+    );
+
+    // What `rappu keys retire` does, on A's store: B refuses A's token (which it has
+    // verified and remembers) within a second, with the periodic re-read an hour away.
+    let kid = kid_a.clone();
+    let retired = a
+        .state
+        .store
+        .signing_keys(move |c| {
+            rappu_gateway::store::signing_keys::retire(c, &kid, chrono::Utc::now().timestamp())
+        })
+        .await
+        .unwrap();
+    assert_eq!(retired, rappu_gateway::store::signing_keys::Retired::Now);
+    until_me(
+        b,
+        &from_a.token,
+        401,
+        Duration::from_secs(1),
+        "retired on A → refused by B",
+    )
+    .await;
+    until_me(
+        &a,
+        &from_a.token,
+        401,
+        Duration::from_secs(1),
+        "retired → refused by A",
+    )
+    .await;
+    assert_eq!(b.get("/api/v1/me", Some(&from_b.token)).await.status(), 200);
+    assert_eq!(a.get("/api/v1/me", Some(&from_b.token)).await.status(), 200);
+    // A no longer signs with it.
+    assert!(
+        a.tokens()
+            .mint(TokenRequest {
+                subject: "operator".into(),
+                account: a.account(),
+                grant: Grant::Admin,
+                ttl: Duration::from_secs(60),
+            })
+            .is_err()
+    );
+    for app in others {
+        app.stop().await;
+    }
+    a.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_that_lost_its_listening_connection_catches_up() {
     let Some((a, others)) = replicas(1, 3600).await else {

@@ -15,6 +15,7 @@ use rappu_gateway::reports::view::RemoteView;
 use rappu_gateway::reports::{db, db::Delivery, db::ReportRow};
 use rappu_gateway::store::codes::{CodeGrant, CodeKind};
 use rappu_gateway::store::revocations::IssuedToken;
+use rappu_gateway::store::signing_keys::{self, Published, Retired};
 use rappu_gateway::store::usage::UsageRow;
 use rappu_gateway::store::webhooks::NotificationRecord;
 use rappu_gateway::store::{EngineKind, Store};
@@ -72,6 +73,7 @@ both_engines!(
     an_exclusive_job_runs_where_no_one_else_holds_it,
     housekeeping_removes_what_ran_out,
     the_schema_is_complete_after_opening_and_a_missing_step_shows,
+    signing_keys_are_published_once_and_retired_for_good,
 );
 
 fn notification(id: &str) -> NotificationRecord {
@@ -909,4 +911,60 @@ async fn the_same_webhook_and_the_same_key_on_two_replicas_at_once_count_once() 
     assert_eq!(created, 1, "{first:?} {second:?}");
     let (_, total) = a.call(|c| db::page(c, &owner(), 0, 10)).await.unwrap();
     assert_eq!(total, 1, "one report for one key across replicas");
+}
+
+async fn signing_keys_are_published_once_and_retired_for_good(store: Store) {
+    let (a, b) = ([1u8; 32], [2u8; 32]);
+    let outcomes = store
+        .signing_keys(move |c| {
+            Ok([
+                signing_keys::publish(c, "k1", &a, 100)?,
+                signing_keys::publish(c, "k1", &a, 200)?,
+                signing_keys::publish(c, "k1", &b, 300)?,
+                signing_keys::publish(c, "k2", &b, 400)?,
+            ])
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            Published::New,
+            Published::Known,
+            Published::Conflict,
+            Published::New
+        ]
+    );
+    let all = store.signing_keys(signing_keys::all).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0].kid.as_str(), all[0].public, all[0].published_at),
+        ("k1", a, 100)
+    );
+    assert_eq!(all[0].retired_at, None);
+
+    let retired = store
+        .signing_keys(|c| {
+            Ok([
+                signing_keys::retire(c, "k1", 500)?,
+                signing_keys::retire(c, "k1", 600)?,
+                signing_keys::retire(c, "nope", 700)?,
+            ])
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        retired,
+        [Retired::Now, Retired::Already(500), Retired::Unknown]
+    );
+    // Published again (a gateway restarted with the key still in its directory): it stays
+    // retired.
+    let again = store
+        .signing_keys(move |c| signing_keys::publish(c, "k1", &a, 800))
+        .await
+        .unwrap();
+    assert_eq!(again, Published::Known);
+    let all = store.signing_keys(signing_keys::all).await.unwrap();
+    assert_eq!(all[0].retired_at, Some(500));
+    assert_eq!(all[1].retired_at, None);
 }

@@ -11,8 +11,8 @@
 //! in the revocation list only when that list has changed since the token was last found
 //! not revoked).
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -176,7 +176,8 @@ pub struct MintedToken {
 
 /// Mints and verifies tokens.
 pub struct Tokens {
-    keys: Arc<KeyRing>,
+    /// Swapped whole when the published keys change ([`Tokens::apply_shared_keys`]).
+    keys: RwLock<Arc<KeyRing>>,
     issuer: String,
     audience: String,
     validation: Validation,
@@ -185,6 +186,8 @@ pub struct Tokens {
     /// Keyed by the whole token: each poll hashes a few hundred bytes, so a fast hasher
     /// (seeded per process; only tokens that verified are ever inserted).
     verified: moka::sync::Cache<Arc<str>, Remembered, foldhash::fast::RandomState>,
+    /// Advanced after a kid stopped verifying (the new keys are in place by then).
+    key_generation: AtomicU64,
     metrics: TokenMetrics,
     /// Seconds since start, advanced by [`Tokens::tick`] (a coarse clock, so a verification
     /// never reads the time to stamp its token).
@@ -198,6 +201,9 @@ pub struct Tokens {
 struct Remembered {
     principal: Arc<Principal>,
     revocations: u64,
+    /// [`Tokens::key_generation`] when it was verified: a cached verification from before
+    /// a key was retired is verified again.
+    keys: u64,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -242,7 +248,7 @@ impl Tokens {
         validation.set_issuer(&[&settings.issuer]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         Self {
-            keys: Arc::new(keys),
+            keys: RwLock::new(Arc::new(keys)),
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             validation,
@@ -252,6 +258,7 @@ impl Tokens {
                 .max_capacity(100_000)
                 .expire_after(UntilExpiry)
                 .build_with_hasher(foldhash::fast::RandomState::default()),
+            key_generation: AtomicU64::new(0),
             metrics: TokenMetrics::detached(),
             clock: AtomicU32::new(0),
             started: std::time::Instant::now(),
@@ -319,13 +326,45 @@ impl Tokens {
     }
 
     /// The keys in use.
-    pub fn keys(&self) -> &KeyRing {
-        &self.keys
+    pub fn keys(&self) -> Arc<KeyRing> {
+        Arc::clone(&self.keys.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Takes the keys every replica published ([`crate::store::signing_keys`]): published
+    /// keys verify here too, retired ones neither verify nor sign. When a kid stops
+    /// verifying, every token remembered as verified is forgotten, so a token signed with
+    /// a retired key is refused from its next use. Whether the keys that verify changed.
+    pub fn apply_shared_keys(&self, shared: &[crate::store::signing_keys::SharedKey]) -> bool {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        let next = keys.with_shared(shared);
+        let before: Vec<&str> = keys.kids().collect();
+        let after: Vec<&str> = next.kids().collect();
+        let changed = before != after;
+        let lost = before.iter().any(|kid| !after.contains(kid));
+        let signing_changed =
+            keys.signing().map(|(kid, _)| kid) != next.signing().map(|(kid, _)| kid);
+        if changed || signing_changed {
+            tracing::info!(
+                verifying = ?after,
+                signing = next.signing().map(|(kid, _)| kid),
+                "signing keys changed"
+            );
+        }
+        *keys = Arc::new(next);
+        drop(keys);
+        if lost {
+            // A cached verification does not look at the key again: every one remembered
+            // before this (or by a verification that read the old keys) is verified anew.
+            self.key_generation.fetch_add(1, Ordering::AcqRel);
+            self.verified.invalidate_all();
+        }
+        changed
     }
 
     /// Signs a new token.
     pub fn mint(&self, request: TokenRequest) -> Result<MintedToken, TokenError> {
-        let (kid, key) = self.keys.signing().ok_or(TokenError::NoSigningKey)?;
+        let keys = self.keys();
+        let (kid, key) = keys.signing().ok_or(TokenError::NoSigningKey)?;
         if !self.accounts.contains(&request.account) {
             return Err(TokenError::UnknownAccount);
         }
@@ -356,7 +395,11 @@ impl Tokens {
     pub fn verify(&self, token: &str) -> Result<Arc<Principal>, TokenError> {
         // Read before any revocation check: a revocation added after this is seen next time.
         let revocations = self.revoked.version();
-        if let Some(hit) = self.verified.get(token) {
+        // Read before the keys: a key retired after this is seen next time.
+        let generation = self.key_generation.load(Ordering::Acquire);
+        if let Some(hit) = self.verified.get(token)
+            && hit.keys == generation
+        {
             if hit.principal.expires_at <= Utc::now() {
                 self.verified.invalidate(token);
                 self.metrics.record(TokenOutcome::Expired);
@@ -368,7 +411,7 @@ impl Tokens {
                     self.metrics.record(TokenOutcome::Revoked);
                     return Err(TokenError::Revoked);
                 }
-                self.remember(token, &hit.principal, revocations);
+                self.remember(token, &hit.principal, revocations, generation);
             }
             self.metrics.record(TokenOutcome::Cached);
             hit.principal
@@ -387,14 +430,15 @@ impl Tokens {
         principal
             .last_used
             .touch(self.clock.load(Ordering::Relaxed));
-        self.remember(token, &principal, revocations);
+        self.remember(token, &principal, revocations, generation);
         Ok(principal)
     }
 
-    fn remember(&self, token: &str, principal: &Arc<Principal>, revocations: u64) {
+    fn remember(&self, token: &str, principal: &Arc<Principal>, revocations: u64, keys: u64) {
         let remembered = Remembered {
             principal: Arc::clone(principal),
             revocations,
+            keys,
         };
         self.verified.insert(Arc::from(token), remembered);
     }
@@ -412,10 +456,11 @@ impl Tokens {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::WrongAlgorithm);
         }
+        let keys = self.keys();
         let key = header
             .kid
             .as_deref()
-            .and_then(|kid| self.keys.verifying(kid))
+            .and_then(|kid| keys.verifying(kid))
             .ok_or(TokenError::UnknownKey)?;
         let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|e| map_error(e.kind()))?;

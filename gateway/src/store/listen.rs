@@ -7,6 +7,8 @@
 //!   revokes goes through it): every replica refuses the token from then on;
 //! - [`APPS`]: an app was registered, changed, rotated or revoked: every replica re-reads
 //!   the registry (its quota, scopes and origins hold everywhere at once);
+//! - [`KEYS`]: a signing key was published or retired ([`super::signing_keys`]): every
+//!   replica re-reads the keys (a retired key verifies nowhere from then on);
 //! - [`WEBHOOK`]: a replica recorded new Tampuuri notifications
 //!   ([`super::webhooks`]): every other replica applies them to its own caches and mirror,
 //!   which wakes its event streams.
@@ -31,6 +33,8 @@ pub const REVOKED: &str = "rappu_revoked";
 pub const WEBHOOK: &str = "rappu_webhook";
 /// Channel of changes to the app registry (payload: the announcing store instance).
 pub const APPS: &str = "rappu_apps";
+/// Channel of published and retired signing keys (payload: the kid).
+pub const KEYS: &str = "rappu_keys";
 
 /// What a replica announces about webhook notifications it recorded.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -57,6 +61,8 @@ pub enum ReplicaEvent {
     Webhook(WebhookNote),
     /// The app registry changed (the payload: which store instance changed it).
     Apps(String),
+    /// A signing key was published or retired (the payload: its kid).
+    Keys(String),
 }
 
 /// Largest payload sent in one `NOTIFY` (PostgreSQL's limit is 8000 bytes).
@@ -157,7 +163,7 @@ async fn listen(
     let _driver = AbortOnDrop(driver);
     client
         .batch_execute(&format!(
-            "LISTEN {REVOKED}; LISTEN {WEBHOOK}; LISTEN {APPS}"
+            "LISTEN {REVOKED}; LISTEN {WEBHOOK}; LISTEN {APPS}; LISTEN {KEYS}"
         ))
         .await
         .map_err(|e| e.to_string())?;
@@ -181,6 +187,7 @@ async fn listen(
         let event = match notification.channel() {
             REVOKED => ReplicaEvent::Revoked(notification.payload().to_owned()),
             APPS => ReplicaEvent::Apps(notification.payload().to_owned()),
+            KEYS => ReplicaEvent::Keys(notification.payload().to_owned()),
             WEBHOOK => match serde_json::from_str(notification.payload()) {
                 Ok(note) => ReplicaEvent::Webhook(note),
                 Err(e) => {

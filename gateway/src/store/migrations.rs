@@ -220,6 +220,14 @@ pub(super) const STEPS: &[&str] = &[
     // 11: which replica (store instance) recorded a webhook notification, so the others
     // catch up on what they missed while not listening.
     "ALTER TABLE webhook_notifications ADD COLUMN received_by TEXT;",
+    // 12: the public halves of the signing keys, shared by every replica
+    // (`store::signing_keys`); a retired key verifies and signs nowhere.
+    "CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        published_at INTEGER NOT NULL,
+        retired_at INTEGER
+    );",
 ];
 
 /// Applies every step newer than the database's `user_version`, each in its own transaction.

@@ -22,6 +22,7 @@ pub mod profiles;
 pub mod replicas;
 pub mod revocations;
 pub mod signin;
+pub mod signing_keys;
 pub mod sql;
 pub mod usage;
 pub mod webhooks;

@@ -188,6 +188,13 @@ pub(super) const STEPS: &[&str] = &[
         instance TEXT PRIMARY KEY,
         seen_at BIGINT NOT NULL
     );",
+    // 3: the public halves of the signing keys (SQLite's migration 12).
+    "CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        published_at BIGINT NOT NULL,
+        retired_at BIGINT
+    );",
 ];
 
 /// The advisory lock replicas take while migrating.
