@@ -38,7 +38,7 @@ async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let path = settings.database_path();
     let what = match &settings.database_url {
         Some(url) => crate::store::postgres::parse_url(url)
-            .map(|c| crate::store::postgres::describe(&c))
+            .map(|t| crate::store::postgres::describe(&t.config))
             .unwrap_or_else(|_| "database_url".into()),
         None => path.display().to_string(),
     };
@@ -178,7 +178,7 @@ impl Application {
         let apps = crate::apps::Apps::load(store.clone(), &settings.oauth).await?;
         if let Some(pool) = store.postgres() {
             let (events, listener) = crate::store::listen::spawn(
-                pool.config().clone(),
+                pool.target().clone(),
                 store.opened_at(),
                 shutdown.child_token(),
             );

@@ -1,7 +1,8 @@
 //! A real PostgreSQL for the tests: Debian's `postgresql` package, one throw-away cluster
 //! per test process, made with `initdb` in a temporary directory and run as an
 //! unprivileged user on a random free loopback port. Each test gets a database of its own
-//! ([`database`]).
+//! ([`database`]). The server speaks TLS too, with a certificate for `127.0.0.1` and
+//! `localhost` from a CA made for the run ([`database_tls`], [`ca_file`]).
 //!
 //! The server is started under a small shell that holds a pipe from this process: when the
 //! test process ends, however it ends, the pipe closes and the shell stops the server
@@ -32,8 +33,8 @@ pub struct Cluster {
     /// Its port on 127.0.0.1.
     pub port: u16,
     bin: PathBuf,
-    /// The cluster's directory (data, socket, logs) and whether it runs as `nobody` (read
-    /// by [`stop`] and [`start_again`], which only some test binaries use).
+    /// The cluster's directory (data, socket, logs, TLS files) and whether it runs as
+    /// `nobody` (read by [`stop`] and [`start_again`], which only some test binaries use).
     #[allow(dead_code)]
     dir: PathBuf,
     #[allow(dead_code)]
@@ -126,6 +127,7 @@ fn start(bin: &Path) -> Cluster {
     let data = dir.join("data");
     let pwfile = dir.join("pw");
     std::fs::write(&pwfile, PASSWORD).expect("write the password file");
+    make_certificates(&dir.join("tls"));
     if root {
         let status = Command::new("chown")
             .args(["-R", "nobody:nogroup"])
@@ -218,13 +220,118 @@ fn start(bin: &Path) -> Cluster {
     panic!("PostgreSQL did not start within 30 s; its log:\n{last_log}");
 }
 
-/// The server's options (its port, socket directory, and settings for throw-away data).
+/// The server's options (its port, socket directory, TLS, and settings for throw-away data).
 fn server_options(port: u16, dir: &Path) -> String {
     format!(
         "-p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+         -c ssl=on -c ssl_cert_file='{dir}/tls/server.crt' -c ssl_key_file='{dir}/tls/server.key'",
         dir = dir.display()
     )
+}
+
+/// A CA and a server certificate it signed for `127.0.0.1` and `localhost`, with `openssl`
+/// (which `scripts/setup` installs).
+fn make_certificates(tls: &Path) {
+    std::fs::create_dir_all(tls).expect("create the TLS directory");
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(tls)
+            .output()
+            .expect("run openssl (scripts/setup installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509", "-new"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "3",
+            "-subj",
+            "/CN=rappu test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req", "-new"][..],
+        &ec,
+        &[
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        tls.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("write the extensions");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "3",
+        "-extfile",
+        "san.ext",
+    ]);
+    // PostgreSQL refuses a key others can read.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        tls.join("server.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod the server key");
+}
+
+/// The CA that signed the test server's certificate (PEM).
+#[allow(dead_code)]
+pub fn ca_file() -> PathBuf {
+    cluster()
+        .expect("PostgreSQL is not available")
+        .dir
+        .join("tls/ca.crt")
+}
+
+/// [`database`], reached over TLS with the server's certificate verified against
+/// [`ca_file`].
+#[allow(dead_code)]
+pub fn database_tls() -> SecretString {
+    use secrecy::ExposeSecret;
+    let url = database();
+    SecretString::from(format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        url.expose_secret(),
+        ca_file().display()
+    ))
 }
 
 /// Stops the cluster of this test process (`pg_ctl stop -m fast`: sessions are ended, as

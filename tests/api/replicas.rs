@@ -94,10 +94,36 @@ async fn a_webhook_to_replica_a_reaches_an_event_stream_on_replica_c_within_a_se
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_token_revoked_on_replica_a_is_refused_by_replica_b_within_a_second() {
-    let Some((a, others)) = replicas(1, 3600).await else {
+    if !pg::available() {
+        return;
+    }
+    // Over TLS (the pools and the listening connections), as to a database on another host.
+    let url = pg::database_tls();
+    let Some((a, others)) =
+        replicas_with(1, 3600, move |s| s.database_url = Some(url.clone())).await
+    else {
         return;
     };
     let b = &others[0];
+    // Every connection to the database, the listeners' too, is encrypted.
+    let (encrypted, plain): (i64, i64) = a
+        .state
+        .store
+        .call(|c| {
+            let row = c.query_one(
+                "SELECT CAST(COALESCE(SUM(CASE WHEN s.ssl THEN 1 ELSE 0 END), 0) AS BIGINT), \
+                        CAST(COALESCE(SUM(CASE WHEN s.ssl THEN 0 ELSE 1 END), 0) AS BIGINT) \
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a ON a.pid = s.pid \
+                 WHERE a.datname = current_database()",
+                &[],
+            )?;
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(plain, 0, "{plain} plain connections");
+    // At least this one and the two replicas' listeners.
+    assert!(encrypted >= 3, "{encrypted} connections over TLS");
     let minted = a
         .tokens()
         .mint(TokenRequest {
@@ -381,7 +407,7 @@ async fn a_starting_replica_catches_up_on_what_was_recorded_before_it_listened()
     // and what the tables hold since then is the change (the catch-up a reconnect also does).
     let stop = tokio_util::sync::CancellationToken::new();
     let (mut events, task) = rappu_gateway::store::listen::spawn(
-        starting.postgres().unwrap().config().clone(),
+        starting.postgres().unwrap().target().clone(),
         starting.opened_at(),
         stop.clone(),
     );

@@ -968,3 +968,60 @@ async fn signing_keys_are_published_once_and_retired_for_good(store: Store) {
     assert_eq!(all[0].retired_at, Some(500));
     assert_eq!(all[1].retired_at, None);
 }
+
+/// Whether the store's connection is encrypted (PostgreSQL's own view of it).
+async fn over_tls(store: &Store) -> bool {
+    store
+        .call(|c| {
+            c.query_one(
+                "SELECT CAST(CASE WHEN ssl THEN 1 ELSE 0 END AS BIGINT) FROM pg_stat_ssl \
+                 WHERE pid = pg_backend_pid()",
+                &[],
+            )?
+            .get::<i64>(0)
+        })
+        .await
+        .unwrap()
+        == 1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_over_tls_verifies_the_server_certificate() {
+    use secrecy::{ExposeSecret, SecretString};
+    if !pg::available() {
+        return;
+    }
+    let store = Store::connect_postgres(&pg::database_tls(), 2).expect("connect over TLS");
+    assert!(
+        over_tls(&store).await,
+        "sslmode=verify-full connected in plain"
+    );
+    let plain = Store::connect_postgres(&pg::database(), 2).unwrap();
+    assert!(!over_tls(&plain).await, "no sslmode: plain, as before");
+
+    // The system's roots do not know the test CA: refused, saying why, never the password.
+    let url = pg::database();
+    let unknown = SecretString::from(format!("{}?sslmode=require", url.expose_secret()));
+    let err = Store::connect_postgres(&unknown, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+    assert!(!err.contains(pg::PASSWORD), "{err}");
+    // The name checked too: the certificate is for 127.0.0.1 and localhost only.
+    let host = url.expose_secret().replace("@127.0.0.1:", "@127.0.0.2:");
+    let wrong_name = SecretString::from(format!(
+        "{host}?sslmode=verify-full&sslrootcert={}",
+        pg::ca_file().display()
+    ));
+    assert!(Store::connect_postgres(&wrong_name, 2).is_err());
+    // A CA file that is not there is named at once.
+    let missing = SecretString::from(format!(
+        "{}?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+        url.expose_secret()
+    ));
+    let err = Store::connect_postgres(&missing, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/nonexistent/ca.pem"), "{err}");
+    assert!(!err.contains(pg::PASSWORD), "{err}");
+}

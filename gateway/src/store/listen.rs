@@ -99,7 +99,7 @@ fn note_json(from: &str, ids: Vec<String>) -> String {
 /// `started_at`: when this replica started keeping caches (unix seconds), what the first
 /// [`ReplicaEvent::Reconnected`] reports.
 pub fn spawn(
-    config: tokio_postgres::Config,
+    target: super::postgres::PgTarget,
     started_at: i64,
     stop: CancellationToken,
 ) -> (
@@ -112,7 +112,7 @@ pub fn spawn(
         let mut wait = Duration::from_millis(200);
         while !stop.is_cancelled() {
             let mut listened = false;
-            match listen(&config, &tx, lost_at, &mut listened, &stop).await {
+            match listen(&target, &tx, lost_at, &mut listened, &stop).await {
                 Ok(()) => break,
                 Err(e) => {
                     // Missed from the loss on (or still from the last time listening
@@ -139,16 +139,44 @@ pub fn spawn(
 
 /// One connection's life: `Ok` when stopped, `Err` when the connection failed or ended.
 async fn listen(
-    config: &tokio_postgres::Config,
+    target: &super::postgres::PgTarget,
     tx: &mpsc::UnboundedSender<ReplicaEvent>,
     lost_at: i64,
     listened: &mut bool,
     stop: &CancellationToken,
 ) -> Result<(), String> {
-    let (client, mut connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
+    match &target.tls {
+        None => {
+            let (client, connection) = target
+                .config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(|e| e.to_string())?;
+            listen_on(client, connection, tx, lost_at, listened, stop).await
+        }
+        Some(tls) => {
+            let (client, connection) = target
+                .config
+                .connect(tls.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            listen_on(client, connection, tx, lost_at, listened, stop).await
+        }
+    }
+}
+
+async fn listen_on<S, T>(
+    client: tokio_postgres::Client,
+    mut connection: tokio_postgres::Connection<S, T>,
+    tx: &mpsc::UnboundedSender<ReplicaEvent>,
+    lost_at: i64,
+    listened: &mut bool,
+    stop: &CancellationToken,
+) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (messages_tx, mut messages) = mpsc::unbounded_channel();
     // The connection must be polled for the LISTEN below to complete and for
     // notifications to arrive: a task of its own forwards what it yields.
