@@ -459,7 +459,6 @@ fn keys_command(config: Option<&std::path::Path>, cmd: KeysCommand) -> anyhow::R
             let dir = settings.keys_dir();
             let kid = keys::generate(&dir)?;
             let ring = KeyRing::load(&dir, settings.auth.signing_kid.as_deref())?;
-            let store = Store::from_settings(&settings)?;
             let public = ring
                 .local_keys()
                 .find(|(k, _)| *k == kid)
@@ -467,9 +466,22 @@ fn keys_command(config: Option<&std::path::Path>, cmd: KeysCommand) -> anyhow::R
                 .ok_or_else(|| anyhow::anyhow!("the new key {kid} is not in {}", dir.display()))?;
             let now = chrono::Utc::now().timestamp();
             let kid_for_store = kid.clone();
-            store.call_blocking(move |c| {
-                signing_keys::publish(c, &kid_for_store, &public, now).map(|_| ())
-            })?;
+            Store::from_settings(&settings)
+                .map_err(anyhow::Error::from)
+                .and_then(|store| {
+                    store
+                        .call_blocking(move |c| {
+                            signing_keys::publish(c, &kid_for_store, &public, now).map(|_| ())
+                        })
+                        .map_err(anyhow::Error::from)
+                })
+                .with_context(|| {
+                    format!(
+                        "generated key {kid} in {} but could not publish it; a gateway \
+                         publishes it when it starts with it",
+                        dir.display()
+                    )
+                })?;
             println!(
                 "generated key {kid} in {}; every replica verifies it from now on",
                 dir.display()
