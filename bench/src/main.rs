@@ -13,6 +13,10 @@
 //! 3. the gateway's resident memory with 10,000 buildings' feeds cached ([`part3`]);
 //! 4. abuse under load: one client at 50 × its quota while 200 displays poll ([`part4`]).
 //!
+//! Part 1 with `--gaps` also keeps each connection's latencies at 512 connections (a client
+//! of its own, `part1::gaps`): whether the tail is every connection now and then, or some
+//! connections left behind.
+//!
 //! Module map: [`plan`] (run lengths, `--quick`), [`machine`] (facts and `/proc` readings),
 //! [`procs`] (child processes killed on every exit path), [`stack`] (simulator + gateway,
 //! display tokens), [`nginx`], [`wrk`], [`report`] (tables,
@@ -89,6 +93,11 @@ struct Args {
     /// building's first feed) on each engine.
     #[arg(long, conflicts_with = "baseline")]
     postgres: bool,
+    /// Part 1: after the wrk runs, a client of the bench's own at the largest connection
+    /// count keeps each connection's latencies: how many requests each connection got
+    /// answered and its slowest wait, next to the reference (where the tail waits).
+    #[arg(long)]
+    gaps: bool,
 }
 
 fn main() -> ExitCode {
@@ -151,6 +160,7 @@ async fn run(args: Args) -> anyhow::Result<Summary> {
     if let Some(rounds) = args.rounds {
         plan.rounds = rounds as usize;
     }
+    plan.gaps = args.gaps;
     let rappu = match &args.rappu_bin {
         Some(path) => path.clone(),
         None => std::env::current_exe()

@@ -23,6 +23,8 @@ pub struct Plan {
     pub rounds: usize,
     /// Part 1: connection counts.
     pub connections: Vec<u32>,
+    /// Part 1: also run the per-connection client (`--gaps`) at the largest count.
+    pub gaps: bool,
     /// Part 1: distinct display tokens, all for one building.
     pub part1_tokens: usize,
     /// Part 2: the fleet's housing companies (issue 14: 250).
@@ -82,6 +84,7 @@ impl Plan {
             quiet_wait_total: secs(if quick { 15 } else { 60 }),
             rounds: if quick { 1 } else { 5 },
             connections: vec![64, 512],
+            gaps: false,
             part1_tokens: 1_000,
             fleet_properties: 250,
             fleet_buildings_per_property: 2,

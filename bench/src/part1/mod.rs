@@ -9,6 +9,7 @@
 //! order swapped every round; the targets are judged on the median of the per-round ratios,
 //! with the range shown ([`judge`]).
 
+mod gaps;
 mod judge;
 
 use std::path::{Path, PathBuf};
@@ -352,6 +353,24 @@ pub async fn run(
                     results.push(m);
                 }
             }
+        }
+    }
+    if plan.gaps {
+        let c = plan.connections.iter().copied().max().unwrap_or(512);
+        gaps::print_header(c, plan.warmup, plan.measure);
+        for setup in Setup::ALL {
+            let (stream, if_none_match) = if setup.is_reference() {
+                (&reference_tokens, Some(reference_etag.as_str()))
+            } else {
+                (&tokens, Some(etag.as_str()))
+            };
+            let url = targets.url(setup);
+            let requests = gaps::requests(&url, stream, if_none_match.filter(|_| setup.is_304()))?;
+            wait_for_quiet(plan.quiet_wait_run, &mut quiet_budget).await?;
+            let measured = gaps::measure(&url, requests, c, plan.warmup, plan.measure)
+                .await
+                .with_context(|| format!("--gaps, {}", setup.label(kind)))?;
+            gaps::print_row(setup.label(kind), &gaps::summarize(&measured));
         }
     }
     // The bytes must not have changed under the load.
