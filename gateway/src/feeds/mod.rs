@@ -16,7 +16,9 @@
 //!   current rendered feed in a `watch` channel: requests read it, Server-Sent Events
 //!   subscribe to it, rebuilds (single flight, stale-while-revalidate, generations) replace it.
 //! - [`index`]: which buildings a Tampuuri object or party appears in, so a webhook
-//!   invalidates exactly the affected resources.
+//!   invalidates exactly the affected resources. Recorded only where the resources are kept
+//!   ([`resources::Keep::Values`]): over the account mirror the mirror says, and its fallback
+//!   counts every built feed as concerned.
 //!
 //! [`DisplayFeed`]: rappu_shared::display::DisplayFeed
 

@@ -185,6 +185,8 @@ struct Inner {
     resources: ResourceCache,
     /// Looked up on every poll; keys are ours, not a caller's, so a fast hasher is safe.
     slots: moka::sync::Cache<FeedKey, Arc<Slot>, foldhash::fast::RandomState>,
+    /// Kept only with the resources ([`Keep::Values`]): over the account mirror the webhook
+    /// fallback that reads it counts every built feed as concerned instead.
     index: Mutex<Vec<AccountIndex>>,
     /// The plain JSON of the versions last asked for without gzip.
     plain: PlainBodies,
@@ -632,7 +634,7 @@ impl FeedService {
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
         slot.record_property(building_object.cost_centre_id);
-        if !provisional {
+        if !provisional && self.inner.resources.keeps_values() {
             self.record_footprint(key, building_object.cost_centre_id, nodes);
         }
         self.publish_feed(

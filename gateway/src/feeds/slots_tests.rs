@@ -402,3 +402,40 @@ async fn a_client_without_gzip_gets_the_current_json_and_a_protected_name_leaves
     assert!(!settled_plain.contains(&surname), "{settled_plain}");
     assert_eq!(settled_plain, text(&settled));
 }
+
+#[tokio::test(start_paused = true)]
+async fn without_kept_resources_no_index_is_kept_and_a_structure_change_reaches_every_feed() {
+    let fake = FakeTampuuri::new();
+    let feeds = service_keeping_nothing(&fake);
+    let (k0, k1) = (key(&feeds, BUILDINGS[0]), key(&feeds, BUILDINGS[1]));
+    assert!(!text(&feeds.get(k0).await.unwrap()).contains("Porras Q"));
+    feeds.get(k1).await.unwrap();
+    assert_eq!(
+        feeds.with_index(ACCOUNT, |i| i.buildings().len()),
+        Some(0),
+        "over a source that is already a local copy, no object index is kept"
+    );
+    // The fallback (the mirror could not be read) knows no building of the staircase:
+    // every built feed is rebuilt, the one it concerns among them.
+    let stair = BUILDINGS[0] + 1;
+    let records = fake.change(|w| {
+        w.objects.get_mut(&stair).unwrap().staircase = Some("Porras Q".into());
+        vec![("KohdeMuokkaa", stair, None, None)]
+    });
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 2);
+    assert!(text(&feeds.get(k0).await.unwrap()).contains("Porras Q"));
+
+    // Keeping the resources, the index still narrows it to the one building.
+    let kept = service(&fake);
+    kept.get(kept.key(ACCOUNT, BUILDINGS[0], None).unwrap())
+        .await
+        .unwrap();
+    kept.get(kept.key(ACCOUNT, BUILDINGS[1], None).unwrap())
+        .await
+        .unwrap();
+    let records = fake.change(|w| {
+        w.objects.get_mut(&stair).unwrap().staircase = Some("Porras R".into());
+        vec![("KohdeMuokkaa", stair, None, None)]
+    });
+    assert_eq!(apply_to_feeds(&kept, ACCOUNT, &records), 1);
+}
