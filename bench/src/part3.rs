@@ -182,22 +182,19 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
         per_10k_mb / BASELINE_MB_PER_10K
     );
     println!(
-        "  where it goes (10,000 feeds of the 10,340-building world, 2026-11-30, by before/after runs; README \"Memory (part 3)\"):"
+        "  where it goes (10,000 feeds of the 10,340-building world, 2026-11-30, heap profile and before/after runs; README"
     );
     println!(
-        "  the idle process after the mirror's first load (~64 MB with freed memory given back at once, ~100 MB with mimalloc's"
+        "  \"Memory (part 3)\"): the idle process holds the binary's code (~22 MB resident), the mirror's SQLite page caches"
     );
     println!(
-        "  default purge delay: binary, runtime, two SQLite page caches of 4 MiB, the load's leftovers; the load peaks at"
+        "  (1 + 2 MiB) and what mimalloc keeps of the first load's peak until it purges it; per feed its gzipped body (~0.9 KB;"
     );
     println!(
-        "  ~150-170 MB); then per feed: its body plain and gzipped (2.0 + 0.8 KB), its slot, the index of objects → buildings"
+        "  the plain JSON only for the last 512 versions asked for without gzip), its slot (a watch channel, ~0.4 KB), the moka"
     );
     println!(
-        "  (the webhook fallback when the mirror cannot be read) and what the warm-up leaves: ~48-69 MB. The feeds keep no"
-    );
-    println!(
-        "  copy of the mirror's rows any more (until 2026-11-30 a resource cache of ~63,000 entries held ~92 MB of them)."
+        "  entries, and the display token's entry in the verification cache (~0.6 KB): the feeds fit in what the load left free."
     );
     summary.figure(format!(
         "memory: {:.1} MB idle, {:.1} MB with {} feeds cached ({:.1} KB per feed; baseline 3.8 KB of bare bytes)",

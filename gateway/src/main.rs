@@ -9,6 +9,10 @@ use rappu_gateway::cli::Cli;
 /// memory back at once (idle after the mirror's first load ~64-78 MB instead of ~100 MB) but
 /// cost the cached 200 path 1.07x CPU per request at 64 connections (README, "Memory
 /// (part 3)"), so that is the operator's choice.
+/// Built with mimalloc's `no_thp`: it does not ask for transparent huge pages, which kept
+/// whole 2 MiB pages resident around a few live blocks (part 3, where the kernel's THP mode
+/// is `madvise`: 7-20 MB less with 10,000 feeds, README "Memory (part 3)"). Where the mode is
+/// `always`, `MIMALLOC_ALLOW_THP=0` in the environment does the same.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -3,6 +3,13 @@
 //! cannot say (see `webhooks::invalidation`). People are found in the cached data itself,
 //! not here: the index keeps no party ids (at 10,000 buildings a set of buildings per party
 //! cost ~60 MB that no lookup used).
+//!
+//! Only a feed service that keeps its resources ([`super::resources::Keep::Values`])
+//! records footprints. Over the account mirror (production) the index stays empty: the
+//! mirror maps a notification to its resources, and when it cannot be read the fallback
+//! finds no building here and takes every built feed's resource of the kind (a rebuild of
+//! each, never a missed one; people never went through the index). At 10,000 buildings the
+//! index held ~230,000 objects (~7 MB in a heap profile).
 
 use std::collections::{HashMap, HashSet};
 

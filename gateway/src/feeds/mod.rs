@@ -9,12 +9,16 @@
 //! - [`compact`]: what the cache keeps of Tampuuri's data: only what a display may show.
 //! - [`assemble`]: the pure function from that data to a [`DisplayFeed`], where the privacy
 //!   rules live.
-//! - [`render`]: a feed serialized and gzipped once per version, with its strong ETag.
+//! - [`render`]: a feed serialized and gzipped once per version, with its strong ETag; only
+//!   the gzipped bytes are kept, the JSON is inflated for a client without gzip and kept for
+//!   the last few versions asked for that way ([`render::PlainBodies`]).
 //! - [`slots`]: one slot per display scope (building, or building and staircase) holding the
 //!   current rendered feed in a `watch` channel: requests read it, Server-Sent Events
 //!   subscribe to it, rebuilds (single flight, stale-while-revalidate, generations) replace it.
 //! - [`index`]: which buildings a Tampuuri object or party appears in, so a webhook
-//!   invalidates exactly the affected resources.
+//!   invalidates exactly the affected resources. Recorded only where the resources are kept
+//!   ([`resources::Keep::Values`]): over the account mirror the mirror says, and its fallback
+//!   counts every built feed as concerned.
 //!
 //! [`DisplayFeed`]: rappu_shared::display::DisplayFeed
 

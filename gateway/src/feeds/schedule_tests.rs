@@ -218,7 +218,7 @@ impl Run {
                 let started = Instant::now();
                 let handle = tokio::spawn(async move {
                     let body = match feeds.get(key).await {
-                        Ok(feed) => String::from_utf8(feed.body.to_vec()).unwrap(),
+                        Ok(feed) => String::from_utf8(feed.json().unwrap().to_vec()).unwrap(),
                         Err(_) => String::new(),
                     };
                     (Instant::now(), body)
@@ -305,8 +305,8 @@ impl Run {
             let served = run.feeds.get(key).await.map_err(fail)?;
             let expected = direct.get(key).await.map_err(fail)?;
             prop_assert_eq!(
-                content(&served.body),
-                content(&expected.body),
+                content(&served.json().unwrap()),
+                content(&expected.json().unwrap()),
                 "building {}",
                 b
             );

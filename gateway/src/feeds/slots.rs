@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::assemble::{AssembleError, Inputs, WorkTitles, assemble};
 use super::index::{AccountIndex, BuildingFootprint};
-use super::render::RenderedFeed;
+use super::render::{PlainBodies, RenderedFeed, etag_of};
 use super::resources::{
     FetchedResource, Freshness, Keep, Redaction, Resource, ResourceCache, ResourceData,
     ResourceKey, TampuuriUpstream, Upstream,
@@ -185,7 +185,11 @@ struct Inner {
     resources: ResourceCache,
     /// Looked up on every poll; keys are ours, not a caller's, so a fast hasher is safe.
     slots: moka::sync::Cache<FeedKey, Arc<Slot>, foldhash::fast::RandomState>,
+    /// Kept only with the resources ([`Keep::Values`]): over the account mirror the webhook
+    /// fallback that reads it counts every built feed as concerned instead.
     index: Mutex<Vec<AccountIndex>>,
+    /// The plain JSON of the versions last asked for without gzip.
+    plain: PlainBodies,
     max_stale: Duration,
     work_titles: WorkTitles,
     metrics: FeedMetrics,
@@ -290,6 +294,7 @@ impl FeedService {
                     .max_capacity(feeds.capacity)
                     .time_to_idle(Duration::from_secs(86_400))
                     .build_with_hasher(foldhash::fast::RandomState::default()),
+                plain: PlainBodies::default(),
                 max_stale,
                 work_titles,
                 metrics,
@@ -310,6 +315,21 @@ impl FeedService {
     /// The slot of `key`, created empty if new.
     pub fn slot(&self, key: FeedKey) -> Arc<Slot> {
         self.inner.slots.get_with(key, || Arc::new(Slot::new()))
+    }
+
+    /// The JSON of `feed` for a client that does not take gzip: inflated on the first such
+    /// request and kept for the next ones while few other versions are asked for
+    /// ([`PlainBodies`]).
+    pub fn plain_body(&self, feed: &Arc<RenderedFeed>) -> Result<bytes::Bytes, FeedError> {
+        self.inner
+            .plain
+            .body(feed)
+            .map_err(|e| FeedError::Internal(e.to_string()))
+    }
+
+    /// How many versions keep their plain JSON now (at most [`PlainBodies::CAPACITY`]).
+    pub fn plain_bodies_kept(&self) -> usize {
+        self.inner.plain.kept()
     }
 
     /// The current feed of `key` (see the module doc for when this waits).
@@ -614,7 +634,7 @@ impl FeedService {
         let mut feed = assemble(&inputs, now, data_as_of, stale)?;
 
         slot.record_property(building_object.cost_centre_id);
-        if !provisional {
+        if !provisional && self.inner.resources.keeps_values() {
             self.record_footprint(key, building_object.cost_centre_id, nodes);
         }
         self.publish_feed(
@@ -667,14 +687,14 @@ impl FeedService {
         if let Some(previous) = slot.current() {
             feed.generated_at = previous.generated_at;
             // Unchanged content keeps its times too: the same bytes, the same ETag.
-            if let Ok(earlier) = serde_json::from_slice::<DisplayFeed>(&previous.body)
-                && earlier.stale == feed.stale
-            {
-                feed.data_as_of = earlier.data_as_of;
+            if previous.stale == feed.stale {
+                feed.data_as_of = previous.data_as_of;
             }
             let body =
                 serde_json::to_vec(&*feed).map_err(|e| FeedError::Internal(e.to_string()))?;
-            if body == previous.body {
+            // The ETag is the JSON's SHA-256: the same tag, the same bytes (only the gzipped
+            // ones are kept to compare with).
+            if previous.etag.as_bytes() == etag_of(&body).as_bytes() {
                 let mut same = previous.refreshed(fresh_until, oldest_fetch);
                 same.generation = generation;
                 same.provisional = provisional;
@@ -701,8 +721,15 @@ impl FeedService {
         let Some(current) = slot.current() else {
             return;
         };
-        let Ok(mut feed) = serde_json::from_slice::<DisplayFeed>(&current.body) else {
-            return;
+        let parsed = current.json().map_err(|e| e.to_string()).and_then(|json| {
+            serde_json::from_slice::<DisplayFeed>(&json).map_err(|e| e.to_string())
+        });
+        let mut feed = match parsed {
+            Ok(feed) => feed,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read a feed to anonymize it");
+                return;
+            }
         };
         for apartment in feed
             .staircases

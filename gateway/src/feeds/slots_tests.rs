@@ -37,7 +37,7 @@ fn key(feeds: &FeedService, building: u64) -> FeedKey {
 }
 
 fn text(feed: &RenderedFeed) -> String {
-    String::from_utf8(feed.body.to_vec()).unwrap()
+    String::from_utf8(feed.json().unwrap().to_vec()).unwrap()
 }
 
 /// Lets spawned tasks run until they block.
@@ -357,4 +357,85 @@ async fn without_kept_resources_a_board_chair_who_opts_out_leaves_every_feed_of_
             "other contacts come back: {now}"
         );
     }
+}
+
+fn plain_text(feeds: &FeedService, feed: &Arc<RenderedFeed>) -> String {
+    String::from_utf8(feeds.plain_body(feed).unwrap().to_vec()).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_without_gzip_gets_the_current_json_and_a_protected_name_leaves_it_too() {
+    let fake = FakeTampuuri::new();
+    let feeds = service_keeping_nothing(&fake);
+    let k = key(&feeds, BUILDINGS[0]);
+    let (_, target) = first_resident(&fake, BUILDINGS[0]);
+    let surname = format!("Suku{target}q");
+    let first = feeds.get(k).await.unwrap();
+    let plain = feeds.plain_body(&first).unwrap();
+    // The JSON whose SHA-256 is the ETag, inflated once and then kept.
+    assert_eq!(
+        super::render::etag_of(&plain).as_bytes(),
+        first.etag.as_bytes()
+    );
+    assert!(
+        String::from_utf8(plain.to_vec())
+            .unwrap()
+            .contains(&surname)
+    );
+    assert_eq!(feeds.plain_body(&first).unwrap().as_ptr(), plain.as_ptr());
+    assert_eq!(feeds.plain_bodies_kept(), 1);
+    drop(plain);
+    let dropped = Arc::downgrade(&first);
+    drop(first);
+
+    let records = fake.patch_party(target, |p| p.non_disclosure = Some(true));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 1);
+    // The version that named the person is gone, and its plain copy with it.
+    assert!(dropped.upgrade().is_none());
+    assert_eq!(feeds.plain_bodies_kept(), 0);
+    let now = feeds.get(k).await.unwrap();
+    assert!(!plain_text(&feeds, &now).contains(&surname));
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let settled = feeds.get(k).await.unwrap();
+    assert!(!settled.provisional);
+    let settled_plain = plain_text(&feeds, &settled);
+    assert!(!settled_plain.contains(&surname), "{settled_plain}");
+    assert_eq!(settled_plain, text(&settled));
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_kept_resources_no_index_is_kept_and_a_structure_change_reaches_every_feed() {
+    let fake = FakeTampuuri::new();
+    let feeds = service_keeping_nothing(&fake);
+    let (k0, k1) = (key(&feeds, BUILDINGS[0]), key(&feeds, BUILDINGS[1]));
+    assert!(!text(&feeds.get(k0).await.unwrap()).contains("Porras Q"));
+    feeds.get(k1).await.unwrap();
+    assert_eq!(
+        feeds.with_index(ACCOUNT, |i| i.buildings().len()),
+        Some(0),
+        "over a source that is already a local copy, no object index is kept"
+    );
+    // The fallback (the mirror could not be read) knows no building of the staircase:
+    // every built feed is rebuilt, the one it concerns among them.
+    let stair = BUILDINGS[0] + 1;
+    let records = fake.change(|w| {
+        w.objects.get_mut(&stair).unwrap().staircase = Some("Porras Q".into());
+        vec![("KohdeMuokkaa", stair, None, None)]
+    });
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 2);
+    assert!(text(&feeds.get(k0).await.unwrap()).contains("Porras Q"));
+
+    // Keeping the resources, the index still narrows it to the one building.
+    let kept = service(&fake);
+    kept.get(kept.key(ACCOUNT, BUILDINGS[0], None).unwrap())
+        .await
+        .unwrap();
+    kept.get(kept.key(ACCOUNT, BUILDINGS[1], None).unwrap())
+        .await
+        .unwrap();
+    let records = fake.change(|w| {
+        w.objects.get_mut(&stair).unwrap().staircase = Some("Porras R".into());
+        vec![("KohdeMuokkaa", stair, None, None)]
+    });
+    assert_eq!(apply_to_feeds(&kept, ACCOUNT, &records), 1);
 }

@@ -123,6 +123,13 @@ const STATS: &[(&str, &str, &str)] = &[
     ("syncs", "syncs", "10 10 1"),
 ];
 
+/// Page cache of the writer, KiB. A sweep's writes spill to the WAL past it; 4 MiB until
+/// 2026-11-30 (part 3: see README, "Memory (part 3)").
+pub const WRITER_CACHE_KIB: i64 = 1024;
+/// Page cache of the reader, KiB: feed builds read a few pages per building, mostly from
+/// the OS's cache; 4 MiB until 2026-11-30.
+pub const READER_CACHE_KIB: i64 = 2048;
+
 /// Opens the connection's schema: creates it, or rebuilds it empty when it is of another
 /// version; and gives the planner its statistics ([`STATS`]).
 pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -130,7 +137,8 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     // A copy of Tampuuri: after a crash it is rebuilt by the next reconciliation, so no
     // fsync per transaction.
     conn.pragma_update(None, "synchronous", "OFF")?;
-    conn.pragma_update(None, "cache_size", -4096)?;
+    // The writer's page cache (KiB): kept for the process's life, filled by every sweep.
+    conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version != SCHEMA_VERSION {
         let tx = conn.transaction()?;

@@ -274,7 +274,7 @@ impl MirrorDb {
         db::prepare(&mut writer)?;
         let reader = Connection::open(path)?;
         reader.busy_timeout(Duration::from_secs(10))?;
-        reader.pragma_update(None, "cache_size", -4096)?;
+        reader.pragma_update(None, "cache_size", -db::READER_CACHE_KIB)?;
         Ok(Self {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             reader: Arc::new(tokio::sync::Mutex::new(reader)),

@@ -63,15 +63,19 @@ pub fn places(objects: &[Object], property: Option<u64>) -> HashMap<u64, Place> 
     out
 }
 
-/// An object as stored.
+/// An object as stored. The registry sweep holds every object's row of an account at once
+/// (~230,000 at 6,452 properties), so the JSON is copied into an allocation of its size:
+/// `serde_json` grows its buffer by doubling, and mimalloc answers a shrinking `realloc`
+/// with the same block when at most half of it would be spare.
 pub fn object_row(o: &Object, place: Place) -> ObjectRow {
+    let json = serde_json::to_string(o).unwrap_or_default();
     ObjectRow {
         id: o.id,
         parent_id: o.parent(),
         kind: o.kind.name().to_owned(),
         property_id: place.property,
         building_id: place.building,
-        row: serde_json::to_string(o).unwrap_or_default(),
+        row: json.as_str().to_owned(),
     }
 }
 
@@ -150,8 +154,11 @@ mod tests {
             r#"{"Id":3,"KohdeMetatyyppi":4,"Nimi":"A 1","YlaKohdeId":2,"Kerros":1,"Huoneistonumero":1}"#,
         )
         .unwrap();
-        let back: Object = serde_json::from_str(&object_row(&o, Place::default()).row).unwrap();
+        let stored = object_row(&o, Place::default());
+        let back: Object = serde_json::from_str(&stored.row).unwrap();
         assert_eq!(format!("{back:?}"), format!("{o:?}"));
+        // Held by the thousand during a registry sweep: no spare capacity.
+        assert_eq!(stored.row.capacity(), stored.row.len());
 
         let r: FaultReport = serde_json::from_str(
             r#"{"Id":5,"Otsikko":"Hana","Kuvaus":"Vuotaa","Tila":2,"KohdeId":3,

@@ -13,7 +13,6 @@ use rappu_shared::console::{
     AccountCircuit, ConsoleDisplay, ConsoleMirror, DayCalls, MintedToken, MirrorSync, NewToken,
     RouteCalls, RouteLatency, StaleFeed, TokenInfo, UpstreamFailure, UpstreamHealth, UsageMonth,
 };
-use rappu_shared::display::DisplayFeed;
 use rappu_shared::{FieldError, Grant};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -97,7 +96,7 @@ async fn displays(
         .current_feeds(&admin.account)
         .into_iter()
         .map(|(key, feed)| {
-            let stale = serde_json::from_slice::<DisplayFeed>(&feed.body).is_ok_and(|f| f.stale);
+            let stale = feed.stale;
             let version = feed
                 .etag
                 .to_str()
@@ -304,11 +303,10 @@ async fn upstream_health(
         .current_feeds(&admin.account)
         .into_iter()
         .filter_map(|(key, feed)| {
-            let parsed = serde_json::from_slice::<DisplayFeed>(&feed.body).ok()?;
-            parsed.stale.then_some(StaleFeed {
+            feed.stale.then_some(StaleFeed {
                 building: key.building,
                 staircase: key.staircase,
-                data_as_of: parsed.data_as_of,
+                data_as_of: feed.data_as_of,
             })
         })
         .collect();

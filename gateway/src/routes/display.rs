@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use crate::auth::DisplayCaller;
 use crate::error::{ApiError, ApiResult};
-use crate::feeds::{FeedError, FeedKey, RenderedFeed};
+use crate::feeds::{FeedError, FeedKey, FeedService, RenderedFeed};
 use crate::state::AppState;
 
 /// Routes of this module.
@@ -67,12 +67,14 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// The response for `feed`: 304 when the caller has this version, else the bytes rendered
-/// once for this version (gzipped when accepted).
+/// once for this version (gzipped when accepted; else its JSON, kept for the next such
+/// request while few other versions are asked for without gzip: [`FeedService::plain_body`]).
 pub(crate) fn respond(
-    feed: &RenderedFeed,
+    feeds: &FeedService,
+    feed: &Arc<RenderedFeed>,
     request: &HeaderMap,
     cache_control: &HeaderValue,
-) -> Response {
+) -> ApiResult<Response> {
     let not_modified = request
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| feed.matches(v.as_bytes()));
@@ -82,7 +84,7 @@ pub(crate) fn respond(
     } else if gzip {
         Body::from(feed.gzip.clone())
     } else {
-        Body::from(feed.body.clone())
+        Body::from(feeds.plain_body(feed)?)
     };
     let mut response = Response::new(body);
     if !not_modified {
@@ -113,7 +115,7 @@ pub(crate) fn respond(
             h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
     }
-    response
+    Ok(response)
 }
 
 /// Everything the display shows: building, apartments by floor with the names that may be
@@ -154,7 +156,7 @@ pub(crate) async fn feed_response(
 ) -> ApiResult<Response> {
     let key = key_of(state, caller)?;
     let feed = state.feeds.get(key).await?;
-    Ok(respond(&feed, headers, &state.feed_cache_control))
+    respond(&state.feeds, &feed, headers, &state.feed_cache_control)
 }
 
 /// Live updates: a `feed` event carrying the new ETag whenever the display's feed changes

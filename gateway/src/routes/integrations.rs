@@ -65,11 +65,12 @@ async fn building_feed(
     request: Request,
 ) -> ApiResult<axum::response::Response> {
     let feed = feed_of(&state, &app, Scope::FeedsRead, building_id).await?;
-    Ok(super::display::respond(
+    super::display::respond(
+        &state.feeds,
         &feed,
         request.headers(),
         &state.feed_cache_control,
-    ))
+    )
 }
 
 /// The building's announcements valid now, newest first (from the same cached data as its
@@ -87,7 +88,10 @@ async fn building_announcements(
     Path(building_id): Path<u64>,
 ) -> ApiResult<Json<BuildingAnnouncements>> {
     let feed = feed_of(&state, &app, Scope::AnnouncementsRead, building_id).await?;
-    let feed: DisplayFeed = serde_json::from_slice(&feed.body)
+    let json = feed
+        .json()
+        .map_err(|e| ApiError::Internal(format!("reading a rendered feed: {e}")))?;
+    let feed: DisplayFeed = serde_json::from_slice(&json)
         .map_err(|e| ApiError::Internal(format!("reading a rendered feed: {e}")))?;
     Ok(Json(BuildingAnnouncements {
         building: building_id,
