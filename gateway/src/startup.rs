@@ -457,8 +457,7 @@ fn spawn_apps_refresh(
     stop: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = periodic(every);
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
@@ -595,6 +594,13 @@ async fn catch_up(
     }
 }
 
+/// A timer for a periodic job: a round that ran late delays the next instead of bunching up.
+fn periodic(every: Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
 /// Re-reads the published signing keys when a replica announces a change (PostgreSQL),
 /// and every `every` (the only way on SQLite, where `rappu keys retire` is another
 /// process); a failed read is retried each second until one succeeds.
@@ -605,8 +611,7 @@ fn spawn_keys_refresh(
     stop: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = periodic(every);
         tick.reset();
         loop {
             tokio::select! {
@@ -632,8 +637,7 @@ fn spawn_revocation_refresh(
     stop: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut tick = periodic(every);
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,

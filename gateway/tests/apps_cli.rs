@@ -50,6 +50,18 @@ fn field(output: &str, name: &str) -> String {
         .to_owned()
 }
 
+/// The status of `GET url` with `bearer`.
+async fn status(url: &str, bearer: String) -> u16 {
+    reqwest::Client::new()
+        .get(url)
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 async fn token(url: &str, id: &str, secret: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{url}/oauth/token"))
@@ -132,19 +144,8 @@ async fn apps_made_on_the_command_line_work_and_their_revocation_reaches_the_gat
     })
     .await;
     let access = issued["access_token"].as_str().unwrap().to_owned();
-    let feed = |bearer: String| {
-        let url = format!("{}/api/v1/buildings/{building}/feed", gateway.url);
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(bearer)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let feed_url = format!("{}/api/v1/buildings/{building}/feed", gateway.url);
+    let feed = |bearer: String| status(&feed_url, bearer);
     assert_eq!(feed(access.clone()).await, 200);
 
     // Rotation on the command line: the old secret stops working, the new one works.
@@ -189,19 +190,8 @@ async fn keys_generated_and_retired_on_the_command_line_reach_the_running_gatewa
         "[auth]\nrevocation_refresh_secs = 1\n[rate_limit]\nenabled = false\n",
     );
     let gateway = start(dir.path(), &file, 1).await;
-    let me = |bearer: String| {
-        let url = format!("{}/api/v1/me", gateway.url);
-        async move {
-            reqwest::Client::new()
-                .get(url)
-                .bearer_auth(bearer)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let me_url = format!("{}/api/v1/me", gateway.url);
+    let me = |bearer: String| status(&me_url, bearer);
     let jwks = || {
         let url = format!("{}/.well-known/jwks.json", gateway.url);
         async move {
