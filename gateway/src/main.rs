@@ -13,8 +13,9 @@ use rappu_gateway::cli::Cli;
 /// whole 2 MiB pages resident around a few live blocks (part 3, where the kernel's THP mode
 /// is `madvise`: 7-20 MB less with 10,000 feeds, README "Memory (part 3)"). Where the mode is
 /// `always`, `MIMALLOC_ALLOW_THP=0` in the environment does the same.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: rappu_alloc::MiMalloc = rappu_alloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

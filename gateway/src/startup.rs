@@ -382,7 +382,10 @@ impl Application {
 }
 
 /// Once a second: the coarse clock tokens are stamped with when used (so the hot path
-/// never reads the time for it).
+/// never reads the time for it), and the allocator's freed pages whose purge delay has
+/// passed go back to the system even when nothing else is allocating
+/// ([`rappu_alloc::purge_expired`]; after the mirror's first load the idle process held
+/// 52 MB instead of 66 MB, README "Memory (part 3)").
 fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -390,7 +393,12 @@ fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 () = stop.cancelled() => break,
-                _ = tick.tick() => state.tokens.tick(),
+                _ = tick.tick() => {
+                    state.tokens.tick();
+                    // Off the runtime's threads: a collect also tidies the calling thread's
+                    // own pages, which on a busy worker would be requests' buffers.
+                    drop(tokio::task::spawn_blocking(rappu_alloc::purge_expired));
+                }
             }
         }
     })

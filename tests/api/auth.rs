@@ -216,11 +216,20 @@ async fn every_forged_or_stale_token_is_refused() {
     h.kid = None;
     assert_refused(&app, &sign(h, &claims(&app), &key), "no kid").await;
 
-    // A display token whose payload was edited to another role after signing.
+    // A display token whose payload was edited to another role after signing, refused
+    // even while the genuine token's verification is cached (the cache finds a token by
+    // its signature, which the tampered token keeps).
     let display = app.token(Grant::Display {
         building: 1,
         staircase: None,
     });
+    for _ in 0..2 {
+        assert_eq!(
+            app.get("/api/v1/me", Some(&display)).await.status(),
+            200,
+            "the genuine display token, verified and then cached"
+        );
+    }
     let parts: Vec<&str> = display.split('.').collect();
     let mut payload: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
@@ -232,6 +241,21 @@ async fn every_forged_or_stale_token_is_refused() {
         parts[2]
     );
     assert_refused(&app, &tampered, "tampered payload").await;
+    let mut header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    header["x5u"] = json!("https://attacker.example/keys");
+    let tampered_header = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        parts[1],
+        parts[2]
+    );
+    assert_refused(&app, &tampered_header, "tampered header").await;
+    assert_eq!(
+        app.get("/api/v1/me", Some(&display)).await.status(),
+        200,
+        "the genuine token still works after the tampered ones were refused"
+    );
     app.stop().await;
 }
 

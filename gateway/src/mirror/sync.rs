@@ -779,6 +779,10 @@ impl Mirror {
             match self.run_kind(&account, kind).await {
                 Ok(_) => {
                     backoff.remove(kind);
+                    // A sweep holds a whole account's rows for a moment, on threads that
+                    // then go quiet: give that memory back now rather than keep the peak
+                    // (the `rappu_alloc` crate's docs; README, "Memory (part 3)").
+                    let _ = tokio::task::spawn_blocking(rappu_alloc::release_unused).await;
                     self.set_health(&account, None, None);
                     due.insert(kind, tokio::time::Instant::now() + self.cadence(kind));
                     if first_load && kinds.iter().all(|k| due[k] > tokio::time::Instant::now()) {
