@@ -964,3 +964,135 @@ fn depends_on(building: u64, property: Option<u64>, resource: &Resource) -> bool
         | Resource::OpenReports(id) => id == building,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version of a slot's feed at `generation`, told apart by `n`.
+    fn version(n: usize, generation: u64) -> Arc<RenderedFeed> {
+        let now = tokio::time::Instant::now();
+        let at = Utc::now();
+        let json = format!("{{\"n\":{n}}}");
+        let mut feed = RenderedFeed::render_body(json.as_bytes(), (at, at, false), now, now)
+            .unwrap_or_else(|e| panic!("renders: {e}"));
+        feed.generation = generation;
+        Arc::new(feed)
+    }
+
+    fn same(a: Option<&Arc<RenderedFeed>>, b: Option<&Arc<RenderedFeed>>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    #[test]
+    fn a_slot_polled_only_makes_no_channel_and_a_late_subscriber_hears_the_next_version() {
+        let slot = Slot::new();
+        assert!(slot.current().is_none());
+        let first = version(1, 0);
+        assert!(slot.publish(&first, true));
+        assert!(same(slot.current().as_ref(), Some(&first)));
+        assert!(
+            slot.watchers().is_none(),
+            "no channel until someone subscribes"
+        );
+        assert!(!slot.watched());
+
+        let mut rx = slot.subscribe();
+        assert!(slot.watched());
+        assert!(same(rx.borrow().as_ref(), Some(&first)));
+        assert!(
+            !rx.has_changed().unwrap_or(true),
+            "starts at the current one"
+        );
+
+        let second = version(2, 0);
+        assert!(slot.publish(&second, true));
+        assert!(rx.has_changed().unwrap_or(false), "woken by the next one");
+        assert!(same(rx.borrow_and_update().as_ref(), Some(&second)));
+
+        // A quiet publication updates the value without waking anyone.
+        let third = version(3, 0);
+        assert!(slot.publish(&third, false));
+        assert!(!rx.has_changed().unwrap_or(true));
+        assert!(same(rx.borrow().as_ref(), Some(&third)));
+        drop(rx);
+        assert!(!slot.watched());
+    }
+
+    #[test]
+    fn a_version_of_an_older_generation_reaches_neither_polls_nor_subscribers() {
+        let slot = Slot::new();
+        let rx = slot.subscribe();
+        let current = version(1, 0);
+        assert!(slot.publish(&current, true));
+        slot.generation.fetch_add(1, Ordering::AcqRel);
+        let late = version(2, 0);
+        assert!(!slot.publish(&late, true), "built before the invalidation");
+        assert!(same(slot.current().as_ref(), Some(&current)));
+        assert!(same(rx.borrow().as_ref(), Some(&current)));
+    }
+
+    /// Publications racing subscriptions, over many generated schedules: whenever it
+    /// subscribed, every subscriber ends at the last version published, and never sees a
+    /// version older than the one polls had when it subscribed.
+    #[test]
+    fn no_subscriber_is_left_behind_by_a_publication_racing_its_subscription() {
+        for round in 0..200_u64 {
+            let slot = Arc::new(Slot::new());
+            let versions: Vec<_> = (0..40).map(|n| version(n, 0)).collect();
+            let publisher = {
+                let slot = Arc::clone(&slot);
+                let versions = versions.clone();
+                std::thread::spawn(move || {
+                    for (i, v) in versions.iter().enumerate() {
+                        assert!(slot.publish(v, (i as u64 + round) % 3 != 0));
+                        if (i as u64 * 7 + round) % 5 == 0 {
+                            std::thread::yield_now();
+                        }
+                    }
+                })
+            };
+            let subscribers: Vec<_> = (0..3)
+                .map(|s| {
+                    let slot = Arc::clone(&slot);
+                    let versions = versions.clone();
+                    std::thread::spawn(move || {
+                        for _ in 0..(round + s) % 13 {
+                            std::thread::yield_now();
+                        }
+                        let polled = slot.current();
+                        let rx = slot.subscribe();
+                        let index = |v: Option<&Arc<RenderedFeed>>| {
+                            v.and_then(|v| versions.iter().position(|x| Arc::ptr_eq(x, v)))
+                        };
+                        let seen = index(rx.borrow().as_ref());
+                        assert!(
+                            seen >= index(polled.as_ref()),
+                            "round {round}: subscribed at {seen:?}, polls had {:?}",
+                            index(polled.as_ref())
+                        );
+                        rx
+                    })
+                })
+                .collect();
+            publisher
+                .join()
+                .unwrap_or_else(|_| panic!("round {round}: publisher"));
+            let last = versions.last();
+            for subscriber in subscribers {
+                let rx = subscriber
+                    .join()
+                    .unwrap_or_else(|_| panic!("round {round}: subscriber"));
+                assert!(
+                    same(rx.borrow().as_ref(), last),
+                    "round {round}: a subscriber missed the last version"
+                );
+            }
+            assert!(same(slot.current().as_ref(), last));
+        }
+    }
+}
