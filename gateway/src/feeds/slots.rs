@@ -1049,8 +1049,8 @@ mod tests {
                 let versions = versions.clone();
                 std::thread::spawn(move || {
                     for (i, v) in versions.iter().enumerate() {
-                        assert!(slot.publish(v, (i as u64 + round) % 3 != 0));
-                        if (i as u64 * 7 + round) % 5 == 0 {
+                        assert!(slot.publish(v, !(i as u64 + round).is_multiple_of(3)));
+                        if (i as u64 * 7 + round).is_multiple_of(5) {
                             std::thread::yield_now();
                         }
                     }
