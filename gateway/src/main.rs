@@ -5,10 +5,9 @@ use rappu_gateway::cli::Cli;
 
 /// mimalloc: under a many-threaded server load glibc's malloc and free cost about a tenth
 /// of the gateway's CPU per cached response (measured with `perf`); mimalloc far less.
-/// Its default purge delay is kept: `MIMALLOC_PURGE_DELAY=0` in the environment gives freed
-/// memory back at once (idle after the mirror's first load ~64-78 MB instead of ~100 MB) but
-/// cost the cached 200 path 1.07x CPU per request at 64 connections (README, "Memory
-/// (part 3)"), so that is the operator's choice.
+/// Its default purge delay is kept (`MIMALLOC_PURGE_DELAY=0` cost the cached 200 path 1.07x
+/// CPU per request at 64 connections); instead the gateway hands freed pages back after its
+/// bulk jobs and once a second (`rappu_alloc`; README, "Memory (part 3)").
 /// Built with mimalloc's `no_thp`: it does not ask for transparent huge pages, which kept
 /// whole 2 MiB pages resident around a few live blocks (part 3, where the kernel's THP mode
 /// is `madvise`: 7-20 MB less with 10,000 feeds, README "Memory (part 3)"). Where the mode is
