@@ -14,6 +14,7 @@ mod economy;
 mod fault_reports;
 mod helpers;
 mod metrics;
+mod mirror_sweep;
 mod openapi;
 mod ops_files;
 mod outbox;

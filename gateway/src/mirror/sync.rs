@@ -45,6 +45,15 @@ const PAGE: u64 = super::costs::PAGE_ROWS;
 /// Rows a reconciliation writes at a time (see [`Mirror::sync_registry`]).
 const WRITE_BATCH: usize = 1024;
 
+/// What a registry sweep's writes changed so far.
+#[derive(Default)]
+struct RegistryWrites {
+    /// The resources whose feeds the changed rows concern.
+    affected: BTreeSet<Resource>,
+    /// Rows written or deleted.
+    changed: u64,
+}
+
 /// Why the mirror could not do something.
 #[derive(Debug, thiserror::Error)]
 pub enum MirrorError {
@@ -227,7 +236,18 @@ impl Mirror {
             calls: calls_for(properties.len() as u64),
             changed: 0,
         };
-        let mut fresh: Vec<ObjectRow> = Vec::new();
+        // What is stored now, as digests: ~16 bytes an object. Holding every fetched row
+        // until the last subtree came took ~250 bytes an object (57 MB of peak at 230,000
+        // objects, which the allocator then kept around what stayed live): now each
+        // subtree's changed rows are written as they arrive, a batch at a time, and only
+        // the ids seen are kept for finding what is gone.
+        let owned = account.to_owned();
+        let old = self
+            .db()
+            .read(move |c| db::digests(c, "objects", &owned))
+            .await?;
+        let mut seen: HashSet<u64> = HashSet::with_capacity(old.len());
+        let mut sweep = RegistryWrites::default();
         let ids: Vec<u64> = properties.iter().map(|p| p.id).collect();
         let mut by_id: HashMap<u64, Object> = properties.into_iter().map(|p| (p.id, p)).collect();
         let reader = client.clone();
@@ -236,9 +256,7 @@ impl Mirror {
             async move { client.descendants(id, Vec::new()).await.map(|d| (id, d)) }
         }))
         .buffer_unordered(4);
-        // Each property's subtree is reduced to its rows as it arrives: holding every
-        // subtree's full objects until the last one came cost the first load ~100 MB of peak
-        // memory at 6,452 properties, which the allocator then kept.
+        let mut batch: Vec<ObjectRow> = Vec::new();
         while let Some(subtree) = subtrees.next().await {
             let (property, below) = subtree?;
             synced.rows += below.len() as u64;
@@ -247,84 +265,36 @@ impl Mirror {
             all.extend(by_id.remove(&property));
             all.extend(below);
             let places = rows::places(&all, Some(property));
-            fresh.extend(
-                all.iter()
-                    .map(|o| rows::object_row(o, places.get(&o.id).copied().unwrap_or_default())),
-            );
+            for o in &all {
+                let row = rows::object_row(o, places.get(&o.id).copied().unwrap_or_default());
+                seen.insert(row.id);
+                if old.get(&row.id) != Some(&db::digest(&row.row)) {
+                    batch.push(row);
+                }
+            }
+            if batch.len() >= WRITE_BATCH {
+                let rows = std::mem::take(&mut batch);
+                sweep = self
+                    .write_registry(account, began, rows, None, sweep)
+                    .await?;
+            }
         }
         drop(by_id);
-        fresh.shrink_to_fit();
-        let mirror = self.clone();
-        let account_owned = account.to_owned();
-        let (changes, changed) = self
-            .db()
-            .write(move |c| {
-                let Some(state) = mirror.account(&account_owned) else {
-                    return Ok((Vec::new(), 0));
-                };
-                let touched: HashSet<u64> = state
-                    .touched_since(began)
-                    .into_iter()
-                    .filter_map(|k| match k {
-                        Key::Object(o) => Some(o),
-                        _ => None,
-                    })
-                    .collect();
-                let old = db::digests(c, "objects", &account_owned)?;
-                let tx = c.transaction()?;
-                let mut affected = BTreeSet::new();
-                // Written as they go, a few at a time: on a first load every row is new, and
-                // moving them all into one more vector first cost ~27 MB of peak memory at
-                // 6,452 properties. (Each row's place before is its own row's: writing
-                // others first does not change it.)
-                let mut write = Vec::with_capacity(WRITE_BATCH);
-                let mut written = 0;
-                let mut seen = HashSet::with_capacity(fresh.len());
-                for row in fresh {
-                    seen.insert(row.id);
-                    if touched.contains(&row.id) {
-                        continue;
-                    }
-                    if old.get(&row.id) != Some(&db::digest(&row.row)) {
-                        let before = place_of(&tx, &account_owned, Some(row.id))?;
-                        affected.extend(object_resources(row.id, &row.kind, before));
-                        affected.extend(object_resources(
-                            row.id,
-                            &row.kind,
-                            Place {
-                                building: row.building_id,
-                                property: row.property_id,
-                            },
-                        ));
-                        write.push(row);
-                        if write.len() == WRITE_BATCH {
-                            db::put_objects(&tx, &account_owned, &write)?;
-                            written += write.len();
-                            write.clear();
-                        }
-                    }
-                }
-                let gone: Vec<u64> = old
-                    .keys()
-                    .filter(|id| !seen.contains(id) && !touched.contains(id))
-                    .copied()
-                    .collect();
-                for id in &gone {
-                    let before = place_of(&tx, &account_owned, Some(*id))?;
-                    affected.extend(object_resources(*id, "", before));
-                }
-                db::put_objects(&tx, &account_owned, &write)?;
-                written += write.len();
-                drop(write);
-                db::delete_ids(&tx, "objects", &account_owned, &gone)?;
-                let changed = written + gone.len();
-                if changed > 0 {
-                    relocate(&tx, &account_owned)?;
-                }
-                tx.commit()?;
-                Ok((affected.into_iter().collect::<Vec<_>>(), changed as u64))
-            })
+        // The last batch, what is gone and the connections' new places in one transaction.
+        let gone: Vec<u64> = old
+            .keys()
+            .filter(|id| !seen.contains(id))
+            .copied()
+            .collect();
+        drop(seen);
+        drop(old);
+        let sweep = self
+            .write_registry(account, began, batch, Some(gone), sweep)
             .await?;
+        let (changes, changed) = (
+            sweep.affected.into_iter().collect::<Vec<_>>(),
+            sweep.changed,
+        );
         synced.changed = changed;
         self.emit(MirrorEvent {
             account: account.to_owned(),
@@ -334,6 +304,79 @@ impl Mirror {
         });
         self.note_sync(account, REGISTRY, synced).await?;
         Ok(synced)
+    }
+
+    /// Writes one batch of a registry sweep's changed rows (and, with the last, the ids
+    /// that are `gone`), skipping rows a change fetch wrote since the sweep `began`: the
+    /// fresher copy stays. Moves the connections and reports to their objects' places once
+    /// something changed, with the last batch.
+    async fn write_registry(
+        &self,
+        account: &str,
+        began: u64,
+        rows: Vec<ObjectRow>,
+        gone: Option<Vec<u64>>,
+        mut sweep: RegistryWrites,
+    ) -> Result<RegistryWrites, MirrorError> {
+        let last = gone.is_some();
+        let gone = gone.unwrap_or_default();
+        let mirror = self.clone();
+        let account = account.to_owned();
+        let sweep = self
+            .db()
+            .write(move |c| {
+                let Some(state) = mirror.account(&account) else {
+                    return Ok(sweep);
+                };
+                let touched: HashSet<u64> = state
+                    .touched_since(began)
+                    .into_iter()
+                    .filter_map(|k| match k {
+                        Key::Object(o) => Some(o),
+                        _ => None,
+                    })
+                    .collect();
+                let tx = c.transaction()?;
+                let mut write = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if touched.contains(&row.id) {
+                        continue;
+                    }
+                    // Each row's place before is its own row's: writing others first does
+                    // not change it.
+                    let before = place_of(&tx, &account, Some(row.id))?;
+                    sweep
+                        .affected
+                        .extend(object_resources(row.id, &row.kind, before));
+                    sweep.affected.extend(object_resources(
+                        row.id,
+                        &row.kind,
+                        Place {
+                            building: row.building_id,
+                            property: row.property_id,
+                        },
+                    ));
+                    write.push(row);
+                }
+                let gone: Vec<u64> = gone
+                    .into_iter()
+                    .filter(|id| !touched.contains(id))
+                    .collect();
+                for id in &gone {
+                    let before = place_of(&tx, &account, Some(*id))?;
+                    sweep.affected.extend(object_resources(*id, "", before));
+                }
+                db::put_objects(&tx, &account, &write)?;
+                db::delete_ids(&tx, "objects", &account, &gone)?;
+                sweep.changed += (write.len() + gone.len()) as u64;
+                if last && sweep.changed > 0 {
+                    relocate(&tx, &account)?;
+                }
+                tx.commit()?;
+                Ok(sweep)
+            })
+            .await?;
+        Ok(sweep)
     }
 
     /// Reconciles residents' and staff's connections of `account`.

@@ -1,0 +1,128 @@
+//! The registry sweep against a mirror that drifted: it writes its changed rows as the
+//! subtrees arrive, a batch at a time, and still repairs everything, removes what is gone
+//! and keeps what a change fetch wrote while it ran.
+
+use std::time::Duration;
+
+use rappu_gateway::mirror::Key;
+use rappu_sim::Faults;
+
+use crate::helpers::*;
+
+/// Every stored object of `account` as `(id, row)`, in id order.
+async fn objects(app: &TestApp, account: &str) -> Vec<(i64, String)> {
+    let account = account.to_owned();
+    app.state
+        .mirror
+        .db()
+        .read(move |c| {
+            let mut stmt =
+                c.prepare("SELECT id, row FROM objects WHERE account = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([&account], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+        .expect("objects")
+}
+
+async fn execute(app: &TestApp, sql: &'static str, account: &str) {
+    let account = account.to_owned();
+    app.state
+        .mirror
+        .db()
+        .write(move |c| c.execute(sql, [&account]))
+        .await
+        .expect("write");
+}
+
+#[tokio::test]
+async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote() {
+    // 60 properties: some 1,900 objects, so the sweep writes more than one batch of 1,024.
+    let app = spawn_app_against(one_account(60), |_| {}).await;
+    let account = app.account();
+    let mirror = app.state.mirror.clone();
+    let truth = objects(&app, &account).await;
+    assert!(truth.len() > 1_100, "{} objects", truth.len());
+
+    // Drift: every row's text changed, the first object lost, one that Tampuuri never had.
+    execute(
+        &app,
+        "UPDATE objects SET row = row || ' ' WHERE account = ?1",
+        &account,
+    )
+    .await;
+    let lost = truth[0].0;
+    let account_lost = account.clone();
+    mirror
+        .db()
+        .write(move |c| {
+            c.execute(
+                "DELETE FROM objects WHERE account = ?1 AND id = ?2",
+                rappu_params(&account_lost, lost),
+            )
+        })
+        .await
+        .expect("delete");
+    execute(
+        &app,
+        "INSERT INTO objects (account, id, parent_id, kind, property_id, building_id, row)
+         SELECT account, 999999999, parent_id, kind, property_id, building_id, row
+         FROM objects WHERE account = ?1 AND building_id IS NOT NULL LIMIT 1",
+        &account,
+    )
+    .await;
+
+    // A slow Tampuuri, so the sweep is still fetching when a change fetch writes an object
+    // (touched before it is written, as the mirror's own writers do).
+    app.sim.set_faults(Faults {
+        latency_ms: 20,
+        ..Faults::default()
+    });
+    let sweeping = {
+        let mirror = mirror.clone();
+        let account = account.clone();
+        tokio::spawn(async move { mirror.sync_registry(&account).await })
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(!sweeping.is_finished(), "the sweep is still fetching");
+    let newer = truth[truth.len() - 1].0;
+    let state = mirror.account(&account).expect("account");
+    state.touch(&[Key::Object(u64::try_from(newer).expect("id"))]);
+    let account_newer = account.clone();
+    mirror
+        .db()
+        .write(move |c| {
+            c.execute(
+                "UPDATE objects SET row = '{\"newer\":true}' WHERE account = ?1 AND id = ?2",
+                rappu_params(&account_newer, newer),
+            )
+        })
+        .await
+        .expect("newer write");
+    let synced = sweeping.await.expect("sweep task").expect("sweep succeeds");
+    app.sim.set_faults(Faults::default());
+
+    // Everything repaired but the newer row; the lost one back, the stranger gone.
+    let after = objects(&app, &account).await;
+    let expected: Vec<(i64, String)> = truth
+        .iter()
+        .map(|(id, row)| {
+            if *id == newer {
+                (*id, "{\"newer\":true}".to_owned())
+            } else {
+                (*id, row.clone())
+            }
+        })
+        .collect();
+    assert_eq!(after.len(), expected.len());
+    assert!(after == expected, "the mirror matches Tampuuri again");
+    // Written: every drifted row but the newer one (the lost one among them), and the
+    // stranger removed.
+    assert_eq!(synced.changed, truth.len() as u64, "{synced:?}");
+    app.stop().await;
+}
+
+/// Parameters `(account, id)` for a statement.
+fn rappu_params(account: &str, id: i64) -> (String, i64) {
+    (account.to_owned(), id)
+}
