@@ -25,12 +25,13 @@ async fn objects(app: &TestApp, account: &str) -> Vec<(i64, String)> {
         .expect("objects")
 }
 
-async fn execute(app: &TestApp, sql: &'static str, account: &str) {
-    let account = account.to_owned();
+/// Runs `sql` on the mirror's writer with `?1` the account and `?2` an object id.
+async fn execute(app: &TestApp, sql: &'static str, account: &str, id: i64) {
+    let params = (account.to_owned(), id);
     app.state
         .mirror
         .db()
-        .write(move |c| c.execute(sql, [&account]))
+        .write(move |c| c.execute(sql, params))
         .await
         .expect("write");
 }
@@ -47,28 +48,26 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     // Drift: every row's text changed, the first object lost, one that Tampuuri never had.
     execute(
         &app,
-        "UPDATE objects SET row = row || ' ' WHERE account = ?1",
+        "UPDATE objects SET row = row || ' ' WHERE account = ?1 AND id > ?2",
         &account,
+        0,
     )
     .await;
     let lost = truth[0].0;
-    let account_lost = account.clone();
-    mirror
-        .db()
-        .write(move |c| {
-            c.execute(
-                "DELETE FROM objects WHERE account = ?1 AND id = ?2",
-                rappu_params(&account_lost, lost),
-            )
-        })
-        .await
-        .expect("delete");
+    execute(
+        &app,
+        "DELETE FROM objects WHERE account = ?1 AND id = ?2",
+        &account,
+        lost,
+    )
+    .await;
     execute(
         &app,
         "INSERT INTO objects (account, id, parent_id, kind, property_id, building_id, row)
-         SELECT account, 999999999, parent_id, kind, property_id, building_id, row
+         SELECT account, ?2, parent_id, kind, property_id, building_id, row
          FROM objects WHERE account = ?1 AND building_id IS NOT NULL LIMIT 1",
         &account,
+        999_999_999,
     )
     .await;
 
@@ -88,17 +87,13 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     let newer = truth[truth.len() - 1].0;
     let state = mirror.account(&account).expect("account");
     state.touch(&[Key::Object(u64::try_from(newer).expect("id"))]);
-    let account_newer = account.clone();
-    mirror
-        .db()
-        .write(move |c| {
-            c.execute(
-                "UPDATE objects SET row = '{\"newer\":true}' WHERE account = ?1 AND id = ?2",
-                rappu_params(&account_newer, newer),
-            )
-        })
-        .await
-        .expect("newer write");
+    execute(
+        &app,
+        "UPDATE objects SET row = '{\"newer\":true}' WHERE account = ?1 AND id = ?2",
+        &account,
+        newer,
+    )
+    .await;
     let synced = sweeping.await.expect("sweep task").expect("sweep succeeds");
     app.sim.set_faults(Faults::default());
 
@@ -120,9 +115,4 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     // stranger removed.
     assert_eq!(synced.changed, truth.len() as u64, "{synced:?}");
     app.stop().await;
-}
-
-/// Parameters `(account, id)` for a statement.
-fn rappu_params(account: &str, id: i64) -> (String, i64) {
-    (account.to_owned(), id)
 }

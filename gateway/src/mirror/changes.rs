@@ -367,12 +367,7 @@ impl Mirror {
                 affected.extend(self.key_resources(account, *key).await?);
             }
         }
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: affected.into_iter().map(|r| (r, None)).collect(),
-            reports,
-            restamp: false,
-        });
+        self.emit(MirrorEvent::changed(account, affected, reports));
         Ok(())
     }
 
@@ -509,12 +504,7 @@ impl Mirror {
             .write_reports(account, began, vec![report], false)
             .await?;
         state.settle(&[Key::Report(id)], began);
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: changes.into_iter().map(|r| (r, None)).collect(),
-            reports: written,
-            restamp: false,
-        });
+        self.emit(MirrorEvent::changed(account, changes, written));
         Ok(())
     }
 }

@@ -63,6 +63,23 @@ pub struct MirrorEvent {
     pub restamp: bool,
 }
 
+impl MirrorEvent {
+    /// Feed `resources` of `account` to rebuild (nothing redacted at once) and `reports`
+    /// whose views changed: what every sweep and change fetch announces.
+    pub fn changed(
+        account: &str,
+        resources: impl IntoIterator<Item = Resource>,
+        reports: Vec<u64>,
+    ) -> Self {
+        Self {
+            account: account.to_owned(),
+            changes: resources.into_iter().map(|r| (r, None)).collect(),
+            reports,
+            restamp: false,
+        }
+    }
+}
+
 /// A thing a notification names and a fetch by id refreshes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {

@@ -291,17 +291,8 @@ impl Mirror {
         let sweep = self
             .write_registry(account, began, batch, Some(gone), sweep)
             .await?;
-        let (changes, changed) = (
-            sweep.affected.into_iter().collect::<Vec<_>>(),
-            sweep.changed,
-        );
-        synced.changed = changed;
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: changes.into_iter().map(|r| (r, None)).collect(),
-            reports: Vec::new(),
-            restamp: false,
-        });
+        synced.changed = sweep.changed;
+        self.emit(MirrorEvent::changed(account, sweep.affected, Vec::new()));
         self.note_sync(account, REGISTRY, synced).await?;
         Ok(synced)
     }
@@ -448,12 +439,7 @@ impl Mirror {
         for key in &settled {
             affected.extend(self.people_resources(account, *key).await?);
         }
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: affected.into_iter().map(|r| (r, None)).collect(),
-            reports: Vec::new(),
-            restamp: false,
-        });
+        self.emit(MirrorEvent::changed(account, affected, Vec::new()));
         self.note_sync(account, PEOPLE, synced).await?;
         Ok(synced)
     }
@@ -547,12 +533,7 @@ impl Mirror {
             calls: calls_for(synced_rows),
             changed: reports.len() as u64,
         };
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: changes.into_iter().map(|r| (r, None)).collect(),
-            reports,
-            restamp: false,
-        });
+        self.emit(MirrorEvent::changed(account, changes, reports));
         self.note_sync(account, REPORTS, synced).await?;
         Ok(synced)
     }
@@ -706,12 +687,7 @@ impl Mirror {
             calls: calls_for(synced_rows),
             changed,
         };
-        self.emit(MirrorEvent {
-            account: account.to_owned(),
-            changes: changes.into_iter().map(|r| (r, None)).collect(),
-            reports: Vec::new(),
-            restamp: false,
-        });
+        self.emit(MirrorEvent::changed(account, changes, Vec::new()));
         self.note_sync(account, NEWS, synced).await?;
         Ok(synced)
     }
