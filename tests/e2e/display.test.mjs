@@ -21,6 +21,22 @@ const boardLines = (page) =>
       names: row.querySelector(".apt-names:not(.empty)")?.textContent ?? "",
     })));
 
+/**
+ * The board once its layout has settled: the same lines read on three polls 400 ms apart.
+ * After a resize the board measures itself again and lays its pages out anew, so a single
+ * read can catch the layout of the size before.
+ */
+async function settledBoard(page) {
+  let previous;
+  let same = 0;
+  return waitUntil("the board's layout to settle", async () => {
+    const lines = JSON.stringify(await boardLines(page));
+    same = lines === previous ? same + 1 : 0;
+    previous = lines;
+    return same >= 2 ? JSON.parse(lines) : undefined;
+  }, { everyMs: 400 });
+}
+
 describe("stairwell display", { timeout: 240_000 }, () => {
   let rappu;
   let browser;
@@ -186,7 +202,7 @@ describe("stairwell display", { timeout: 240_000 }, () => {
 
   test("3. a gateway that hangs with the event stream open is marked offline within 15 s", async () => {
     await page.locator(".display[data-state=live]").waitFor();
-    const before = await boardLines(page);
+    const before = await settledBoard(page);
     // Frozen: connections (the event stream too) stay open, nothing answers.
     const frozen = Date.now();
     await rappu.pause();
@@ -206,7 +222,7 @@ describe("stairwell display", { timeout: 240_000 }, () => {
     // The service worker controls the page (it has kept the app shell).
     await page.waitForFunction(() => navigator.serviceWorker?.controller?.state === "activated",
       undefined, { timeout: 15_000 });
-    const before = await boardLines(page);
+    const before = await settledBoard(page);
     assert.ok(before.length > 0);
     const stopped = Date.now();
     await rappu.halt();
