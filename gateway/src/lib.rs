@@ -40,6 +40,7 @@ pub mod apps;
 pub mod auth;
 pub mod cache;
 pub mod cli;
+pub mod coarse;
 pub mod commands;
 pub mod config;
 pub mod contacts;

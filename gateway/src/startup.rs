@@ -381,8 +381,8 @@ impl Application {
     }
 }
 
-/// Once a second: the coarse clock tokens are stamped with when used (so the hot path
-/// never reads the time for it), and the allocator's freed pages whose purge delay has
+/// Once a second: the coarse clocks tokens and feeds are stamped with when used (so the hot
+/// path never reads the time for it; they also forget expired tokens and idle feeds), and the allocator's freed pages whose purge delay has
 /// passed go back to the system even when nothing else is allocating
 /// ([`rappu_alloc::purge_expired`]; after the mirror's first load the idle process held
 /// 52 MB instead of 66 MB, README "Memory (part 3)").
@@ -395,6 +395,10 @@ fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
                 () = stop.cancelled() => break,
                 _ = tick.tick() => {
                     state.tokens.tick();
+                    let dropped = state.feeds.tick();
+                    if dropped > 0 {
+                        tracing::debug!(dropped, "dropped display feeds nobody asked for in a day");
+                    }
                     // Off the runtime's threads: a collect also tidies the calling thread's
                     // own pages, which on a busy worker would be requests' buffers.
                     drop(tokio::task::spawn_blocking(rappu_alloc::purge_expired));

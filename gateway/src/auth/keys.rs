@@ -507,6 +507,42 @@ mod tests {
         ));
     }
 
+    fn mint_for(tokens: &Tokens, ttl_secs: u64) -> String {
+        tokens
+            .mint(super::super::TokenRequest {
+                subject: "someone".into(),
+                account: "acct".into(),
+                grant: rappu_shared::Grant::Admin,
+                ttl: std::time::Duration::from_secs(ttl_secs),
+            })
+            .unwrap()
+            .token
+    }
+
+    /// The verified-token cache never lets a token through past its `exp` and does not keep
+    /// expired tokens: a hit on one is refused and forgotten, and the minute's purge forgets
+    /// the rest.
+    #[test]
+    fn expired_tokens_are_refused_from_the_cache_and_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path()).unwrap();
+        let a = tokens(KeyRing::load(dir.path(), None).unwrap());
+        // `exp` is now: verified in full within the leeway, and remembered.
+        let ending = mint_for(&a, 0);
+        assert!(a.verify(&ending).is_ok());
+        assert_eq!(a.remembered(), 1);
+        assert!(matches!(a.verify(&ending), Err(TokenError::Expired)));
+        assert_eq!(a.remembered(), 0, "refused from the cache and forgotten");
+
+        let (ending, lasting) = (mint_for(&a, 0), mint_for(&a, 600));
+        assert!(a.verify(&ending).is_ok() && a.verify(&lasting).is_ok());
+        assert_eq!(a.remembered(), 2);
+        a.purge_expired();
+        assert_eq!(a.remembered(), 1, "the expired one purged, the other kept");
+        assert!(a.verify(&lasting).is_ok());
+        assert_eq!(a.remembered(), 1);
+    }
+
     /// A verification that read the keys before a retirement and remembers its token
     /// after it must not let the token through from the cache.
     #[test]

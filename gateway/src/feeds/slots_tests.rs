@@ -439,3 +439,49 @@ async fn without_kept_resources_no_index_is_kept_and_a_structure_change_reaches_
     });
     assert_eq!(apply_to_feeds(&kept, ACCOUNT, &records), 1);
 }
+
+/// A slot nobody asked for in a day is dropped, unless a display watches it: an SSE stream
+/// open for longer keeps its slot, and a change still reaches it.
+#[tokio::test(start_paused = true)]
+async fn idle_slots_are_dropped_but_a_watched_one_stays_and_hears_changes() {
+    use super::slots::IDLE_SLOT_SECS;
+    let fake = FakeTampuuri::new();
+    let feeds = service(&fake);
+    let (polled, watched) = (key(&feeds, BUILDINGS[0]), key(&feeds, BUILDINGS[1]));
+    feeds.get(polled).await.unwrap();
+    feeds.get(watched).await.unwrap();
+    let mut rx = feeds.slot(watched).subscribe();
+    rx.borrow_and_update();
+    assert_eq!(feeds.slots(), 2);
+
+    assert_eq!(
+        feeds.drop_idle(IDLE_SLOT_SECS - 1),
+        0,
+        "used within the day"
+    );
+    assert_eq!(feeds.drop_idle(IDLE_SLOT_SECS), 1);
+    assert_eq!(feeds.slots(), 1, "the watched slot stays");
+
+    let (_, party) = first_resident(&fake, BUILDINGS[1]);
+    let renamed = "Vaihdettu";
+    let records = fake.patch_party(party, |p| p.last_name = Some(renamed.into()));
+    assert_eq!(apply_to_feeds(&feeds, ACCOUNT, &records), 1);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            rx.changed().await.unwrap();
+            if rx
+                .borrow()
+                .as_ref()
+                .is_some_and(|f| text(f).contains(renamed))
+            {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the watching display hears the change");
+
+    // The polled one comes back as a new slot when asked for again.
+    assert!(feeds.get(polled).await.is_ok());
+    assert_eq!(feeds.slots(), 2);
+}
