@@ -400,13 +400,16 @@ impl FeedService {
         self.drop_idle(now)
     }
 
-    /// Drops the slots nobody asked for in [`IDLE_SLOT_SECS`] before `now` and nobody
-    /// watches (an SSE stream keeps its slot however long it stays open, so invalidations
-    /// keep reaching it). Returns how many were dropped.
+    /// Drops the slots nobody asked for in [`IDLE_SLOT_SECS`] before `now`, nobody watches
+    /// (an SSE stream keeps its slot however long it stays open, so invalidations keep
+    /// reaching it) and nobody holds (a request that has just taken an idle slot, say to
+    /// subscribe to it, keeps it in the cache). Returns how many were dropped.
     pub(super) fn drop_idle(&self, now: u32) -> usize {
         let before = self.inner.slots.len();
         self.inner.slots.retain(|_, slot| {
-            now.saturating_sub(slot.used.get()) < IDLE_SLOT_SECS || slot.watched()
+            now.saturating_sub(slot.used.get()) < IDLE_SLOT_SECS
+                || Arc::strong_count(slot) > 1
+                || slot.watched()
         });
         before.saturating_sub(self.inner.slots.len())
     }

@@ -440,8 +440,8 @@ async fn without_kept_resources_no_index_is_kept_and_a_structure_change_reaches_
     assert_eq!(apply_to_feeds(&kept, ACCOUNT, &records), 1);
 }
 
-/// A slot nobody asked for in a day is dropped, unless a display watches it: an SSE stream
-/// open for longer keeps its slot, and a change still reaches it.
+/// A slot nobody asked for in a day is dropped, unless a display watches it or a request
+/// holds it: an SSE stream open for longer keeps its slot, and a change still reaches it.
 #[tokio::test(start_paused = true)]
 async fn idle_slots_are_dropped_but_a_watched_one_stays_and_hears_changes() {
     use super::slots::IDLE_SLOT_SECS;
@@ -459,6 +459,10 @@ async fn idle_slots_are_dropped_but_a_watched_one_stays_and_hears_changes() {
         0,
         "used within the day"
     );
+    // A request holding the idle slot (about to subscribe to it, say) keeps it too.
+    let held = feeds.slot(polled);
+    assert_eq!(feeds.drop_idle(IDLE_SLOT_SECS), 0, "held and watched");
+    drop(held);
     assert_eq!(feeds.drop_idle(IDLE_SLOT_SECS), 1);
     assert_eq!(feeds.slots(), 1, "the watched slot stays");
 
