@@ -224,15 +224,27 @@ pub fn children_of(pid: u32) -> Vec<u32> {
 
 /// Resident memory of a process: (VmRSS, VmHWM) in KiB.
 pub fn rss_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let [rss, hwm] = status_kib(pid, ["VmRSS:", "VmHWM:"])?;
+    Ok((rss, hwm))
+}
+
+/// `RssAnon` and `RssFile` of a process (KiB): its heap and stacks, and its mapped files
+/// (the binary's code, shared libraries).
+pub fn rss_split_kib(pid: u32) -> anyhow::Result<(u64, u64)> {
+    let [anon, file] = status_kib(pid, ["RssAnon:", "RssFile:"])?;
+    Ok((anon, file))
+}
+
+/// Fields of `/proc/<pid>/status` in KiB (0 where missing).
+fn status_kib<const N: usize>(pid: u32, names: [&str; N]) -> anyhow::Result<[u64; N]> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("reading /proc/{pid}/status"))?;
-    let field = |name: &str| {
+    Ok(names.map(|name| {
         text.lines()
             .find_map(|l| l.strip_prefix(name))
             .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
             .unwrap_or(0)
-    };
-    Ok((field("VmRSS:"), field("VmHWM:")))
+    }))
 }
 
 /// Machine-wide CPU counters from `/proc/stat`, in clock ticks.
