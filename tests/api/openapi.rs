@@ -31,9 +31,21 @@ fn the_committed_openapi_document_is_current() {
 #[tokio::test]
 async fn the_served_document_is_the_generated_one_and_docs_work_offline() {
     let app = spawn_app().await;
-    let served: serde_json::Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let response = app.get("/openapi.json", None).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served: serde_json::Value = response.json().await.unwrap();
     let generated = serde_json::to_value(rappu_gateway::http::openapi_document()).unwrap();
     assert_eq!(served, generated);
+    // Swagger UI reads the document from there (it is served once serialized, not by
+    // utoipa-swagger-ui's own route).
+    let initializer = app.get("/docs/swagger-initializer.js", None).await;
+    assert_eq!(initializer.status(), 200);
+    let script = initializer.text().await.unwrap();
+    assert!(
+        script.contains("\"url\": \"/openapi.json\""),
+        "Swagger UI is pointed at /openapi.json: {script}"
+    );
     assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));
     let docs = app.get("/docs/", None).await;
     assert_eq!(docs.status(), 200);

@@ -79,7 +79,12 @@ pub fn router(state: AppState) -> Router {
     let settings = &state.settings;
     let (api, mut openapi) = api().split_for_parts();
     openapi::complete(&mut openapi);
-    let docs = SwaggerUi::new("/docs").url("/openapi.json", openapi);
+    // The document is served as the bytes it serializes to, made once: utoipa-swagger-ui's
+    // own route would keep the document's structure (~3 MB on the heap, README "Memory
+    // (part 3)") to serialize it again for every request. Swagger UI only needs its URL.
+    let document = openapi_json(&openapi);
+    drop(openapi);
+    let docs = SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new([OPENAPI_PATH]));
     let web = web::router(&settings.web_dir);
     let request_timeout = settings.request_timeout();
     let body_limit = settings.server.body_limit_bytes;
@@ -117,12 +122,19 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .merge(api)
         .nest("/api", Router::new().fallback(api_not_found))
-        .merge(Router::<AppState>::from(docs).layer(SetResponseHeaderLayer::overriding(
+        .merge(
+            Router::<AppState>::from(docs)
+                .route(
+                    OPENAPI_PATH,
+                    axum::routing::get(move || std::future::ready(document.clone())),
+                )
+                .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
             ),
-        )))
+        )),
+        )
         .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
 
     let mut app = Router::new().merge(limited);
@@ -136,6 +148,47 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware)
         // Outermost, so even a request the middleware refuses is counted under its route.
         .layer(axum::middleware::from_fn(note_route))
+}
+
+/// Where the OpenAPI document is served (and where Swagger UI at `/docs` reads it).
+const OPENAPI_PATH: &str = "/openapi.json";
+
+/// `GET /openapi.json`: the document serialized once. Serializing a document utoipa built
+/// cannot fail in practice; if it ever did, each request gets a 500 problem and the log
+/// says why once, at start.
+#[derive(Clone)]
+enum OpenApiJson {
+    Ready(bytes::Bytes),
+    Failed,
+}
+
+impl axum::response::IntoResponse for OpenApiJson {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            OpenApiJson::Ready(body) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response(),
+            OpenApiJson::Failed => {
+                ApiError::Internal("the OpenAPI document could not be serialized".into())
+                    .into_response()
+            }
+        }
+    }
+}
+
+fn openapi_json(document: &utoipa::openapi::OpenApi) -> OpenApiJson {
+    match serde_json::to_vec(document) {
+        Ok(bytes) => OpenApiJson::Ready(bytes.into()),
+        Err(e) => {
+            tracing::error!(error = %e, "the OpenAPI document could not be serialized");
+            OpenApiJson::Failed
+        }
+    }
 }
 
 /// Hands the route template the request matched to the envelope (on the response), which
