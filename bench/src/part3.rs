@@ -256,9 +256,10 @@ pub async fn run(env: &Env, plan: &Plan, summary: &mut Summary) -> anyhow::Resul
 
 /// `VmRSS` 1 s after a burst of work, and at rest: [`REST`] after it. The allocator hands
 /// a freed page back only after its purge delay (mimalloc's 1 s; the gateway collects once a
-/// second), so the reading 1 s after holds the last second's garbage: up to several MB at
-/// 250 feed builds a second, and the main cause of the 1 s reading's spread between runs.
-/// The process gives that back with no further work, so the target is checked at rest.
+/// second), so the reading 1 s after still holds some of the last second's garbage (0.5-1.6 MB
+/// after warming 10,000 feeds in six runs on 2026-11-30; the runs themselves spread over
+/// ~6 MB for other reasons, README "Memory (part 3)"). The process gives that back with no
+/// further work, so the target is checked at rest.
 async fn at_rest(pid: u32) -> anyhow::Result<(u64, u64)> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (soon, _) = machine::rss_kib(pid)?;

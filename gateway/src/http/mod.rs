@@ -119,23 +119,26 @@ pub fn router(state: AppState) -> Router {
         ));
 
     // Rate limits cover the API and the docs; the web app's static files are not limited.
+    let docs_policy = SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    let docs = Router::<AppState>::from(docs)
+        .route(
+            OPENAPI_PATH,
+            axum::routing::get(move || std::future::ready(document.clone())),
+        )
+        .layer(docs_policy);
     let limited = Router::new()
         .merge(api)
         .nest("/api", Router::new().fallback(api_not_found))
-        .merge(
-            Router::<AppState>::from(docs)
-                .route(
-                    OPENAPI_PATH,
-                    axum::routing::get(move || std::future::ready(document.clone())),
-                )
-                .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
-            ),
-        )),
-        )
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit));
+        .merge(docs)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ratelimit::limit,
+        ));
 
     let mut app = Router::new().merge(limited);
     if settings.metrics.enabled && settings.metrics.public {
