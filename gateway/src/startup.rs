@@ -385,7 +385,8 @@ impl Application {
 /// path never reads the time for it; they also forget expired tokens and idle feeds), and the allocator's freed pages whose purge delay has
 /// passed go back to the system even when nothing else is allocating
 /// ([`rappu_alloc::purge_expired`]; after the mirror's first load the idle process held
-/// 52 MB instead of 66 MB, README "Memory (part 3)").
+/// 52 MB instead of 66 MB, README "Memory (part 3)"); and the mirror's page caches once it
+/// has been idle for two ticks ([`crate::mirror::MirrorDb::release_when_idle`]).
 fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -402,6 +403,11 @@ fn spawn_clock(state: AppState, stop: CancellationToken) -> JoinHandle<()> {
                     // Off the runtime's threads: a collect also tidies the calling thread's
                     // own pages, which on a busy worker would be requests' buffers.
                     drop(tokio::task::spawn_blocking(rappu_alloc::purge_expired));
+                    if let crate::mirror::IdleRelease::Releasing(_) =
+                        state.mirror.db().release_when_idle()
+                    {
+                        tracing::debug!("the mirror is idle: its page caches go back");
+                    }
                 }
             }
         }

@@ -269,10 +269,54 @@ impl AccountState {
 /// the blocking thread instead parked one thread per waiting caller (warming 1,000 feeds at
 /// 32 at a time grew the process to 150 threads and ~400 MB, each thread with its own
 /// allocator heap), and the threads can only take turns anyway.
+///
+/// When neither connection has been used for [`IDLE_RELEASE_TICKS`] ticks of the gateway's
+/// clock, both give their page caches back ([`MirrorDb::release_when_idle`]): feed builds
+/// and sweeps come in bursts, and between them ~3 MB of cached pages (in the C library's
+/// heap, not mimalloc's) would otherwise stay resident for nothing (README, "Memory (part
+/// 3)"). The next burst reads its first pages from the operating system's cache again.
 #[derive(Clone)]
 pub struct MirrorDb {
     writer: Arc<tokio::sync::Mutex<Connection>>,
     reader: Arc<tokio::sync::Mutex<Connection>>,
+    idle: Arc<Idle>,
+}
+
+/// Ticks of the clock (seconds) without a read or write before the mirror's connections
+/// give back their page caches.
+pub const IDLE_RELEASE_TICKS: u32 = 2;
+
+/// Uses of the mirror's connections, and how long they have been quiet.
+#[derive(Default)]
+struct Idle {
+    /// Reads and writes begun (counted before waiting for the connection).
+    uses: AtomicU64,
+    quiet: Mutex<Quiet>,
+}
+
+#[derive(Default)]
+struct Quiet {
+    /// `uses` at the last tick.
+    seen: u64,
+    /// Ticks since `uses` last changed.
+    ticks: u32,
+    /// Whether this quiet spell's release has been made.
+    released: bool,
+}
+
+/// What [`MirrorDb::release_when_idle`] did on one tick.
+#[derive(Debug)]
+pub enum IdleRelease {
+    /// A read or write began since the last tick, or one is still running: nothing given
+    /// back.
+    Busy,
+    /// Quiet, but not for [`IDLE_RELEASE_TICKS`] yet.
+    Quiet,
+    /// Giving the page caches back, on a blocking thread (the task ends when it is done;
+    /// the connections are held meanwhile).
+    Releasing(tokio::task::JoinHandle<()>),
+    /// This quiet spell's release is already made.
+    Released,
 }
 
 impl MirrorDb {
@@ -295,7 +339,55 @@ impl MirrorDb {
         Ok(Self {
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             reader: Arc::new(tokio::sync::Mutex::new(reader)),
+            idle: Arc::default(),
         })
+    }
+
+    /// Called once a tick (a second) by the gateway's clock: after [`IDLE_RELEASE_TICKS`]
+    /// quiet ticks, once per quiet spell, both connections free their page caches and the C
+    /// library gives the freed pages back to the system ([`rappu_alloc::trim_c_heap`]). A
+    /// connection in use is never waited for: the release is tried again next tick.
+    pub fn release_when_idle(&self) -> IdleRelease {
+        let uses = self.idle.uses.load(Ordering::Acquire);
+        let mut quiet = self
+            .idle
+            .quiet
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if uses != quiet.seen {
+            *quiet = Quiet {
+                seen: uses,
+                ..Quiet::default()
+            };
+            return IdleRelease::Busy;
+        }
+        if quiet.released {
+            return IdleRelease::Released;
+        }
+        quiet.ticks = quiet.ticks.saturating_add(1);
+        if quiet.ticks < IDLE_RELEASE_TICKS {
+            return IdleRelease::Quiet;
+        }
+        let (Ok(reader), Ok(writer)) = (
+            Arc::clone(&self.reader).try_lock_owned(),
+            Arc::clone(&self.writer).try_lock_owned(),
+        ) else {
+            return IdleRelease::Busy;
+        };
+        quiet.released = true;
+        IdleRelease::Releasing(tokio::task::spawn_blocking(move || {
+            for conn in [&*reader, &*writer] {
+                if let Err(e) = conn.release_memory() {
+                    tracing::debug!(error = %e, "the mirror's page cache was not released");
+                }
+            }
+            drop((reader, writer));
+            rappu_alloc::trim_c_heap();
+        }))
+    }
+
+    fn used(&self) {
+        self.idle.uses.fetch_add(1, Ordering::AcqRel);
     }
 
     /// An in-memory mirror (tests).
@@ -309,6 +401,7 @@ impl MirrorDb {
         F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        self.used();
         let mut guard = Arc::clone(&self.writer).lock_owned().await;
         tokio::task::spawn_blocking(move || f(&mut guard).map_err(StoreError::from))
             .await
@@ -321,6 +414,7 @@ impl MirrorDb {
         F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
         R: Send + 'static,
     {
+        self.used();
         let guard = Arc::clone(&self.reader).lock_owned().await;
         tokio::task::spawn_blocking(move || f(&guard).map_err(StoreError::from))
             .await
@@ -538,7 +632,124 @@ impl Mirror {
 mod db_gate_tests {
     use std::time::{Duration, Instant};
 
-    use super::MirrorDb;
+    use super::{IDLE_RELEASE_TICKS, IdleRelease, MirrorDb};
+
+    /// A mirror with ~3 MiB of rows, read whole once: both page caches full.
+    async fn filled(dir: &std::path::Path) -> MirrorDb {
+        let db = MirrorDb::open_in(dir).unwrap();
+        db.write(|c| {
+            c.execute_batch("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, b BLOB)")?;
+            let tx = c.transaction()?;
+            for i in 0..768_i64 {
+                tx.execute(
+                    "INSERT OR REPLACE INTO filler VALUES (?1, zeroblob(4000))",
+                    [i],
+                )?;
+            }
+            tx.commit()
+        })
+        .await
+        .unwrap();
+        read_all(&db).await;
+        db
+    }
+
+    async fn read_all(db: &MirrorDb) -> i64 {
+        db.read(|c| c.query_row("SELECT sum(length(b)) FROM filler", [], |r| r.get(0)))
+            .await
+            .unwrap()
+    }
+
+    /// Ticks until the release begins (at most a few), and waits for it to end.
+    async fn release(db: &MirrorDb) -> usize {
+        for _ in 0..=IDLE_RELEASE_TICKS + 1 {
+            match db.release_when_idle() {
+                IdleRelease::Releasing(done) => {
+                    done.await.unwrap();
+                    return 1;
+                }
+                IdleRelease::Busy | IdleRelease::Quiet => {}
+                IdleRelease::Released => return 0,
+            }
+        }
+        0
+    }
+
+    /// After [`IDLE_RELEASE_TICKS`] quiet ticks the page caches go back, once per quiet
+    /// spell; a read starts a new spell; the rows read the same afterwards.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_mirror_gives_its_page_caches_back_once_per_quiet_spell() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled(dir.path()).await;
+        // The first tick sees the reads and writes above.
+        assert!(matches!(db.release_when_idle(), IdleRelease::Busy));
+        for _ in 1..IDLE_RELEASE_TICKS {
+            assert!(matches!(db.release_when_idle(), IdleRelease::Quiet));
+        }
+        let IdleRelease::Releasing(done) = db.release_when_idle() else {
+            panic!("no release after {IDLE_RELEASE_TICKS} quiet ticks");
+        };
+        done.await.unwrap();
+        assert!(matches!(db.release_when_idle(), IdleRelease::Released));
+        assert!(matches!(db.release_when_idle(), IdleRelease::Released));
+        assert_eq!(read_all(&db).await, 768 * 4000);
+        assert!(matches!(db.release_when_idle(), IdleRelease::Busy));
+        assert_eq!(release(&db).await, 1, "a new quiet spell releases again");
+    }
+
+    /// What the release gives back is the C library's memory SQLite held (~3 MiB of page
+    /// caches here). The C heap is the whole test process's, so the best of three fills is
+    /// taken (other tests' SQLite work can only make one reading smaller).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_release_gives_the_page_caches_memory_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled(dir.path()).await;
+        let mut best = 0;
+        for _ in 0..3 {
+            read_all(&db).await;
+            let held = rappu_alloc::c_heap_in_use();
+            assert_eq!(release(&db).await, 1);
+            best = best.max(held.saturating_sub(rappu_alloc::c_heap_in_use()));
+        }
+        assert!(
+            best > 1 << 20,
+            "the release gave back {best} bytes of the C heap"
+        );
+    }
+
+    /// A connection in use is not waited for: the release waits for a tick when both are
+    /// free.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_release_never_waits_for_a_connection_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled(dir.path()).await;
+        let (started, running) = tokio::sync::oneshot::channel();
+        let (finish, finished) = std::sync::mpsc::channel::<()>();
+        let slow = db.clone();
+        let reading = tokio::spawn(async move {
+            slow.read(move |_| {
+                let _ = started.send(());
+                let _ = finished.recv_timeout(Duration::from_secs(10));
+                Ok(())
+            })
+            .await
+        });
+        running.await.unwrap();
+        assert!(matches!(db.release_when_idle(), IdleRelease::Busy));
+        for _ in 1..IDLE_RELEASE_TICKS {
+            assert!(matches!(db.release_when_idle(), IdleRelease::Quiet));
+        }
+        let started = Instant::now();
+        assert!(matches!(db.release_when_idle(), IdleRelease::Busy));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        finish.send(()).unwrap();
+        reading.await.unwrap().unwrap();
+        // The read ended without a new use: the spell goes on and the release is made.
+        let IdleRelease::Releasing(done) = db.release_when_idle() else {
+            panic!("no release once the reader was free");
+        };
+        done.await.unwrap();
+    }
 
     /// Callers waiting for a connection wait without a blocking thread: with two blocking
     /// threads, one busy reading and a second read waiting, other blocking work still runs
