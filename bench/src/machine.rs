@@ -78,8 +78,18 @@ fn read(path: &str) -> String {
 
 /// Prints what the figures depend on: machine, toolchain, tools, command, plan.
 pub fn print_header(plan: &Plan, rappu: &Path, baseline: Option<&Path>, tools: &Tools) {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = read("/proc/cpuinfo")
+    // The machine's CPUs, not this process's: with `--pin` the bench itself is already on
+    // one CPU here, and `available_parallelism` would say 1.
+    let cpuinfo = read("/proc/cpuinfo");
+    let cpus = match cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count()
+    {
+        0 => std::thread::available_parallelism().map_or(0, |n| n.get()),
+        n => n,
+    };
+    let model = cpuinfo
         .lines()
         .find_map(|l| {
             l.strip_prefix("model name")
