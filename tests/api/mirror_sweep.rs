@@ -72,7 +72,7 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     .await;
 
     // A slow Tampuuri, so the sweep is still fetching when a change fetch writes an object
-    // (touched before it is written, as the mirror's own writers do).
+    // (its key settled, as a change fetch settles what it wrote).
     app.sim.set_faults(Faults {
         latency_ms: 20,
         ..Faults::default()
@@ -86,7 +86,10 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     assert!(!sweeping.is_finished(), "the sweep is still fetching");
     let newer = truth[truth.len() - 1].0;
     let state = mirror.account(&account).expect("account");
-    state.touch(&[Key::Object(u64::try_from(newer).expect("id"))]);
+    state.settle(
+        &[Key::Object(u64::try_from(newer).expect("id"))],
+        state.seq(),
+    );
     execute(
         &app,
         "UPDATE objects SET row = '{\"newer\":true}' WHERE account = ?1 AND id = ?2",

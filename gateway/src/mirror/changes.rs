@@ -341,14 +341,18 @@ impl Mirror {
                         }
                         Err(UpstreamError::NotFound { .. }) => {
                             let account = account.to_owned();
-                            self.db()
+                            let deleted = self
+                                .db()
                                 .write(move |c| {
                                     let tx = c.transaction()?;
-                                    db::delete_ids(&tx, "reports", &account, &[r])?;
-                                    tx.commit()
+                                    let deleted = db::delete_report(&tx, &account, r, began)?;
+                                    tx.commit()?;
+                                    Ok(deleted)
                                 })
                                 .await?;
-                            reports.push(r);
+                            if deleted {
+                                reports.push(r);
+                            }
                         }
                         Err(e) => return Err(e.into()),
                     }
@@ -484,29 +488,47 @@ impl Mirror {
         Ok(())
     }
 
-    /// Stores a report Rappu itself just wrote or read back (delivery, a partner's
-    /// transition): no fetch needed.
+    /// The sequence number a fetch of `account` beginning now carries: pass it to
+    /// [`Mirror::put_report`] with what the fetch read.
+    pub fn fetch_begins(&self, account: &str) -> u64 {
+        self.account(account).map_or(0, super::AccountState::seq)
+    }
+
+    /// Stores a report Rappu read or wrote itself (a delivery, a partner's transition),
+    /// unless the mirror already holds a later version of it ([`Origin`]).
     pub async fn put_report(
         &self,
         account: &str,
         report: crate::upstream::tampuuri::model::FaultReport,
+        origin: Origin,
     ) -> Result<(), MirrorError> {
         let Some(state) = self.account(account) else {
             return Ok(());
         };
-        let id = report.id;
-        // Touched before the write, not only settled after it: a fetch begun before Rappu's
-        // own write (a webhook about the previous step) whose answer lands between this
-        // write and the settle would otherwise put the older state back.
-        state.touch(&[Key::Report(id)]);
-        let began = state.next_seq();
+        let version = match origin {
+            // Taken now, after Tampuuri answered: later than every fetch already begun,
+            // whose answer may predate the write.
+            Origin::Answer => state.next_seq(),
+            Origin::Fetched { began } => began,
+        };
         let (changes, written, _) = self
-            .write_reports(account, began, vec![report], false)
+            .write_reports(account, version, vec![report], false)
             .await?;
-        state.settle(&[Key::Report(id)], began);
         self.emit(MirrorEvent::changed(account, changes, written));
         Ok(())
     }
+}
+
+/// How Rappu came by a report it stores itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Tampuuri's answer to Rappu's own write: the report as it is after the write.
+    Answer,
+    /// Read by a fetch that began at this sequence number ([`Mirror::fetch_begins`]).
+    Fetched {
+        /// When the fetch began.
+        began: u64,
+    },
 }
 
 #[cfg(test)]
@@ -540,24 +562,6 @@ mod tests {
         let again = state.seq();
         state.settle(&[Key::Party(2)], again);
         assert!(!state.is_pending(Key::Party(2)));
-    }
-
-    #[test]
-    fn rappus_own_write_is_touched_before_it_is_written() {
-        let state = super::super::AccountState::new();
-        // A webhook's fetch of report 9 begins (the partner's previous step)...
-        let webhook_fetch = state.next_seq();
-        // ...then Rappu writes the next step and keeps Tampuuri's answer.
-        state.touch(&[Key::Report(9)]);
-        let own_write = state.next_seq();
-        assert!(
-            state.touched_since(webhook_fetch).contains(&Key::Report(9)),
-            "the older fetch skips the row before the own write has settled"
-        );
-        assert!(
-            !state.touched_since(own_write).contains(&Key::Report(9)),
-            "the own write is not skipped"
-        );
     }
 
     #[test]

@@ -11,8 +11,9 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// Version of the schema below; a database of another version is emptied and rebuilt
-/// (it is a copy: Tampuuri has the data).
-const SCHEMA_VERSION: i64 = 1;
+/// (it is a copy: Tampuuri has the data), except version 1, which only lacks the reports'
+/// `version` column and gains it in place (an upgrade costs no reload).
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE objects (
@@ -62,6 +63,7 @@ CREATE TABLE reports (
     open INTEGER NOT NULL,
     seen_at INTEGER NOT NULL,
     row TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
 CREATE INDEX reports_by_building ON reports (account, building_id, open);
@@ -140,7 +142,12 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     // The writer's page cache (KiB): kept for the process's life, filled by every sweep.
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version != SCHEMA_VERSION {
+    if version == 1 {
+        let tx = conn.transaction()?;
+        tx.execute_batch("ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 0;")?;
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+    } else if version != SCHEMA_VERSION {
         let tx = conn.transaction()?;
         for table in TABLES {
             tx.execute_batch(&format!("DROP TABLE IF EXISTS {table};"))?;
@@ -149,6 +156,9 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
     }
+    // Versions are the account states' sequence numbers, which start again with the
+    // process: every row kept from the last run is older than anything fetched in this one.
+    conn.execute("UPDATE reports SET version = 0 WHERE version <> 0", [])?;
     fix_stats(conn)
 }
 
@@ -235,6 +245,11 @@ pub struct ReportRow {
     pub row: String,
 }
 
+/// A report row with the version of its data: the sequence number of the account's mirror
+/// when the fetch that read it began, or when Tampuuri answered Rappu's own write. A row is
+/// only ever replaced by data of the same version or a later one.
+pub type Versioned = (ReportRow, u64);
+
 fn int(v: Option<u64>) -> Option<i64> {
     v.and_then(|v| i64::try_from(v).ok())
 }
@@ -313,15 +328,16 @@ pub fn put_announcements(
 pub fn put_reports(
     tx: &Transaction<'_>,
     account: &str,
-    rows: &[ReportRow],
+    rows: &[Versioned],
     now: i64,
 ) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT OR REPLACE INTO reports
-         (account, id, object_id, building_id, assignee_id, reporter_id, state, open, seen_at, row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         (account, id, object_id, building_id, assignee_id, reporter_id, state, open, seen_at, row,
+          version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
-    for r in rows {
+    for (r, version) in rows {
         stmt.execute(params![
             account,
             id(r.id),
@@ -332,10 +348,48 @@ pub fn put_reports(
             r.state,
             r.open,
             now,
-            r.row
+            r.row,
+            i64::try_from(*version).unwrap_or(i64::MAX)
         ])?;
     }
     Ok(())
+}
+
+/// Moves the version of reports `ids` of `account`, read again unchanged, to `version`.
+pub fn confirm_reports(
+    tx: &Transaction<'_>,
+    account: &str,
+    ids: &[u64],
+    version: u64,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "UPDATE reports SET version = ?3 WHERE account = ?1 AND id = ?2 AND version < ?3",
+    )?;
+    for report in ids {
+        stmt.execute(params![
+            account,
+            id(*report),
+            i64::try_from(version).unwrap_or(i64::MAX)
+        ])?;
+    }
+    Ok(())
+}
+
+/// Deletes report `report` of `account` (Tampuuri answers it no longer exists) unless its
+/// row holds data newer than `version`; whether it was deleted.
+pub fn delete_report(
+    tx: &Transaction<'_>,
+    account: &str,
+    report: u64,
+    version: u64,
+) -> rusqlite::Result<bool> {
+    let mut stmt =
+        tx.prepare_cached("DELETE FROM reports WHERE account = ?1 AND id = ?2 AND version <= ?3")?;
+    Ok(stmt.execute(params![
+        account,
+        id(report),
+        i64::try_from(version).unwrap_or(i64::MAX)
+    ])? > 0)
 }
 
 /// Deletes rows of `table` of `account` by id.
@@ -497,6 +551,47 @@ mod tests {
             })
             .unwrap();
         rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+    }
+
+    /// A file of schema version 1 (before reports had versions) keeps its rows: the column
+    /// is added in place, so an upgrade costs no reload from Tampuuri.
+    #[test]
+    fn a_version_1_file_gains_report_versions_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mirror.db");
+        {
+            let mut c = Connection::open(&path).unwrap();
+            prepare(&mut c).unwrap();
+            let tx = c.transaction().unwrap();
+            let row = ReportRow {
+                id: 5,
+                object_id: Some(8),
+                building_id: Some(9),
+                assignee_id: None,
+                reporter_id: Some(7),
+                state: "open".into(),
+                open: true,
+                row: "{}".into(),
+            };
+            put_reports(&tx, "demo", &[(row, 3)], 0).unwrap();
+            tx.commit().unwrap();
+            c.execute_batch("ALTER TABLE reports DROP COLUMN version; PRAGMA user_version = 1;")
+                .unwrap();
+        }
+        let mut c = Connection::open(&path).unwrap();
+        prepare(&mut c).unwrap();
+        let kept: (i64, i64) = c
+            .query_row(
+                "SELECT id, version FROM reports WHERE account = 'demo'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(kept, (5, 0));
+        let version: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 
     /// Every lookup by a column uses that column's index, not a scan of the account (what

@@ -23,6 +23,7 @@
 //! ([`rows::minimize`]). The mirror is a copy: lost, it is rebuilt by the next load.
 
 pub mod changes;
+pub use changes::Origin;
 pub mod costs;
 pub mod db;
 pub mod reads;
@@ -194,19 +195,6 @@ impl AccountState {
             }
         }
         (parties, objects)
-    }
-
-    /// Records that `keys` are being written with what Tampuuri answered Rappu's own write:
-    /// a fetch that began before this must not overwrite them, even one whose write lands
-    /// between this write and its [`AccountState::settle`]. Returns the touch's number (the
-    /// writer's own fetch number is taken after it, so its own write is not skipped).
-    pub fn touch(&self, keys: &[Key]) -> u64 {
-        let seq = self.next_seq();
-        let mut touched = Self::lock(&self.touched);
-        for key in keys {
-            touched.insert(*key, seq);
-        }
-        seq
     }
 
     fn mark(&self, keys: &[Key]) -> u64 {
@@ -626,6 +614,9 @@ impl Mirror {
         })
     }
 }
+
+#[cfg(test)]
+mod versions_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -10,7 +10,9 @@
 //!
 //! A reconciliation never overwrites rows that a notification touched after it began (its
 //! copy may be older), and settles what notifications before it marked pending (its copy
-//! is newer).
+//! is newer). Reports carry their version instead (the sequence number their fetch began
+//! at, or Tampuuri answered Rappu's own write at): the latest read wins, whoever lands
+//! last ([`Mirror::write_reports`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
@@ -20,7 +22,7 @@ use futures::StreamExt;
 use rusqlite::{OptionalExtension, params};
 use tokio_util::sync::CancellationToken;
 
-use super::db::{self, ConnectionRow, ObjectRow, ReportRow};
+use super::db::{self, ConnectionRow, ObjectRow};
 use super::rows::{self, Place};
 use super::{Key, Mirror, MirrorEvent};
 use crate::feeds::resources::Resource;
@@ -538,10 +540,13 @@ impl Mirror {
         Ok(synced)
     }
 
-    /// Writes `reports` (skipping those a notification touched after `began`); with
-    /// `complete_open`, `reports` is every open report, and the ids of mirror rows still
-    /// open but absent are returned too. Returns the feed resources affected, the ids
-    /// written, and those absent ids.
+    /// Writes `reports`, read by a fetch that began at sequence number `began` (or answered
+    /// to Rappu's own write then), as version `began`: a row already holding a later
+    /// version keeps it, so neither a fetch that began before Rappu's own write nor one that
+    /// began before a notification's fetch ever puts older data back, whichever lands
+    /// last. With `complete_open`, `reports` is every open report, and the ids of mirror
+    /// rows still open but absent (and not written since `began`) are returned too. Returns
+    /// the feed resources affected, the ids written, and those absent ids.
     pub(super) async fn write_reports(
         &self,
         account: &str,
@@ -549,68 +554,70 @@ impl Mirror {
         reports: Vec<FaultReport>,
         complete_open: bool,
     ) -> Result<(Vec<Resource>, Vec<u64>, Vec<u64>), MirrorError> {
-        let mirror = self.clone();
         let account = account.to_owned();
+        let version = i64::try_from(began).unwrap_or(i64::MAX);
         Ok(self
             .db()
             .write(move |c| {
-                let Some(state) = mirror.account(&account) else {
-                    return Ok((Vec::new(), Vec::new(), Vec::new()));
-                };
-                let touched: HashSet<u64> = state
-                    .touched_since(began)
-                    .into_iter()
-                    .filter_map(|k| match k {
-                        Key::Report(r) => Some(r),
-                        _ => None,
-                    })
-                    .collect();
                 let tx = c.transaction()?;
                 let mut affected = BTreeSet::new();
                 let mut written = Vec::new();
-                let mut rows: Vec<ReportRow> = Vec::new();
+                let mut rows: Vec<db::Versioned> = Vec::new();
+                let mut confirmed = Vec::new();
                 let mut seen = HashSet::new();
                 for r in &reports {
                     seen.insert(r.id);
-                    if touched.contains(&r.id) {
-                        continue;
-                    }
                     let building = place_of(&tx, &account, r.object_id)?.building;
                     let row = rows::report_row(r, building);
-                    let old: Option<(String, Option<i64>)> = tx
+                    let old: Option<(String, Option<i64>, i64)> = tx
                         .prepare_cached(
-                            "SELECT row, building_id FROM reports WHERE account = ?1 AND id = ?2",
+                            "SELECT row, building_id, version FROM reports
+                             WHERE account = ?1 AND id = ?2",
                         )?
                         .query_row(params![account, i64::try_from(r.id).unwrap_or(-1)], |x| {
-                            Ok((x.get(0)?, x.get(1)?))
+                            Ok((x.get(0)?, x.get(1)?, x.get(2)?))
                         })
                         .optional()?;
-                    if old.as_ref().map(|(text, _)| text) == Some(&row.row) {
-                        continue;
-                    }
-                    if let Some(b) = old.and_then(|(_, b)| b).and_then(|b| u64::try_from(b).ok()) {
-                        affected.insert(Resource::OpenReports(b));
+                    if let Some((text, building_was, kept)) = old {
+                        if kept > version {
+                            continue;
+                        }
+                        if text == row.row {
+                            // The same data, read later: its version moves on, or an
+                            // older read landing after this one could still replace it.
+                            if kept < version {
+                                confirmed.push(r.id);
+                            }
+                            continue;
+                        }
+                        if let Some(b) = building_was.and_then(|b| u64::try_from(b).ok()) {
+                            affected.insert(Resource::OpenReports(b));
+                        }
                     }
                     if let Some(b) = building {
                         affected.insert(Resource::OpenReports(b));
                     }
                     written.push(r.id);
-                    rows.push(row);
+                    rows.push((row, began));
                 }
                 db::put_reports(&tx, &account, &rows, now_ms())?;
+                db::confirm_reports(&tx, &account, &confirmed, began)?;
                 let mut absent = Vec::new();
                 if complete_open {
                     let mut stmt = tx.prepare_cached(
-                        "SELECT id FROM reports WHERE account = ?1 AND (open = 1 OR state = ?2)",
+                        "SELECT id FROM reports
+                         WHERE account = ?1 AND (open = 1 OR state = ?2) AND version <= ?3",
                     )?;
                     let open: Vec<i64> = stmt
-                        .query_map(params![account, ReportState::Done.name()], |r| r.get(0))?
+                        .query_map(params![account, ReportState::Done.name(), version], |r| {
+                            r.get(0)
+                        })?
                         .collect::<rusqlite::Result<_>>()?;
                     drop(stmt);
                     absent = open
                         .into_iter()
                         .filter_map(|id| u64::try_from(id).ok())
-                        .filter(|id| !seen.contains(id) && !touched.contains(id))
+                        .filter(|id| !seen.contains(id))
                         .collect();
                 }
                 tx.commit()?;

@@ -16,6 +16,7 @@ use super::db::ReportRow;
 use super::outbox_db::{self, Due, Job};
 use super::view;
 use crate::config::ExactlyOnce;
+use crate::mirror::Origin;
 use crate::upstream::tampuuri::report_body::{
     MAX_DESCRIPTION, MAX_SHORT, NewAttachment, NewFaultReportBody, ReportParty, reference_line,
 };
@@ -315,6 +316,7 @@ impl FaultReports {
         if earlier > 0 {
             // An earlier attempt may have reached Tampuuri: look before sending again.
             let by_external_id = self.finds_by_external_id(&client).await;
+            let began = self.inner.mirror.fetch_begins(&row.owner.account);
             let found = client
                 .find_fault_report(
                     &row.id,
@@ -327,7 +329,8 @@ impl FaultReports {
             match found {
                 Ok(Some(found)) => {
                     tracing::info!(report = %row.id, tampuuri_id = found.id, by_external_id, "fault report was already in Tampuuri; adopted");
-                    return self.delivered(&row, found.id, Some(&found)).await;
+                    let read = Origin::Fetched { began };
+                    return self.delivered(&row, found.id, Some((&found, read))).await;
                 }
                 Ok(None) => {}
                 Err(e) => return self.retry_later(&row, earlier + 1, &e).await,
@@ -338,14 +341,16 @@ impl FaultReports {
             Ok(tampuuri_id) => {
                 tracing::info!(report = %row.id, tampuuri_id, attempt = earlier + 1, "fault report delivered");
                 // The create answers the id only: read the report for its number and state.
+                let began = self.inner.mirror.fetch_begins(&row.owner.account);
                 let report = match client.fault_report(tampuuri_id).await {
-                    Ok(report) => Some(report),
+                    Ok(report) => Some((report, Origin::Fetched { began })),
                     Err(e) => {
                         tracing::warn!(report = %row.id, tampuuri_id, error = %e, "delivered, but cannot read it back yet");
                         None
                     }
                 };
-                self.delivered(&row, tampuuri_id, report.as_ref()).await
+                let report = report.as_ref().map(|(report, read)| (report, *read));
+                self.delivered(&row, tampuuri_id, report).await
             }
             Err(e) if is_permanent(&e) => self.give_up(&row, &e.to_string()).await,
             Err(e) => self.retry_later(&row, earlier + 1, &e).await,
@@ -373,14 +378,14 @@ impl FaultReports {
         &self,
         row: &ReportRow,
         tampuuri_id: u64,
-        report: Option<&model::FaultReport>,
+        report: Option<(&model::FaultReport, Origin)>,
     ) -> Next {
-        let remote = report.map_or_else(view::just_filed, view::remote_view);
-        if let Some(report) = report
+        let remote = report.map_or_else(view::just_filed, |(report, _)| view::remote_view(report));
+        if let Some((report, read)) = report
             && let Err(e) = self
                 .inner
                 .mirror
-                .put_report(&row.owner.account, report.clone())
+                .put_report(&row.owner.account, report.clone(), read)
                 .await
         {
             tracing::warn!(report = %row.id, error = %e, "cannot keep the delivered report in the mirror");

@@ -9,9 +9,10 @@ use futures::future::BoxFuture;
 use rappu_shared::report::{WorkOrder, validate_note};
 
 use super::{Assignee, WorkOrders};
+use crate::mirror::Origin;
 use crate::reports::ReportError;
-use crate::upstream::tampuuri::UpstreamError;
 use crate::upstream::tampuuri::model::{FaultReport, ReportState};
+use crate::upstream::tampuuri::{TampuuriClient, UpstreamError};
 
 /// Whether the caller may change a report, asked of the report as read at the time (a
 /// boxed future: the check of a third-party app's scope reads the object registry).
@@ -118,16 +119,7 @@ impl WorkOrders {
             Some(report) => report,
             // Not in the mirror yet (filed a moment ago, its webhook still on its way): a
             // write calls Tampuuri anyway, so read it there first.
-            None => match client.fault_report(id).await {
-                Ok(report) => {
-                    if let Err(e) = self.inner.mirror.put_report(account, report.clone()).await {
-                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
-                    }
-                    report
-                }
-                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
-                Err(e) => return Err(e.into()),
-            },
+            None => self.read_through(&client, id).await?,
         };
         if !may(&current).await? {
             return Err(ReportError::NotFound);
@@ -135,16 +127,7 @@ impl WorkOrders {
         // The mirror may be a moment behind (this partner's previous step, its webhook
         // still on its way): before refusing a move, ask Tampuuri.
         let current = if step.allowed_from(&current.state) == Some(false) {
-            match client.fault_report(id).await {
-                Ok(fresh) => {
-                    if let Err(e) = self.inner.mirror.put_report(account, fresh.clone()).await {
-                        tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
-                    }
-                    fresh
-                }
-                Err(UpstreamError::NotFound { .. }) => return Err(ReportError::NotFound),
-                Err(e) => return Err(e.into()),
-            }
+            self.read_through(&client, id).await?
         } else {
             current
         };
@@ -179,11 +162,43 @@ impl WorkOrders {
             }
         };
         tracing::info!(report = id, step = step.verb(), "work order changed");
-        if let Err(e) = self.inner.mirror.put_report(account, updated.clone()).await {
+        if let Err(e) = self
+            .inner
+            .mirror
+            .put_report(account, updated.clone(), Origin::Answer)
+            .await
+        {
             tracing::warn!(report = id, error = %e, "cannot keep the changed work order in the mirror");
         }
         self.changed(account, &updated).await;
         Ok(self.work_order(account, &updated).await)
+    }
+
+    /// Reads report `id` from Tampuuri and keeps it in the mirror (as a fetch that began
+    /// before the read: a write of Rappu's answered meanwhile keeps its newer version).
+    async fn read_through(
+        &self,
+        client: &TampuuriClient,
+        id: u64,
+    ) -> Result<FaultReport, ReportError> {
+        let account = client.account();
+        let began = self.inner.mirror.fetch_begins(account);
+        match client.fault_report(id).await {
+            Ok(report) => {
+                let read = Origin::Fetched { began };
+                if let Err(e) = self
+                    .inner
+                    .mirror
+                    .put_report(account, report.clone(), read)
+                    .await
+                {
+                    tracing::warn!(report = id, error = %e, "cannot keep the work order in the mirror");
+                }
+                Ok(report)
+            }
+            Err(UpstreamError::NotFound { .. }) => Err(ReportError::NotFound),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Drops cached views of `report`: the partner's lists and the resident's reports.
