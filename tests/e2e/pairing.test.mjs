@@ -73,7 +73,11 @@ describe("pairing a display", { timeout: 180_000 }, () => {
     assert.ok(shown.replace(/\s/g, "").endsWith(`${code.slice(0, 4)}\u2011${code.slice(4)}`), shown);
     const text = await screen.locator("main").innerText();
     assert.doesNotMatch(text, /rappu |enroll|curl|komen|command|http/i, "no operator instructions");
-    assert.equal(await screen.locator(".pairing-qr").evaluate((img) => img.complete && img.naturalWidth > 0), true);
+    // The QR code is an image the browser may still be decoding when the code is shown.
+    await screen.waitForFunction(() => {
+      const img = document.querySelector(".pairing-qr");
+      return img?.complete && img.naturalWidth > 0;
+    }, null, { timeout: 5_000 });
     // The code and the QR stay on one line and on screen.
     const box = await screen.locator(".pairing-code").boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= SCREEN.width);
