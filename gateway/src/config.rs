@@ -337,9 +337,10 @@ pub struct ServerSettings {
     /// How connections are served: `"shared"` (the default: by the multi-threaded runtime
     /// that also runs the background work), or by single-threaded event loops, each with its
     /// own listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (one per CPU the process may
-    /// use) or a number. Event loops serve busy connections in turn (a far shorter tail at
-    /// 512 connections on one CPU) but cost throughput at 512 and the tail at 64 connections
-    /// when other processes share the CPUs (README, Benchmark), so they are not the default.
+    /// use) or a number. Event loops serve busy connections strictly in turn, but a loop
+    /// cannot hand its connections to another CPU when it is preempted: the tail at 64
+    /// connections grows when other processes share the CPUs, and pinned to one CPU they
+    /// stalled now and then (README, Benchmark), so they are not the default.
     #[serde(default)]
     pub event_loops: EventLoops,
 }

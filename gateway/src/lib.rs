@@ -58,6 +58,7 @@ pub mod pricing;
 pub mod property;
 pub mod reports;
 pub mod routes;
+pub mod runtime;
 pub mod sessions;
 pub mod signin;
 pub mod startup;

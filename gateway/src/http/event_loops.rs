@@ -1,12 +1,14 @@
 //! Serving connections on one single-threaded event loop per CPU.
 //!
-//! Under saturation a multi-threaded tokio runtime is unfair to connections: readiness
-//! events wake connection tasks into a worker's local run queue of 256 slots, and what does
-//! not fit overflows to the shared injection queue, which the worker visits only every few
-//! dozen tasks. With 512 busy connections on one worker, the overflowed ones wait several
-//! rounds of the others: the benchmark's p99 at 512 connections was 9–10× nginx's with the
-//! gateway pinned to one core (issue 19). A current-thread runtime keeps every task it wakes
-//! in one first-in-first-out queue, as nginx's event loop serves ready connections in turn.
+//! Under saturation tokio's multi-threaded runtime, at its default settings, is unfair to
+//! connections: readiness events wake connection tasks into a worker's local run queue of 256
+//! slots, and what does not fit overflows to the shared injection queue, which the worker
+//! visits only every few dozen tasks. With 512 busy connections on one worker, the overflowed
+//! ones waited several rounds of the others (issue 19). The process's runtime now polls the
+//! driver less often ([`crate::runtime`]), which serves every ready connection once a round,
+//! though not in the order they became ready. A current-thread runtime keeps every task it
+//! wakes in one first-in-first-out queue, as nginx's event loop serves ready connections in
+//! turn: the option this module gives.
 //!
 //! So each event loop is a thread with its own current-thread runtime and its own listening
 //! socket on the same address (`SO_REUSEPORT`: the kernel spreads new connections over the
