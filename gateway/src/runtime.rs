@@ -7,7 +7,7 @@
 //! visits only once every ~20 tasks, while each driver poll refills the local queue. With
 //! 512 busy connections on one worker (a one-CPU host, or the benchmark's `--pin`), the
 //! overflowed connections waited several rounds of the others: p99 at 512 connections was
-//! 12–16× nginx's (67 ms against 5 ms, README "Benchmark", issue 19).
+//! 15–21× nginx's (67 ms against 3–5 ms, README "Benchmark", issue 19).
 //!
 //! With [`EVENT_INTERVAL`] above the number of connections a poll can wake at saturation, a
 //! worker serves everything one poll woke, local queue and overflow alike, before it polls
