@@ -334,13 +334,16 @@ pub struct ServerSettings {
     /// `$proxy_add_x_forwarded_for`, the default) or `forwarded` (RFC 7239). Only that one
     /// is read, so a client cannot slip its own in through a proxy that sets the other.
     pub forwarded_header: ForwardedHeader,
-    /// How connections are served: `"shared"` (the default: by the multi-threaded runtime
-    /// that also runs the background work), or by single-threaded event loops, each with its
-    /// own listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (one per CPU the process may
-    /// use) or a number. Event loops serve busy connections strictly in turn, but a loop
-    /// cannot hand its connections to another CPU when it is preempted: the tail at 64
-    /// connections grows when other processes share the CPUs, and pinned to one CPU they
-    /// stalled now and then (README, Benchmark), so they are not the default.
+    /// How connections are served: by the multi-threaded runtime that also runs the
+    /// background work (`"shared"`), or by single-threaded event loops, each with its own
+    /// listening socket on `addr` (`SO_REUSEPORT`): `"auto"` (one per CPU the process may use)
+    /// or a number. The default, `"one-cpu"`, is one event loop when the process may use only
+    /// one CPU and the shared runtime otherwise. On one CPU a loop serves busy connections
+    /// strictly in turn and there is no other worker to steal work anyway (pinned to one CPU,
+    /// loops answered 1.03-1.07x the shared runtime's requests/s with 0.8x its p99 at 512
+    /// connections, README "Benchmark"); on several, a loop cannot hand its connections to
+    /// another CPU when it is preempted, so the tail at 64 connections grows when other
+    /// processes share the CPUs.
     #[serde(default)]
     pub event_loops: EventLoops,
 }
@@ -348,18 +351,21 @@ pub struct ServerSettings {
 /// `[server] event_loops`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EventLoops {
+    /// One event loop when the process may run on one CPU only; else [`EventLoops::Shared`].
+    #[default]
+    OneCpu,
     /// One per CPU the process may run on.
     Auto,
     /// This many.
     Count(std::num::NonZeroUsize),
     /// None: the process's multi-threaded runtime serves connections.
-    #[default]
     Shared,
 }
 
 impl Serialize for EventLoops {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
+            Self::OneCpu => serializer.serialize_str("one-cpu"),
             Self::Auto => serializer.serialize_str("auto"),
             Self::Shared => serializer.serialize_str("shared"),
             Self::Count(n) => serializer.serialize_u64(n.get() as u64),
@@ -373,7 +379,9 @@ impl<'de> Deserialize<'de> for EventLoops {
         impl serde::de::Visitor<'_> for Visitor {
             type Value = EventLoops;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("\"auto\", \"shared\" or a number of event loops from 1 to 1024")
+                f.write_str(
+                    "\"one-cpu\", \"auto\", \"shared\" or a number of event loops from 1 to 1024",
+                )
             }
             fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<EventLoops, E> {
                 usize::try_from(n)
@@ -390,6 +398,7 @@ impl<'de> Deserialize<'de> for EventLoops {
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<EventLoops, E> {
                 match s.trim() {
+                    "one-cpu" => Ok(EventLoops::OneCpu),
                     "auto" => Ok(EventLoops::Auto),
                     "shared" => Ok(EventLoops::Shared),
                     other => other
@@ -726,7 +735,7 @@ impl Default for Settings {
                 max_header_bytes: 16 * 1024,
                 trusted_proxies: Vec::new(),
                 forwarded_header: ForwardedHeader::XForwardedFor,
-                event_loops: EventLoops::Shared,
+                event_loops: EventLoops::OneCpu,
             },
             data_dir: PathBuf::from("data"),
             database_url: None,
@@ -1225,11 +1234,12 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)] // figment's own test harness returns its error type
-    fn event_loops_are_auto_shared_or_a_number() {
+    fn event_loops_are_one_cpu_auto_shared_or_a_number() {
         figment::Jail::expect_with(|jail| {
             let s = Settings::load(None).map_err(|e| e.to_string())?;
-            assert_eq!(s.server.event_loops, EventLoops::Shared);
+            assert_eq!(s.server.event_loops, EventLoops::OneCpu);
             for (value, expected) in [
+                ("one-cpu", Some(EventLoops::OneCpu)),
                 ("shared", Some(EventLoops::Shared)),
                 ("auto", Some(EventLoops::Auto)),
                 ("3", std::num::NonZeroUsize::new(3).map(EventLoops::Count)),

@@ -351,7 +351,10 @@ impl Application {
                 () = trigger.cancelled() => {}
             }
         });
-        tracing::debug!(event_loops = listener.loops(), "serving connections");
+        match listener.loops() {
+            0 => tracing::info!("serving connections on the shared runtime"),
+            n => tracing::info!(event_loops = n, "serving connections on event loops"),
+        }
         let server = listener.serve(
             http::app(state.clone()),
             http::server::ConnectionLimits::new(&state.settings.server),

@@ -1,7 +1,8 @@
 //! Connection hygiene of the real `rappu` binary: slow and silent clients are disconnected
 //! after `server.header_read_timeout_secs` while displays keep being served as fast as
-//! before; at `server.max_connections` new clients wait instead of being refused; an
-//! oversized request head is refused with 431.
+//! before, on the shared runtime and, confined to one CPU, on the event loop the default
+//! setting picks there; at `server.max_connections` new clients wait instead of being
+//! refused; an oversized request head is refused with 431.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use rappu_shared::Grant;
 use rappu_sim::Simulator;
-use support::{Gateway, sim_config, start, token, write_config_with_server};
+use support::{Gateway, sim_config, start, start_on_one_cpu, token, write_config_with_server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -23,11 +24,16 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 struct Setup {
     gateway: Gateway,
     display: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _sim: rappu_sim::RunningSim,
 }
 
 async fn setup(server: &str) -> Setup {
+    setup_on(server, false).await
+}
+
+/// [`setup`], the gateway confined to one CPU when `one_cpu`.
+async fn setup_on(server: &str, one_cpu: bool) -> Setup {
     let config = sim_config();
     let running = Simulator::spawn(config.clone()).await.unwrap();
     let account = config.accounts[0].name.clone();
@@ -40,7 +46,11 @@ async fn setup(server: &str) -> Setup {
         server,
         "[rate_limit]\nenabled = false\n",
     );
-    let gateway = start(dir.path(), &config_file, 1).await;
+    let gateway = if one_cpu {
+        start_on_one_cpu(dir.path(), &config_file, 1).await
+    } else {
+        start(dir.path(), &config_file, 1).await
+    };
     let display = token(
         dir.path(),
         &account,
@@ -52,7 +62,7 @@ async fn setup(server: &str) -> Setup {
     Setup {
         gateway,
         display,
-        _dir: dir,
+        dir,
         _sim: running,
     }
 }
@@ -116,6 +126,30 @@ async fn hold_open(mut stream: TcpStream, every: Option<Duration>) -> Duration {
 async fn a_thousand_slow_clients_are_cut_off_and_displays_stay_fast() {
     let _serial = SERIAL.lock().await;
     let setup = setup(&format!("header_read_timeout_secs = {HEADER_TIMEOUT_SECS}")).await;
+    slow_clients_case(&setup).await;
+}
+
+/// The same on a one-CPU host: the default setting serves connections by one event loop
+/// there (the log says so), with the same timeouts and the same displays' latency bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_one_cpu_an_event_loop_cuts_slow_clients_off_and_displays_stay_fast() {
+    let _serial = SERIAL.lock().await;
+    let setup = setup_on(
+        &format!("header_read_timeout_secs = {HEADER_TIMEOUT_SECS}"),
+        true,
+    )
+    .await;
+    let log = std::fs::read_to_string(setup.dir.path().join("rappu-1.log")).unwrap();
+    assert!(
+        log.lines().any(
+            |l| l.contains("serving connections on event loops") && l.contains("event_loops=1")
+        ),
+        "one CPU, default settings: one event loop expected; the log says:\n{log}"
+    );
+    slow_clients_case(&setup).await;
+}
+
+async fn slow_clients_case(setup: &Setup) {
     let url = setup.gateway.url.clone();
     let addr = url.trim_start_matches("http://").to_owned();
     let client = reqwest::Client::new();

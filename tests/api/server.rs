@@ -23,8 +23,8 @@ async fn shutdown_finishes_requests_in_flight_then_returns() {
     shutdown_case(report_app().await).await;
 }
 
-/// The same with connections served by two event loops (`server.event_loops`, the default
-/// of `rappu serve` is one per CPU): each loop finishes its own connections.
+/// The same with connections served by two event loops (`server.event_loops`; the default
+/// is one loop on a one-CPU host): each loop finishes its own connections.
 #[tokio::test]
 async fn shutdown_with_event_loops_finishes_requests_in_flight_then_returns() {
     shutdown_case(report_app_with(|s| s.server.event_loops = two_loops()).await).await;

@@ -91,9 +91,48 @@ pub async fn start(dir: &Path, config: &Path, run: u32) -> Gateway {
 
 /// [`start`] with environment variables set for the process (`RAPPU_DATABASE_URL`, ...).
 pub async fn start_with_env(dir: &Path, config: &Path, run: u32, env: &[(&str, &str)]) -> Gateway {
+    start_command(
+        Command::new(env!("CARGO_BIN_EXE_rappu")),
+        dir,
+        config,
+        run,
+        env,
+    )
+    .await
+}
+
+/// [`start`] with the process confined to one CPU (`taskset -c`, the first CPU this test
+/// may use), as on a one-CPU host.
+pub async fn start_on_one_cpu(dir: &Path, config: &Path, run: u32) -> Gateway {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let allowed = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .expect("Cpus_allowed_list in /proc/self/status");
+    let first: String = allowed
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let mut taskset = Command::new("taskset");
+    taskset
+        .arg("-c")
+        .arg(first)
+        .arg(env!("CARGO_BIN_EXE_rappu"));
+    start_command(taskset, dir, config, run, &[]).await
+}
+
+/// Starts `program` (`rappu`, or a wrapper whose last argument is `rappu`) as `rappu serve`.
+async fn start_command(
+    mut program: Command,
+    dir: &Path,
+    config: &Path,
+    run: u32,
+    env: &[(&str, &str)],
+) -> Gateway {
     let ready = dir.join(format!("ready-{run}.json"));
     let log = std::fs::File::create(dir.join(format!("rappu-{run}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_rappu"))
+    let child = program
         .arg("--config")
         .arg(config)
         .arg("serve")
