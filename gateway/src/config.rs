@@ -340,7 +340,7 @@ pub struct ServerSettings {
     /// or a number. The default, `"one-cpu"`, is one event loop when the process may use only
     /// one CPU and the shared runtime otherwise. On one CPU a loop serves busy connections
     /// strictly in turn and there is no other worker to steal work anyway (pinned to one CPU,
-    /// loops answered 1.03-1.07x the shared runtime's requests/s with 0.8x its p99 at 512
+    /// loops answered 1.01-1.07x the shared runtime's requests/s with 0.8x its p99 at 512
     /// connections, README "Benchmark"); on several, a loop cannot hand its connections to
     /// another CPU when it is preempted, so the tail at 64 connections grows when other
     /// processes share the CPUs.

@@ -12,7 +12,7 @@
 //!
 //! It is the default on one CPU (`server.event_loops = "one-cpu"`): there a multi-threaded
 //! runtime has one worker and nothing to steal work for, and pinned to one CPU the loop
-//! answered 1.03-1.07x the shared runtime's requests/s with 0.8x its p99 at 512 connections
+//! answered 1.01-1.07x the shared runtime's requests/s with 0.8x its p99 at 512 connections
 //! (README, Benchmark).
 //!
 //! So each event loop is a thread with its own current-thread runtime and its own listening
