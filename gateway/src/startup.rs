@@ -54,6 +54,8 @@ pub struct Application {
     addr: SocketAddr,
     state: AppState,
     shutdown: CancellationToken,
+    /// Cancelled once the server has stopped serving requests.
+    served: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
     simulator_addr: Option<SocketAddr>,
     metrics_addr: Option<SocketAddr>,
@@ -64,6 +66,7 @@ impl Application {
     /// configured, and binds `settings.server.addr`.
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
+        let served = CancellationToken::new();
         let mut tasks = Vec::new();
         let metrics = Metrics::new();
         let metrics_listener = MetricsListener::bind(&settings.metrics).await?;
@@ -165,6 +168,7 @@ impl Application {
             feeds.clone(),
             reports.clone(),
             work_orders.clone(),
+            served.clone(),
         ));
         tasks.extend(mirror.spawn(shutdown.child_token()));
         let webhooks = WebhookService::new(
@@ -293,6 +297,7 @@ impl Application {
             addr,
             state,
             shutdown,
+            served,
             tasks,
             simulator_addr,
             metrics_addr,
@@ -340,6 +345,7 @@ impl Application {
             listener,
             state,
             shutdown,
+            served,
             tasks,
             ..
         } = self;
@@ -367,6 +373,8 @@ impl Application {
                 tracing::warn!("requests still in flight after the grace period; closing");
             }
         }
+        // Requests are done: nothing reads the caches the mirror's events invalidate.
+        served.cancel();
         for task in tasks {
             if tokio::time::timeout(Duration::from_secs(2), task)
                 .await
@@ -424,9 +432,21 @@ fn spawn_mirror_events(
     feeds: FeedService,
     reports: FaultReports,
     work_orders: WorkOrders,
+    served: CancellationToken,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
+        // Until the server has stopped: while any request may still be answered, a change
+        // (a name to hide) must reach the caches. The mirror outlives the server, so its
+        // sender is never dropped first; events queued at the end are applied before stopping.
+        loop {
+            let event = tokio::select! {
+                biased;
+                event = events.recv() => match event {
+                    Some(event) => event,
+                    None => break,
+                },
+                () = served.cancelled() => break,
+            };
             if !event.changes.is_empty() {
                 feeds.invalidate(&event.account, &event.changes);
             }

@@ -2,7 +2,8 @@
 //! after `server.header_read_timeout_secs` while displays keep being served as fast as
 //! before, on the shared runtime and, confined to one CPU, on the event loop the default
 //! setting picks there; at `server.max_connections` new clients wait instead of being
-//! refused; an oversized request head is refused with 431.
+//! refused; an oversized request head is refused with 431; `SIGTERM` stops it at once when
+//! nothing is in flight.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -264,4 +265,43 @@ async fn an_oversized_or_overlong_request_head_is_refused_with_431() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
+}
+
+/// `SIGTERM` to a gateway with nothing in flight: it exits with success at once, every
+/// background task stopped (none waited out its two seconds, which the log would say).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_a_quiet_gateway_at_once_with_every_task_stopped() {
+    let _serial = SERIAL.lock().await;
+    for one_cpu in [false, true] {
+        let mut setup = setup_on("", one_cpu).await;
+        // Feeds served first: the caches are in use.
+        polls(
+            &reqwest::Client::new(),
+            &setup.gateway.url,
+            &setup.display,
+            3,
+        )
+        .await;
+        let pid = setup.gateway.child.id().to_string();
+        let started = Instant::now();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = support::eventually(10, "the gateway to exit", || {
+            let exited = setup.gateway.child.try_wait().unwrap();
+            async move { exited }
+        })
+        .await;
+        let took = started.elapsed();
+        let log = std::fs::read_to_string(setup.dir.path().join("rappu-1.log")).unwrap();
+        assert!(status.success(), "exit status {status:?}; log:\n{log}");
+        assert!(
+            !log.contains("did not stop in time"),
+            "one CPU: {one_cpu}; a background task was waited out:\n{log}"
+        );
+        assert!(log.contains("stopped"), "{log}");
+        eprintln!("one CPU: {one_cpu}; SIGTERM to exit: {took:?}");
+    }
 }
