@@ -16,22 +16,25 @@ async fn objects(app: &TestApp, account: &str) -> Vec<(i64, String)> {
         .mirror
         .db()
         .read(move |c| {
-            let mut stmt =
-                c.prepare("SELECT id, row FROM objects WHERE account = ?1 ORDER BY id")?;
-            let rows = stmt.query_map([&account], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
+            c.query(
+                "SELECT id, row FROM mirror_objects WHERE account = $1 ORDER BY id",
+                rappu_gateway::args![account],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
         })
         .await
         .expect("objects")
 }
 
-/// Runs `sql` on the mirror's writer with `?1` the account and `?2` an object id.
+/// Runs `sql` on the mirror's writer with `$1` the account and `$2` an object id.
 async fn execute(app: &TestApp, sql: &'static str, account: &str, id: i64) {
-    let params = (account.to_owned(), id);
+    let account = account.to_owned();
     app.state
         .mirror
         .db()
-        .write(move |c| c.execute(sql, params))
+        .write(move |c| c.execute(sql, rappu_gateway::args![account, id]))
         .await
         .expect("write");
 }
@@ -48,7 +51,7 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     // Drift: every row's text changed, the first object lost, one that Tampuuri never had.
     execute(
         &app,
-        "UPDATE objects SET row = row || ' ' WHERE account = ?1 AND id > ?2",
+        "UPDATE mirror_objects SET row = row || ' ' WHERE account = $1 AND id > $2",
         &account,
         0,
     )
@@ -56,16 +59,16 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     let lost = truth[0].0;
     execute(
         &app,
-        "DELETE FROM objects WHERE account = ?1 AND id = ?2",
+        "DELETE FROM mirror_objects WHERE account = $1 AND id = $2",
         &account,
         lost,
     )
     .await;
     execute(
         &app,
-        "INSERT INTO objects (account, id, parent_id, kind, property_id, building_id, row)
-         SELECT account, ?2, parent_id, kind, property_id, building_id, row
-         FROM objects WHERE account = ?1 AND building_id IS NOT NULL LIMIT 1",
+        "INSERT INTO mirror_objects (account, id, parent_id, kind, property_id, building_id, row)
+         SELECT account, $2, parent_id, kind, property_id, building_id, row
+         FROM mirror_objects WHERE account = $1 AND building_id IS NOT NULL LIMIT 1",
         &account,
         999_999_999,
     )
@@ -92,7 +95,7 @@ async fn a_registry_sweep_repairs_in_batches_and_keeps_what_a_newer_fetch_wrote(
     );
     execute(
         &app,
-        "UPDATE objects SET row = '{\"newer\":true}' WHERE account = ?1 AND id = ?2",
+        "UPDATE mirror_objects SET row = '{\"newer\":true}' WHERE account = $1 AND id = $2",
         &account,
         newer,
     )

@@ -74,6 +74,7 @@ both_engines!(
     housekeeping_removes_what_ran_out,
     the_schema_is_complete_after_opening_and_a_missing_step_shows,
     signing_keys_are_published_once_and_retired_for_good,
+    the_mirror_tables_keep_and_find_rows_alike,
 );
 
 fn notification(id: &str) -> NotificationRecord {
@@ -1024,4 +1025,129 @@ async fn postgresql_over_tls_verifies_the_server_certificate() {
         .to_string();
     assert!(err.contains("/nonexistent/ca.pem"), "{err}");
     assert!(!err.contains(pg::PASSWORD), "{err}");
+}
+
+/// The account mirror's rows, on either engine: SQLite keeps them in a file of their own
+/// (`mirror.db`), PostgreSQL in the shared database's `mirror_*` tables (migration step 4).
+/// Upserts replace, versioned report writes never go back, lookups by column find their rows,
+/// and a digest of every row is read row by row.
+async fn the_mirror_tables_keep_and_find_rows_alike(store: Store) {
+    use rappu_gateway::mirror::{MirrorDb, db as mirror_db};
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = match store.kind() {
+        EngineKind::Postgres => MirrorDb::in_store(store.clone()),
+        EngineKind::Sqlite => MirrorDb::open_in(dir.path()).unwrap(),
+    };
+    let object = |id: u64, kind: &str, building: Option<u64>, row: &str| mirror_db::ObjectRow {
+        id,
+        parent_id: building.filter(|b| *b != id),
+        kind: kind.into(),
+        property_id: Some(1),
+        building_id: building,
+        row: row.into(),
+    };
+    let connection = |id: u64, party: u64, hides: bool| mirror_db::ConnectionRow {
+        id,
+        party_id: party,
+        object_id: 20,
+        role: "resident".into(),
+        building_id: Some(10),
+        property_id: Some(1),
+        hides,
+        row: format!("{{\"id\":{id},\"party\":{party}}}"),
+    };
+    let report = |state: &str| mirror_db::ReportRow {
+        id: 500,
+        object_id: Some(20),
+        building_id: Some(10),
+        assignee_id: Some(9),
+        reporter_id: Some(7),
+        state: state.into(),
+        open: state == "open",
+        row: format!("{{\"state\":\"{state}\"}}"),
+    };
+    mirror
+        .write(move |c| {
+            c.transaction(|tx| {
+                mirror_db::put_objects(
+                    tx,
+                    "acc",
+                    &[
+                        object(1, "cost_centre", None, "p"),
+                        object(10, "building", Some(10), "b-old"),
+                        object(20, "apartment", Some(10), "a"),
+                    ],
+                )?;
+                // Replaced, not duplicated.
+                mirror_db::put_objects(tx, "acc", &[object(10, "building", Some(10), "b")])?;
+                mirror_db::put_connections(tx, "acc", &[connection(100, 7, false)])?;
+                mirror_db::put_connections(tx, "acc", &[connection(101, 8, true)])?;
+                mirror_db::put_announcements(tx, "acc", &[(300, Some(10), "news".into())])?;
+                mirror_db::put_reports(tx, "acc", &[(report("open"), 5)], 1_000)?;
+                mirror_db::record_sync(tx, "acc", "people", 42, 2, 1)?;
+                // Another account's rows are never read for this one.
+                mirror_db::put_objects(tx, "other", &[object(10, "building", Some(10), "x")])
+            })
+        })
+        .await
+        .unwrap();
+
+    let (building, below, parties, staff, digests, sync) = mirror
+        .read(|c| {
+            Ok((
+                mirror_db::row(c, "mirror_objects", "acc", 10)?,
+                mirror_db::rows_where(c, "mirror_objects", "acc", Some(("building_id", 10)))?,
+                mirror_db::ids_where(c, "mirror_connections", "party_id", "acc", "object_id", 20)?,
+                mirror_db::ids_where(c, "mirror_connections", "property_id", "acc", "party_id", 8)?,
+                mirror_db::digests(c, "mirror_objects", "acc")?,
+                mirror_db::last_sync(c, "acc", "people")?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(building.as_deref(), Some("b"));
+    assert_eq!(
+        below,
+        vec![(10, "b".to_owned()), (20, "a".to_owned())],
+        "in id order, this account only"
+    );
+    let mut parties = parties;
+    parties.sort_unstable();
+    assert_eq!(parties, vec![7, 8]);
+    assert_eq!(staff, vec![1]);
+    assert_eq!(digests.len(), 3);
+    assert_eq!(digests.get(&10), Some(&mirror_db::digest("b")));
+    assert_eq!(sync, Some((42, 2, 1)));
+
+    // A report row is replaced only by data of its version or a later one; a delete by an
+    // older fetch leaves a newer row.
+    let (older_deleted, newer_deleted, after) = mirror
+        .write(move |c| {
+            c.transaction(|tx| {
+                mirror_db::confirm_reports(tx, "acc", &[500], 7)?;
+                let older = mirror_db::delete_report(tx, "acc", 500, 6)?;
+                mirror_db::put_reports(tx, "acc", &[(report("done"), 8)], 2_000)?;
+                let state = mirror_db::row(tx, "mirror_reports", "acc", 500)?;
+                let newer = mirror_db::delete_report(tx, "acc", 500, 8)?;
+                Ok((older, newer, state))
+            })
+        })
+        .await
+        .unwrap();
+    assert!(
+        !older_deleted,
+        "a fetch older than the row's version deletes nothing"
+    );
+    assert_eq!(after.as_deref(), Some("{\"state\":\"done\"}"));
+    assert!(newer_deleted);
+
+    mirror
+        .write(|c| mirror_db::delete_ids(c, "mirror_connections", "acc", &[100, 101]))
+        .await
+        .unwrap();
+    let left = mirror
+        .read(|c| mirror_db::rows_where(c, "mirror_connections", "acc", None))
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -14,7 +14,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
-use rusqlite::params;
+use crate::args;
 use tokio_util::sync::CancellationToken;
 
 use super::db;
@@ -148,14 +148,24 @@ impl Mirror {
                 let mut out = BTreeSet::new();
                 match key {
                     Key::Party(p) | Key::PartyConnections(p) => {
-                        for b in
-                            db::ids_where(c, "connections", "building_id", &account, "party_id", p)?
-                        {
+                        for b in db::ids_where(
+                            c,
+                            "mirror_connections",
+                            "building_id",
+                            &account,
+                            "party_id",
+                            p,
+                        )? {
                             out.insert(Resource::Residents(b));
                         }
-                        for prop in
-                            db::ids_where(c, "connections", "property_id", &account, "party_id", p)?
-                        {
+                        for prop in db::ids_where(
+                            c,
+                            "mirror_connections",
+                            "property_id",
+                            &account,
+                            "party_id",
+                            p,
+                        )? {
                             out.insert(Resource::Staff(prop));
                         }
                     }
@@ -170,7 +180,7 @@ impl Mirror {
                             // could be anywhere it will be.
                             for prop in db::ids_where(
                                 c,
-                                "connections",
+                                "mirror_connections",
                                 "property_id",
                                 &account,
                                 "object_id",
@@ -191,7 +201,9 @@ impl Mirror {
                         }
                     }
                     Key::Report(r) => {
-                        for b in db::ids_where(c, "reports", "building_id", &account, "id", r)? {
+                        for b in
+                            db::ids_where(c, "mirror_reports", "building_id", &account, "id", r)?
+                        {
                             out.insert(Resource::OpenReports(b));
                         }
                     }
@@ -343,12 +355,7 @@ impl Mirror {
                             let account = account.to_owned();
                             let deleted = self
                                 .db()
-                                .write(move |c| {
-                                    let tx = c.transaction()?;
-                                    let deleted = db::delete_report(&tx, &account, r, began)?;
-                                    tx.commit()?;
-                                    Ok(deleted)
-                                })
+                                .write(move |c| db::delete_report(c, &account, r, began))
                                 .await?;
                             if deleted {
                                 reports.push(r);
@@ -388,7 +395,9 @@ impl Mirror {
         let existing = {
             let account = account.to_owned();
             self.db()
-                .read(move |c| db::rows_where(c, "connections", &account, Some((column, value))))
+                .read(move |c| {
+                    db::rows_where(c, "mirror_connections", &account, Some((column, value)))
+                })
                 .await?
         };
         let keep: std::collections::HashSet<u64> = found.iter().map(|c| c.id).collect();
@@ -441,19 +450,20 @@ impl Mirror {
                         property: object.cost_centre_id.or(parent.property),
                     },
                 };
-                let tx = c.transaction()?;
-                db::put_objects(&tx, &account, &[super::rows::object_row(&object, place)])?;
+                c.transaction(|tx| {
+                db::put_objects(tx, &account, &[super::rows::object_row(&object, place)])?;
                 tx.execute(
-                    "UPDATE connections SET building_id = ?3, property_id = COALESCE(?4, property_id)
-                     WHERE account = ?1 AND object_id = ?2",
-                    params![
+                    "UPDATE mirror_connections SET building_id = $3, property_id = COALESCE($4, property_id)
+                     WHERE account = $1 AND object_id = $2",
+                    args![
                         account,
                         i64::try_from(object.id).unwrap_or(-1),
                         place.building.and_then(|b| i64::try_from(b).ok()),
                         place.property.and_then(|p| i64::try_from(p).ok())
                     ],
                 )?;
-                tx.commit()
+                Ok(())
+                })
             })
             .await?;
         Ok(())
@@ -476,13 +486,12 @@ impl Mirror {
                 if state.touched_since(began).contains(&Key::Object(object)) {
                     return Ok(());
                 }
-                let tx = c.transaction()?;
                 let o = i64::try_from(object).unwrap_or(-1);
-                tx.execute(
-                    "DELETE FROM objects WHERE account = ?1 AND (id = ?2 OR building_id = ?2)",
-                    params![account, o],
+                c.execute(
+                    "DELETE FROM mirror_objects WHERE account = $1 AND (id = $2 OR building_id = $2)",
+                    args![account, o],
                 )?;
-                tx.commit()
+                Ok(())
             })
             .await?;
         Ok(())

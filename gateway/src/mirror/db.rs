@@ -8,15 +8,29 @@
 //! queries select on: an object's building and property, a connection's party, object,
 //! building and property, a report's building, assignee and reporter.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, params};
+
+use crate::args;
+use crate::store::sql::{Conn, DbError, Value};
 
 /// Version of the schema below; a database of another version is emptied and rebuilt
-/// (it is a copy: Tampuuri has the data), except version 1, which only lacks the reports'
-/// `version` column and gains it in place (an upgrade costs no reload).
-const SCHEMA_VERSION: i64 = 2;
+/// (it is a copy: Tampuuri has the data), except versions 1 and 2, upgraded in place (an
+/// upgrade costs no reload): version 1 lacks the reports' `version` column, and both named
+/// the tables without the `mirror_` prefix they have now (the names they have in the shared
+/// PostgreSQL database, where other tables are called `reports`).
+const SCHEMA_VERSION: i64 = 3;
+
+/// The tables' names before version 3.
+const OLD_NAMES: &[&str] = &[
+    "objects",
+    "connections",
+    "announcements",
+    "reports",
+    "syncs",
+];
 
 const SCHEMA: &str = "
-CREATE TABLE objects (
+CREATE TABLE mirror_objects (
     account TEXT NOT NULL,
     id INTEGER NOT NULL,
     parent_id INTEGER,
@@ -26,9 +40,9 @@ CREATE TABLE objects (
     row TEXT NOT NULL,
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
-CREATE INDEX objects_by_building ON objects (account, building_id);
-CREATE INDEX objects_by_property ON objects (account, property_id, kind);
-CREATE TABLE connections (
+CREATE INDEX objects_by_building ON mirror_objects (account, building_id);
+CREATE INDEX objects_by_property ON mirror_objects (account, property_id, kind);
+CREATE TABLE mirror_connections (
     account TEXT NOT NULL,
     id INTEGER NOT NULL,
     party_id INTEGER NOT NULL,
@@ -40,19 +54,19 @@ CREATE TABLE connections (
     row TEXT NOT NULL,
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
-CREATE INDEX connections_by_party ON connections (account, party_id);
-CREATE INDEX connections_by_object ON connections (account, object_id);
-CREATE INDEX connections_by_building ON connections (account, building_id, role);
-CREATE INDEX connections_by_property ON connections (account, property_id, role);
-CREATE TABLE announcements (
+CREATE INDEX connections_by_party ON mirror_connections (account, party_id);
+CREATE INDEX connections_by_object ON mirror_connections (account, object_id);
+CREATE INDEX connections_by_building ON mirror_connections (account, building_id, role);
+CREATE INDEX connections_by_property ON mirror_connections (account, property_id, role);
+CREATE TABLE mirror_announcements (
     account TEXT NOT NULL,
     id INTEGER NOT NULL,
     object_id INTEGER,
     row TEXT NOT NULL,
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
-CREATE INDEX announcements_by_object ON announcements (account, object_id);
-CREATE TABLE reports (
+CREATE INDEX announcements_by_object ON mirror_announcements (account, object_id);
+CREATE TABLE mirror_reports (
     account TEXT NOT NULL,
     id INTEGER NOT NULL,
     object_id INTEGER,
@@ -66,10 +80,10 @@ CREATE TABLE reports (
     version INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (account, id)
 ) WITHOUT ROWID;
-CREATE INDEX reports_by_building ON reports (account, building_id, open);
-CREATE INDEX reports_by_assignee ON reports (account, assignee_id);
-CREATE INDEX reports_by_reporter ON reports (account, reporter_id);
-CREATE TABLE syncs (
+CREATE INDEX reports_by_building ON mirror_reports (account, building_id, open);
+CREATE INDEX reports_by_assignee ON mirror_reports (account, assignee_id);
+CREATE INDEX reports_by_reporter ON mirror_reports (account, reporter_id);
+CREATE TABLE mirror_syncs (
     account TEXT NOT NULL,
     kind TEXT NOT NULL,
     done_at INTEGER NOT NULL,
@@ -80,11 +94,11 @@ CREATE TABLE syncs (
 ";
 
 const TABLES: &[&str] = &[
-    "objects",
-    "connections",
-    "announcements",
-    "reports",
-    "syncs",
+    "mirror_objects",
+    "mirror_connections",
+    "mirror_announcements",
+    "mirror_reports",
+    "mirror_syncs",
 ];
 
 /// The query planner's statistics (`sqlite_stat1`), fixed: `rows, rows per account, rows
@@ -96,33 +110,61 @@ const TABLES: &[&str] = &[
 /// does not change: one account has most rows, an id one row, a party two or three
 /// connections, an object a few, a building dozens, a property a hundred.
 const STATS: &[(&str, &str, &str)] = &[
-    ("objects", "objects", "1000000 1000000 1"),
-    ("objects", "objects_by_building", "1000000 1000000 25"),
-    ("objects", "objects_by_property", "1000000 1000000 50 15"),
-    ("connections", "connections", "1000000 1000000 1"),
-    ("connections", "connections_by_party", "1000000 1000000 2"),
-    ("connections", "connections_by_object", "1000000 1000000 3"),
+    ("mirror_objects", "mirror_objects", "1000000 1000000 1"),
     (
-        "connections",
+        "mirror_objects",
+        "objects_by_building",
+        "1000000 1000000 25",
+    ),
+    (
+        "mirror_objects",
+        "objects_by_property",
+        "1000000 1000000 50 15",
+    ),
+    (
+        "mirror_connections",
+        "mirror_connections",
+        "1000000 1000000 1",
+    ),
+    (
+        "mirror_connections",
+        "connections_by_party",
+        "1000000 1000000 2",
+    ),
+    (
+        "mirror_connections",
+        "connections_by_object",
+        "1000000 1000000 3",
+    ),
+    (
+        "mirror_connections",
         "connections_by_building",
         "1000000 1000000 50 40",
     ),
     (
-        "connections",
+        "mirror_connections",
         "connections_by_property",
         "1000000 1000000 100 25",
     ),
-    ("announcements", "announcements", "100000 100000 1"),
     (
-        "announcements",
+        "mirror_announcements",
+        "mirror_announcements",
+        "100000 100000 1",
+    ),
+    (
+        "mirror_announcements",
         "announcements_by_object",
         "100000 100000 3",
     ),
-    ("reports", "reports", "100000 100000 1"),
-    ("reports", "reports_by_building", "100000 100000 5 3"),
-    ("reports", "reports_by_assignee", "100000 100000 1000"),
-    ("reports", "reports_by_reporter", "100000 100000 2"),
-    ("syncs", "syncs", "10 10 1"),
+    ("mirror_reports", "mirror_reports", "100000 100000 1"),
+    ("mirror_reports", "reports_by_building", "100000 100000 5 3"),
+    (
+        "mirror_reports",
+        "reports_by_assignee",
+        "100000 100000 1000",
+    ),
+    ("mirror_reports", "reports_by_reporter", "100000 100000 2"),
+    ("mirror_syncs", "mirror_syncs", "10 10 1"),
 ];
 
 /// Page cache of the writer, KiB. A sweep's writes spill to the WAL past it; 4 MiB until
@@ -142,14 +184,19 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     // The writer's page cache (KiB): kept for the process's life, filled by every sweep.
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version == 1 {
+    if version == 1 || version == 2 {
         let tx = conn.transaction()?;
-        tx.execute_batch("ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 0;")?;
+        if version == 1 {
+            tx.execute_batch("ALTER TABLE reports ADD COLUMN version INTEGER NOT NULL DEFAULT 0;")?;
+        }
+        for (old, new) in OLD_NAMES.iter().zip(TABLES) {
+            tx.execute_batch(&format!("ALTER TABLE {old} RENAME TO {new};"))?;
+        }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
         tx.commit()?;
     } else if version != SCHEMA_VERSION {
         let tx = conn.transaction()?;
-        for table in TABLES {
+        for table in TABLES.iter().chain(OLD_NAMES) {
             tx.execute_batch(&format!("DROP TABLE IF EXISTS {table};"))?;
         }
         tx.execute_batch(SCHEMA)?;
@@ -158,7 +205,10 @@ pub fn prepare(conn: &mut Connection) -> rusqlite::Result<()> {
     }
     // Versions are the account states' sequence numbers, which start again with the
     // process: every row kept from the last run is older than anything fetched in this one.
-    conn.execute("UPDATE reports SET version = 0 WHERE version <> 0", [])?;
+    conn.execute(
+        "UPDATE mirror_reports SET version = 0 WHERE version <> 0",
+        [],
+    )?;
     fix_stats(conn)
 }
 
@@ -258,119 +308,129 @@ fn id(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+fn unsigned(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
 /// Stores (replacing) `rows` of `account`.
-pub fn put_objects(
-    tx: &Transaction<'_>,
-    account: &str,
-    rows: &[ObjectRow],
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO objects (account, id, parent_id, kind, property_id, building_id, row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
+pub fn put_objects(c: &mut Conn<'_>, account: &str, rows: &[ObjectRow]) -> Result<(), DbError> {
     for r in rows {
-        stmt.execute(params![
-            account,
-            id(r.id),
-            int(r.parent_id),
-            r.kind,
-            int(r.property_id),
-            int(r.building_id),
-            r.row
-        ])?;
+        c.execute(
+            "INSERT INTO mirror_objects (account, id, parent_id, kind, property_id, building_id, row)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (account, id) DO UPDATE SET parent_id = excluded.parent_id,
+                 kind = excluded.kind, property_id = excluded.property_id,
+                 building_id = excluded.building_id, row = excluded.row",
+            args![
+                account,
+                id(r.id),
+                int(r.parent_id),
+                r.kind,
+                int(r.property_id),
+                int(r.building_id),
+                r.row
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Stores (replacing) `rows` of `account`.
 pub fn put_connections(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     rows: &[ConnectionRow],
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO connections
-         (account, id, party_id, object_id, role, building_id, property_id, hides, row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?;
+) -> Result<(), DbError> {
     for r in rows {
-        stmt.execute(params![
-            account,
-            id(r.id),
-            id(r.party_id),
-            id(r.object_id),
-            r.role,
-            int(r.building_id),
-            int(r.property_id),
-            r.hides,
-            r.row
-        ])?;
+        c.execute(
+            "INSERT INTO mirror_connections
+             (account, id, party_id, object_id, role, building_id, property_id, hides, row)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (account, id) DO UPDATE SET party_id = excluded.party_id,
+                 object_id = excluded.object_id, role = excluded.role,
+                 building_id = excluded.building_id, property_id = excluded.property_id,
+                 hides = excluded.hides, row = excluded.row",
+            args![
+                account,
+                id(r.id),
+                id(r.party_id),
+                id(r.object_id),
+                r.role,
+                int(r.building_id),
+                int(r.property_id),
+                r.hides,
+                r.row
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Stores (replacing) announcement rows `(id, object, json)` of `account`.
 pub fn put_announcements(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     rows: &[(u64, Option<u64>, String)],
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO announcements (account, id, object_id, row) VALUES (?1, ?2, ?3, ?4)",
-    )?;
+) -> Result<(), DbError> {
     for (i, object, row) in rows {
-        stmt.execute(params![account, id(*i), int(*object), row])?;
+        c.execute(
+            "INSERT INTO mirror_announcements (account, id, object_id, row) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (account, id) DO UPDATE SET object_id = excluded.object_id,
+                 row = excluded.row",
+            args![account, id(*i), int(*object), row],
+        )?;
     }
     Ok(())
 }
 
 /// Stores (replacing) `rows` of `account`, seen at `now` (ms).
 pub fn put_reports(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     rows: &[Versioned],
     now: i64,
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "INSERT OR REPLACE INTO reports
-         (account, id, object_id, building_id, assignee_id, reporter_id, state, open, seen_at, row,
-          version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?;
+) -> Result<(), DbError> {
     for (r, version) in rows {
-        stmt.execute(params![
-            account,
-            id(r.id),
-            int(r.object_id),
-            int(r.building_id),
-            int(r.assignee_id),
-            int(r.reporter_id),
-            r.state,
-            r.open,
-            now,
-            r.row,
-            i64::try_from(*version).unwrap_or(i64::MAX)
-        ])?;
+        c.execute(
+            "INSERT INTO mirror_reports
+             (account, id, object_id, building_id, assignee_id, reporter_id, state, open, seen_at,
+              row, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (account, id) DO UPDATE SET object_id = excluded.object_id,
+                 building_id = excluded.building_id, assignee_id = excluded.assignee_id,
+                 reporter_id = excluded.reporter_id, state = excluded.state,
+                 open = excluded.open, seen_at = excluded.seen_at, row = excluded.row,
+                 version = excluded.version",
+            args![
+                account,
+                id(r.id),
+                int(r.object_id),
+                int(r.building_id),
+                int(r.assignee_id),
+                int(r.reporter_id),
+                r.state,
+                r.open,
+                now,
+                r.row,
+                id(*version)
+            ],
+        )?;
     }
     Ok(())
 }
 
 /// Moves the version of reports `ids` of `account`, read again unchanged, to `version`.
 pub fn confirm_reports(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     ids: &[u64],
     version: u64,
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(
-        "UPDATE reports SET version = ?3 WHERE account = ?1 AND id = ?2 AND version < ?3",
-    )?;
+) -> Result<(), DbError> {
     for report in ids {
-        stmt.execute(params![
-            account,
-            id(*report),
-            i64::try_from(version).unwrap_or(i64::MAX)
-        ])?;
+        c.execute(
+            "UPDATE mirror_reports SET version = $3 WHERE account = $1 AND id = $2 AND version < $3",
+            args![account, id(*report), id(version)],
+        )?;
     }
     Ok(())
 }
@@ -378,146 +438,152 @@ pub fn confirm_reports(
 /// Deletes report `report` of `account` (Tampuuri answers it no longer exists) unless its
 /// row holds data newer than `version`; whether it was deleted.
 pub fn delete_report(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     report: u64,
     version: u64,
-) -> rusqlite::Result<bool> {
-    let mut stmt =
-        tx.prepare_cached("DELETE FROM reports WHERE account = ?1 AND id = ?2 AND version <= ?3")?;
-    Ok(stmt.execute(params![
-        account,
-        id(report),
-        i64::try_from(version).unwrap_or(i64::MAX)
-    ])? > 0)
+) -> Result<bool, DbError> {
+    Ok(c.execute(
+        "DELETE FROM mirror_reports WHERE account = $1 AND id = $2 AND version <= $3",
+        args![account, id(report), id(version)],
+    )? > 0)
 }
 
 /// Deletes rows of `table` of `account` by id.
 pub fn delete_ids(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     table: &str,
     account: &str,
     ids: &[u64],
-) -> rusqlite::Result<()> {
-    let mut stmt = tx.prepare_cached(&format!(
-        "DELETE FROM {table} WHERE account = ?1 AND id = ?2"
-    ))?;
+) -> Result<(), DbError> {
+    let sql = format!("DELETE FROM {table} WHERE account = $1 AND id = $2");
     for i in ids {
-        stmt.execute(params![account, id(*i)])?;
+        c.execute(&sql, args![account, id(*i)])?;
     }
     Ok(())
+}
+
+/// `(id, json)` rows read by `sql` (which selects `id, row`).
+pub fn id_rows(
+    c: &mut Conn<'_>,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<(u64, String)>, DbError> {
+    c.query(sql, params)?
+        .into_iter()
+        .map(|mut r| Ok((unsigned(r.get(0)?), r.take_text(1)?)))
+        .collect()
 }
 
 /// `(id, json)` of every row of `table` of `account` where `column = value` (`None`:
 /// every row of the account).
 pub fn rows_where(
-    conn: &Connection,
+    c: &mut Conn<'_>,
     table: &str,
     account: &str,
     column: Option<(&str, u64)>,
-) -> rusqlite::Result<Vec<(u64, String)>> {
-    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(u64, String)> {
-        Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?))
-    };
+) -> Result<Vec<(u64, String)>, DbError> {
     match column {
-        Some((column, value)) => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT id, row FROM {table} WHERE account = ?1 AND {column} = ?2 ORDER BY id"
-            ))?;
-            stmt.query_map(params![account, id(value)], read)?.collect()
-        }
-        None => {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT id, row FROM {table} WHERE account = ?1 ORDER BY id"
-            ))?;
-            stmt.query_map(params![account], read)?.collect()
-        }
+        Some((column, value)) => id_rows(
+            c,
+            &format!(
+                "SELECT id, row FROM {table} WHERE account = $1 AND {column} = $2 ORDER BY id"
+            ),
+            args![account, id(value)],
+        ),
+        None => id_rows(
+            c,
+            &format!("SELECT id, row FROM {table} WHERE account = $1 ORDER BY id"),
+            args![account],
+        ),
     }
 }
 
 /// The JSON of one row of `table`.
 pub fn row(
-    conn: &Connection,
+    c: &mut Conn<'_>,
     table: &str,
     account: &str,
     key: u64,
-) -> rusqlite::Result<Option<String>> {
-    conn.prepare_cached(&format!(
-        "SELECT row FROM {table} WHERE account = ?1 AND id = ?2"
-    ))?
-    .query_row(params![account, id(key)], |r| r.get(0))
-    .optional()
+) -> Result<Option<String>, DbError> {
+    c.query_opt(
+        &format!("SELECT row FROM {table} WHERE account = $1 AND id = $2"),
+        args![account, id(key)],
+    )?
+    .map(|r| r.get(0))
+    .transpose()
 }
 
 /// Values of `select` (a single integer column) from `table` of `account` where `column =
 /// value`, distinct.
 pub fn ids_where(
-    conn: &Connection,
+    c: &mut Conn<'_>,
     table: &str,
     select: &str,
     account: &str,
     column: &str,
     value: u64,
-) -> rusqlite::Result<Vec<u64>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT DISTINCT {select} FROM {table} WHERE account = ?1 AND {column} = ?2 AND {select} IS NOT NULL"
-    ))?;
-    stmt.query_map(params![account, id(value)], |r| r.get::<_, i64>(0))?
-        .map(|v| v.map(|v| u64::try_from(v).unwrap_or(0)))
-        .collect()
+) -> Result<Vec<u64>, DbError> {
+    c.query(
+        &format!(
+            "SELECT DISTINCT {select} FROM {table}
+             WHERE account = $1 AND {column} = $2 AND {select} IS NOT NULL"
+        ),
+        args![account, id(value)],
+    )?
+    .into_iter()
+    .map(|r| Ok(unsigned(r.get(0)?)))
+    .collect()
 }
 
 /// Records a finished sync of `kind`.
 pub fn record_sync(
-    tx: &Transaction<'_>,
+    c: &mut Conn<'_>,
     account: &str,
     kind: &str,
     at: i64,
     rows: u64,
     calls: u64,
-) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO syncs (account, kind, done_at, rows, calls) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![account, kind, at, id(rows), id(calls)],
+) -> Result<(), DbError> {
+    c.execute(
+        "INSERT INTO mirror_syncs (account, kind, done_at, rows, calls) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (account, kind) DO UPDATE SET done_at = excluded.done_at,
+             rows = excluded.rows, calls = excluded.calls",
+        args![account, kind, at, id(rows), id(calls)],
     )?;
     Ok(())
 }
 
 /// When `kind` was last synced for `account` (ms), with its rows and calls.
 pub fn last_sync(
-    conn: &Connection,
+    c: &mut Conn<'_>,
     account: &str,
     kind: &str,
-) -> rusqlite::Result<Option<(i64, u64, u64)>> {
-    conn.query_row(
-        "SELECT done_at, rows, calls FROM syncs WHERE account = ?1 AND kind = ?2",
-        params![account, kind],
-        |r| {
-            Ok((
-                r.get(0)?,
-                u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
-            ))
-        },
-    )
-    .optional()
+) -> Result<Option<(i64, u64, u64)>, DbError> {
+    c.query_opt(
+        "SELECT done_at, rows, calls FROM mirror_syncs WHERE account = $1 AND kind = $2",
+        args![account, kind],
+    )?
+    .map(|r| Ok((r.get(0)?, unsigned(r.get(1)?), unsigned(r.get(2)?))))
+    .transpose()
 }
 
 /// Every `(id, hash of the row)` of `table` for `account`, for a reconciliation to tell
-/// what changed.
+/// what changed (read row by row: the rows themselves are never all held).
 pub fn digests(
-    conn: &Connection,
+    c: &mut Conn<'_>,
     table: &str,
     account: &str,
-) -> rusqlite::Result<std::collections::HashMap<u64, u64>> {
-    let mut stmt = conn.prepare(&format!("SELECT id, row FROM {table} WHERE account = ?1"))?;
-    let mut rows = stmt.query(params![account])?;
+) -> Result<std::collections::HashMap<u64, u64>, DbError> {
     let mut out = std::collections::HashMap::new();
-    while let Some(r) = rows.next()? {
-        let key = u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0);
-        let text: String = r.get(1)?;
-        out.insert(key, digest(&text));
-    }
+    c.for_each(
+        &format!("SELECT id, row FROM {table} WHERE account = $1"),
+        args![account],
+        |r| {
+            out.insert(unsigned(r.get(0)?), digest(r.str(1)?));
+            Ok(())
+        },
+    )?;
     Ok(out)
 }
 
@@ -573,16 +639,22 @@ mod tests {
                 open: true,
                 row: "{}".into(),
             };
-            put_reports(&tx, "demo", &[(row, 3)], 0).unwrap();
+            put_reports(&mut Conn::sqlite(&tx), "demo", &[(row, 3)], 0).unwrap();
             tx.commit().unwrap();
-            c.execute_batch("ALTER TABLE reports DROP COLUMN version; PRAGMA user_version = 1;")
-                .unwrap();
+            c.execute_batch(
+                "ALTER TABLE mirror_reports DROP COLUMN version; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+            for (old, new) in OLD_NAMES.iter().zip(TABLES) {
+                c.execute_batch(&format!("ALTER TABLE {new} RENAME TO {old};"))
+                    .unwrap();
+            }
         }
         let mut c = Connection::open(&path).unwrap();
         prepare(&mut c).unwrap();
         let kept: (i64, i64) = c
             .query_row(
-                "SELECT id, version FROM reports WHERE account = 'demo'",
+                "SELECT id, version FROM mirror_reports WHERE account = 'demo'",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -609,7 +681,7 @@ mod tests {
                 .unwrap();
             let tx = c.transaction().unwrap();
             put_connections(
-                &tx,
+                &mut Conn::sqlite(&tx),
                 "demo",
                 &[ConnectionRow {
                     id: 1,
@@ -625,7 +697,7 @@ mod tests {
             .unwrap();
             tx.commit().unwrap();
             assert!(
-                plan(&c, "SELECT id, row FROM connections WHERE account = ?1 AND party_id = ?2 ORDER BY id", 2)
+                plan(&c, "SELECT id, row FROM mirror_connections WHERE account = ?1 AND party_id = ?2 ORDER BY id", 2)
                     .contains("PRIMARY KEY (account=?)"),
                 "without statistics the account is scanned (the case this guards against)"
             );
@@ -636,72 +708,72 @@ mod tests {
             let reader = Connection::open(&path).unwrap();
             for (sql, args, index) in [
                 (
-                    "SELECT id, row FROM connections WHERE account = ?1 AND party_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_connections WHERE account = ?1 AND party_id = ?2 ORDER BY id",
                     2,
                     "connections_by_party",
                 ),
                 (
-                    "SELECT id, row FROM connections WHERE account = ?1 AND object_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_connections WHERE account = ?1 AND object_id = ?2 ORDER BY id",
                     2,
                     "connections_by_object",
                 ),
                 (
-                    "SELECT DISTINCT property_id FROM connections WHERE account = ?1 AND party_id = ?2 AND property_id IS NOT NULL",
+                    "SELECT DISTINCT property_id FROM mirror_connections WHERE account = ?1 AND party_id = ?2 AND property_id IS NOT NULL",
                     2,
                     "connections_by_party",
                 ),
                 (
-                    "SELECT DISTINCT building_id FROM connections WHERE account = ?1 AND party_id = ?2 AND building_id IS NOT NULL",
+                    "SELECT DISTINCT building_id FROM mirror_connections WHERE account = ?1 AND party_id = ?2 AND building_id IS NOT NULL",
                     2,
                     "connections_by_party",
                 ),
                 (
-                    "SELECT DISTINCT property_id FROM connections WHERE account = ?1 AND object_id = ?2 AND property_id IS NOT NULL",
+                    "SELECT DISTINCT property_id FROM mirror_connections WHERE account = ?1 AND object_id = ?2 AND property_id IS NOT NULL",
                     2,
                     "connections_by_object",
                 ),
                 (
-                    "SELECT id, row FROM connections WHERE account = ?1 AND building_id = ?2 AND role = ?3 ORDER BY id",
+                    "SELECT id, row FROM mirror_connections WHERE account = ?1 AND building_id = ?2 AND role = ?3 ORDER BY id",
                     3,
                     "connections_by_building",
                 ),
                 (
-                    "SELECT id, row FROM connections WHERE account = ?1 AND object_id = ?2 AND role <> ?3 ORDER BY id",
+                    "SELECT id, row FROM mirror_connections WHERE account = ?1 AND object_id = ?2 AND role <> ?3 ORDER BY id",
                     3,
                     "connections_by_object",
                 ),
                 (
-                    "SELECT id, row FROM connections WHERE account = ?1 AND party_id = ?2 AND hides = 1",
+                    "SELECT id, row FROM mirror_connections WHERE account = ?1 AND party_id = ?2 AND hides = 1",
                     2,
                     "connections_by_party",
                 ),
                 (
-                    "SELECT id, row FROM objects WHERE account = ?1 AND building_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_objects WHERE account = ?1 AND building_id = ?2 ORDER BY id",
                     2,
                     "objects_by_building",
                 ),
                 (
-                    "SELECT id, row FROM objects WHERE account = ?1 AND kind = ?2 AND property_id = ?3 ORDER BY id",
+                    "SELECT id, row FROM mirror_objects WHERE account = ?1 AND kind = ?2 AND property_id = ?3 ORDER BY id",
                     3,
                     "objects_by_property",
                 ),
                 (
-                    "SELECT id, row FROM announcements WHERE account = ?1 AND object_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_announcements WHERE account = ?1 AND object_id = ?2 ORDER BY id",
                     2,
                     "announcements_by_object",
                 ),
                 (
-                    "SELECT id, row FROM reports WHERE account = ?1 AND building_id = ?2 AND open = 1 ORDER BY id DESC",
+                    "SELECT id, row FROM mirror_reports WHERE account = ?1 AND building_id = ?2 AND open = 1 ORDER BY id DESC",
                     2,
                     "reports_by_building",
                 ),
                 (
-                    "SELECT id, row FROM reports WHERE account = ?1 AND reporter_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_reports WHERE account = ?1 AND reporter_id = ?2 ORDER BY id",
                     2,
                     "reports_by_reporter",
                 ),
                 (
-                    "SELECT id, row FROM reports WHERE account = ?1 AND assignee_id = ?2 ORDER BY id",
+                    "SELECT id, row FROM mirror_reports WHERE account = ?1 AND assignee_id = ?2 ORDER BY id",
                     2,
                     "reports_by_assignee",
                 ),
@@ -713,9 +785,14 @@ mod tests {
             }
             // The rows written before are still there.
             assert_eq!(
-                rows_where(&reader, "connections", "demo", Some(("party_id", 7)))
-                    .unwrap()
-                    .len(),
+                rows_where(
+                    &mut Conn::sqlite(&reader),
+                    "mirror_connections",
+                    "demo",
+                    Some(("party_id", 7))
+                )
+                .unwrap()
+                .len(),
                 1
             );
         }

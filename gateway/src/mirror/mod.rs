@@ -45,6 +45,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::config::MirrorSettings;
 use crate::feeds::resources::{Redaction, Resource};
 use crate::store::StoreError;
+use crate::store::sql::{Conn, DbError};
 use crate::upstream::tampuuri::Tampuuri;
 use crate::usage::Budget;
 
@@ -265,9 +266,20 @@ impl AccountState {
 /// 3)"). The next burst reads its first pages from the operating system's cache again.
 #[derive(Clone)]
 pub struct MirrorDb {
-    writer: Arc<tokio::sync::Mutex<Connection>>,
-    reader: Arc<tokio::sync::Mutex<Connection>>,
+    backend: Backend,
     idle: Arc<Idle>,
+}
+
+/// Where the mirror's rows are.
+#[derive(Clone)]
+enum Backend {
+    /// Its own SQLite file: one writer, one reader.
+    Sqlite {
+        writer: Arc<tokio::sync::Mutex<Connection>>,
+        reader: Arc<tokio::sync::Mutex<Connection>>,
+    },
+    /// The shared store's database (PostgreSQL: the same tables for every replica).
+    Store(crate::store::Store),
 }
 
 /// Ticks of the clock (seconds) without a read or write before the mirror's connections
@@ -325,10 +337,25 @@ impl MirrorDb {
         reader.busy_timeout(Duration::from_secs(10))?;
         reader.pragma_update(None, "cache_size", -db::READER_CACHE_KIB)?;
         Ok(Self {
-            writer: Arc::new(tokio::sync::Mutex::new(writer)),
-            reader: Arc::new(tokio::sync::Mutex::new(reader)),
+            backend: Backend::Sqlite {
+                writer: Arc::new(tokio::sync::Mutex::new(writer)),
+                reader: Arc::new(tokio::sync::Mutex::new(reader)),
+            },
             idle: Arc::default(),
         })
+    }
+
+    /// The mirror in `store`'s database, whose migrations made its tables (PostgreSQL).
+    pub fn in_store(store: crate::store::Store) -> Self {
+        Self {
+            backend: Backend::Store(store),
+            idle: Arc::default(),
+        }
+    }
+
+    /// Whether the rows are in the shared store's database.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.backend, Backend::Store(_))
     }
 
     /// Called once a tick (a second) by the gateway's clock: after [`IDLE_RELEASE_TICKS`]
@@ -352,13 +379,18 @@ impl MirrorDb {
         if quiet.released {
             return IdleRelease::Released;
         }
+        let Backend::Sqlite { writer, reader } = &self.backend else {
+            // The database's own server keeps its caches.
+            quiet.released = true;
+            return IdleRelease::Released;
+        };
         quiet.ticks = quiet.ticks.saturating_add(1);
         if quiet.ticks < IDLE_RELEASE_TICKS {
             return IdleRelease::Quiet;
         }
         let (Ok(reader), Ok(writer)) = (
-            Arc::clone(&self.reader).try_lock_owned(),
-            Arc::clone(&self.writer).try_lock_owned(),
+            Arc::clone(reader).try_lock_owned(),
+            Arc::clone(writer).try_lock_owned(),
         ) else {
             return IdleRelease::Busy;
         };
@@ -386,25 +418,46 @@ impl MirrorDb {
     /// Runs `f` with the writer on a blocking thread.
     pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
     where
-        F: FnOnce(&mut Connection) -> rusqlite::Result<R> + Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<R, DbError> + Send + 'static,
         R: Send + 'static,
     {
-        self.used();
-        let mut guard = Arc::clone(&self.writer).lock_owned().await;
-        tokio::task::spawn_blocking(move || f(&mut guard).map_err(StoreError::from))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))?
+        match &self.backend {
+            Backend::Sqlite { writer, .. } => self.on(writer, f).await,
+            Backend::Store(store) => {
+                self.used();
+                store.call(f).await
+            }
+        }
     }
 
     /// Runs `f` with the reader on a blocking thread.
     pub async fn read<F, R>(&self, f: F) -> Result<R, StoreError>
     where
-        F: FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<R, DbError> + Send + 'static,
+        R: Send + 'static,
+    {
+        match &self.backend {
+            Backend::Sqlite { reader, .. } => self.on(reader, f).await,
+            Backend::Store(store) => {
+                self.used();
+                store.call(f).await
+            }
+        }
+    }
+
+    /// Runs `f` with the SQLite connection `conn` on a blocking thread, once it is free.
+    async fn on<F, R>(
+        &self,
+        conn: &Arc<tokio::sync::Mutex<Connection>>,
+        f: F,
+    ) -> Result<R, StoreError>
+    where
+        F: FnOnce(&mut Conn<'_>) -> Result<R, DbError> + Send + 'static,
         R: Send + 'static,
     {
         self.used();
-        let guard = Arc::clone(&self.reader).lock_owned().await;
-        tokio::task::spawn_blocking(move || f(&guard).map_err(StoreError::from))
+        let guard = Arc::clone(conn).lock_owned().await;
+        tokio::task::spawn_blocking(move || f(&mut Conn::sqlite(&guard)).map_err(StoreError::from))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
@@ -629,15 +682,16 @@ mod db_gate_tests {
     async fn filled(dir: &std::path::Path) -> MirrorDb {
         let db = MirrorDb::open_in(dir).unwrap();
         db.write(|c| {
-            c.execute_batch("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, b BLOB)")?;
-            let tx = c.transaction()?;
-            for i in 0..768_i64 {
-                tx.execute(
-                    "INSERT OR REPLACE INTO filler VALUES (?1, zeroblob(4000))",
-                    [i],
-                )?;
-            }
-            tx.commit()
+            c.batch("CREATE TABLE IF NOT EXISTS filler (id INTEGER PRIMARY KEY, b BLOB)")?;
+            c.transaction(|tx| {
+                for i in 0..768_i64 {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO filler VALUES ($1, zeroblob(4000))",
+                        crate::args![i],
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await
         .unwrap();
@@ -646,9 +700,12 @@ mod db_gate_tests {
     }
 
     async fn read_all(db: &MirrorDb) -> i64 {
-        db.read(|c| c.query_row("SELECT sum(length(b)) FROM filler", [], |r| r.get(0)))
-            .await
-            .unwrap()
+        db.read(|c| {
+            c.query_one("SELECT sum(length(b)) FROM filler", &[])?
+                .get(0)
+        })
+        .await
+        .unwrap()
     }
 
     /// Ticks until the release begins (at most a few), and waits for it to end.

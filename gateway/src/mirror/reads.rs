@@ -2,8 +2,8 @@
 //! someone lives somewhere, a resident's phone, reports by reporter or assignee. All from
 //! the mirror; none calls Tampuuri.
 
+use crate::args;
 use rappu_shared::{Building, Property, Staircase};
-use rusqlite::{OptionalExtension as _, params};
 
 use super::Mirror;
 use super::db;
@@ -71,13 +71,11 @@ impl Mirror {
         let rows = self
             .db()
             .read(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT id, row FROM objects WHERE account = ?1 AND kind = ?2 ORDER BY id",
-                )?;
-                stmt.query_map(params![account, ObjectKind::CostCentre.name()], |r| {
-                    Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
+                db::id_rows(
+                    c,
+                    "SELECT id, row FROM mirror_objects WHERE account = $1 AND kind = $2 ORDER BY id",
+                    args![account, ObjectKind::CostCentre.name()],
+                )
             })
             .await?;
         Ok(objects(rows)
@@ -97,8 +95,9 @@ impl Mirror {
         let (object, below) = self
             .db()
             .read(move |c| {
-                let object = db::row(c, "objects", &account, id)?;
-                let below = db::rows_where(c, "objects", &account, Some(("building_id", id)))?;
+                let object = db::row(c, "mirror_objects", &account, id)?;
+                let below =
+                    db::rows_where(c, "mirror_objects", &account, Some(("building_id", id)))?;
                 Ok((object, below))
             })
             .await?;
@@ -119,23 +118,15 @@ impl Mirror {
         let row = self
             .db()
             .read(move |c| {
-                let row = db::row(c, "objects", &account, id)?;
-                let property: Option<i64> = c
-                    .prepare_cached(
-                        "SELECT property_id FROM objects WHERE account = ?1 AND id = ?2",
-                    )?
-                    .query_row(params![account, i64::try_from(id).unwrap_or(-1)], |r| {
-                        r.get(0)
-                    })
-                    .optional()?
-                    .flatten();
+                let row = db::row(c, "mirror_objects", &account, id)?;
+                let property = super::sync::place_of(c, &account, Some(id))?.property;
                 Ok(row.map(|r| (r, property)))
             })
             .await?;
         Ok(row.and_then(|(text, property)| {
             let mut object: Object = serde_json::from_str(&text).ok()?;
             if object.cost_centre_id.is_none() {
-                object.cost_centre_id = property.and_then(|p| u64::try_from(p).ok());
+                object.cost_centre_id = property;
             }
             Some(object)
         }))
@@ -152,24 +143,18 @@ impl Mirror {
         let (buildings, staircases) = self
             .db()
             .read(move |c| {
-                let select = |kind: &str| -> rusqlite::Result<Vec<(u64, String)>> {
-                    let read = |r: &rusqlite::Row<'_>| {
-                        Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?))
-                    };
-                    match property {
-                        Some(p) => c
-                            .prepare_cached(
-                                "SELECT id, row FROM objects WHERE account = ?1 AND kind = ?2 AND property_id = ?3 ORDER BY id",
-                            )?
-                            .query_map(params![account, kind, i64::try_from(p).unwrap_or(-1)], read)?
-                            .collect(),
-                        None => c
-                            .prepare_cached(
-                                "SELECT id, row FROM objects WHERE account = ?1 AND kind = ?2 ORDER BY id",
-                            )?
-                            .query_map(params![account, kind], read)?
-                            .collect(),
-                    }
+                let mut select = |kind: &str| match property {
+                    Some(p) => db::id_rows(
+                        c,
+                        "SELECT id, row FROM mirror_objects
+                         WHERE account = $1 AND kind = $2 AND property_id = $3 ORDER BY id",
+                        args![account, kind, i64::try_from(p).unwrap_or(-1)],
+                    ),
+                    None => db::id_rows(
+                        c,
+                        "SELECT id, row FROM mirror_objects WHERE account = $1 AND kind = $2 ORDER BY id",
+                        args![account, kind],
+                    ),
                 };
                 Ok((
                     select(ObjectKind::Building.name())?,
@@ -201,7 +186,9 @@ impl Mirror {
         let account = account.to_owned();
         let rows = self
             .db()
-            .read(move |c| db::rows_where(c, "connections", &account, Some(("party_id", party))))
+            .read(move |c| {
+                db::rows_where(c, "mirror_connections", &account, Some(("party_id", party)))
+            })
             .await?;
         Ok(rows
             .into_iter()
@@ -287,7 +274,7 @@ impl Mirror {
         let account = account.to_owned();
         let text = self
             .db()
-            .read(move |c| db::row(c, "reports", &account, id))
+            .read(move |c| db::row(c, "mirror_reports", &account, id))
             .await?;
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
@@ -302,7 +289,7 @@ impl Mirror {
         let account = account.to_owned();
         let rows = self
             .db()
-            .read(move |c| db::rows_where(c, "reports", &account, Some((column, party))))
+            .read(move |c| db::rows_where(c, "mirror_reports", &account, Some((column, party))))
             .await?;
         Ok(rows
             .into_iter()

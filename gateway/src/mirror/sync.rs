@@ -17,9 +17,10 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
+use crate::args;
+use crate::store::sql::{Conn, DbError};
 use chrono::Utc;
 use futures::StreamExt;
-use rusqlite::{OptionalExtension, params};
 use tokio_util::sync::CancellationToken;
 
 use super::db::{self, ConnectionRow, ObjectRow};
@@ -116,58 +117,52 @@ pub fn kept_roles() -> Vec<ConnectionRole> {
 
 /// The place of `object` as the registry has it.
 pub(super) fn place_of(
-    conn: &rusqlite::Connection,
+    conn: &mut Conn<'_>,
     account: &str,
     object: Option<u64>,
-) -> rusqlite::Result<Place> {
+) -> Result<Place, DbError> {
     let Some(object) = object.and_then(|o| i64::try_from(o).ok()) else {
         return Ok(Place::default());
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT building_id, property_id FROM objects WHERE account = ?1 AND id = ?2",
-    )?;
-    Ok(stmt
-        .query_row(params![account, object], |r| {
-            Ok(Place {
-                building: r
-                    .get::<_, Option<i64>>(0)?
-                    .and_then(|v| u64::try_from(v).ok()),
-                property: r
-                    .get::<_, Option<i64>>(1)?
-                    .and_then(|v| u64::try_from(v).ok()),
-            })
-        })
-        .optional()?
-        .unwrap_or_default())
+    let Some(r) = conn.query_opt(
+        "SELECT building_id, property_id FROM mirror_objects WHERE account = $1 AND id = $2",
+        args![account, object],
+    )?
+    else {
+        return Ok(Place::default());
+    };
+    Ok(Place {
+        building: r.get::<Option<i64>>(0)?.and_then(|v| u64::try_from(v).ok()),
+        property: r.get::<Option<i64>>(1)?.and_then(|v| u64::try_from(v).ok()),
+    })
 }
 
 /// The buildings an announcement on `object` concerns: every building of a property, the
 /// building itself, or the building an object below it is in.
 pub(super) fn buildings_for_object(
-    conn: &rusqlite::Connection,
+    conn: &mut Conn<'_>,
     account: &str,
     object: u64,
-) -> rusqlite::Result<Vec<u64>> {
+) -> Result<Vec<u64>, DbError> {
     let kind: Option<String> = conn
-        .prepare_cached("SELECT kind FROM objects WHERE account = ?1 AND id = ?2")?
-        .query_row(params![account, i64::try_from(object).unwrap_or(-1)], |r| {
-            r.get(0)
-        })
-        .optional()?;
+        .query_opt(
+            "SELECT kind FROM mirror_objects WHERE account = $1 AND id = $2",
+            args![account, i64::try_from(object).unwrap_or(-1)],
+        )?
+        .map(|r| r.get(0))
+        .transpose()?;
     if kind.as_deref() == Some(ObjectKind::CostCentre.name()) {
-        let mut stmt = conn.prepare_cached(
-            "SELECT id FROM objects WHERE account = ?1 AND property_id = ?2 AND kind = ?3",
-        )?;
-        return stmt
-            .query_map(
-                params![
+        return conn
+            .query(
+                "SELECT id FROM mirror_objects WHERE account = $1 AND property_id = $2 AND kind = $3",
+                args![
                     account,
                     i64::try_from(object).unwrap_or(-1),
                     ObjectKind::Building.name()
                 ],
-                |r| r.get::<_, i64>(0),
             )?
-            .map(|v| v.map(|v| u64::try_from(v).unwrap_or(0)))
+            .into_iter()
+            .map(|r| Ok(u64::try_from(r.get::<i64>(0)?).unwrap_or(0)))
             .collect();
     }
     Ok(place_of(conn, account, Some(object))?
@@ -209,16 +204,7 @@ impl Mirror {
         let account_owned = account.to_owned();
         self.db()
             .write(move |c| {
-                let tx = c.transaction()?;
-                db::record_sync(
-                    &tx,
-                    &account_owned,
-                    kind,
-                    now_ms(),
-                    synced.rows,
-                    synced.calls,
-                )?;
-                tx.commit()
+                db::record_sync(c, &account_owned, kind, now_ms(), synced.rows, synced.calls)
             })
             .await?;
         self.record(account, kind, synced);
@@ -246,7 +232,7 @@ impl Mirror {
         let owned = account.to_owned();
         let old = self
             .db()
-            .read(move |c| db::digests(c, "objects", &owned))
+            .read(move |c| db::digests(c, "mirror_objects", &owned))
             .await?;
         let mut seen: HashSet<u64> = HashSet::with_capacity(old.len());
         let mut sweep = RegistryWrites::default();
@@ -329,44 +315,44 @@ impl Mirror {
                         _ => None,
                     })
                     .collect();
-                let tx = c.transaction()?;
-                let mut write = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if touched.contains(&row.id) {
-                        continue;
+                c.transaction(|tx| {
+                    let mut write = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        if touched.contains(&row.id) {
+                            continue;
+                        }
+                        // Each row's place before is its own row's: writing others first does
+                        // not change it.
+                        let before = place_of(tx, &account, Some(row.id))?;
+                        sweep
+                            .affected
+                            .extend(object_resources(row.id, &row.kind, before));
+                        sweep.affected.extend(object_resources(
+                            row.id,
+                            &row.kind,
+                            Place {
+                                building: row.building_id,
+                                property: row.property_id,
+                            },
+                        ));
+                        write.push(row);
                     }
-                    // Each row's place before is its own row's: writing others first does
-                    // not change it.
-                    let before = place_of(&tx, &account, Some(row.id))?;
-                    sweep
-                        .affected
-                        .extend(object_resources(row.id, &row.kind, before));
-                    sweep.affected.extend(object_resources(
-                        row.id,
-                        &row.kind,
-                        Place {
-                            building: row.building_id,
-                            property: row.property_id,
-                        },
-                    ));
-                    write.push(row);
-                }
-                let gone: Vec<u64> = gone
-                    .into_iter()
-                    .filter(|id| !touched.contains(id))
-                    .collect();
-                for id in &gone {
-                    let before = place_of(&tx, &account, Some(*id))?;
-                    sweep.affected.extend(object_resources(*id, "", before));
-                }
-                db::put_objects(&tx, &account, &write)?;
-                db::delete_ids(&tx, "objects", &account, &gone)?;
-                sweep.changed += (write.len() + gone.len()) as u64;
-                if last && sweep.changed > 0 {
-                    relocate(&tx, &account)?;
-                }
-                tx.commit()?;
-                Ok(sweep)
+                    let gone: Vec<u64> = gone
+                        .into_iter()
+                        .filter(|id| !touched.contains(id))
+                        .collect();
+                    for id in &gone {
+                        let before = place_of(tx, &account, Some(*id))?;
+                        sweep.affected.extend(object_resources(*id, "", before));
+                    }
+                    db::put_objects(tx, &account, &write)?;
+                    db::delete_ids(tx, "mirror_objects", &account, &gone)?;
+                    sweep.changed += (write.len() + gone.len()) as u64;
+                    if last && sweep.changed > 0 {
+                        relocate(tx, &account)?;
+                    }
+                    Ok(sweep)
+                })
             })
             .await?;
         Ok(sweep)
@@ -387,7 +373,7 @@ impl Mirror {
         let old = {
             let account = account_owned.clone();
             self.db()
-                .read(move |c| db::digests(c, "connections", &account))
+                .read(move |c| db::digests(c, "mirror_connections", &account))
                 .await?
         };
         let mut synced = Synced::default();
@@ -465,7 +451,7 @@ impl Mirror {
                     return Ok((0, Vec::new()));
                 };
                 let (parties, objects) = touched_people(&state.touched_since(began));
-                let tx = c.transaction()?;
+                c.transaction(|tx| {
                 let mut affected = BTreeSet::new();
                 let mut rows = Vec::with_capacity(put.len());
                 for conn in put {
@@ -473,22 +459,21 @@ impl Mirror {
                         continue;
                     }
                     let id = conn.id;
-                    affected.extend(connection_resources(&tx, &account, id)?);
-                    let place = place_of(&tx, &account, Some(conn.object_id))?;
+                    affected.extend(connection_resources(tx, &account, id)?);
+                    let place = place_of(tx, &account, Some(conn.object_id))?;
                     let row = rows::connection_row(conn, place);
-                    affected.extend(row_resources(&tx, &account, &row)?);
+                    affected.extend(row_resources(tx, &account, &row)?);
                     rows.push(row);
                 }
                 let mut gone = Vec::with_capacity(delete.len());
                 for id in delete {
                     let owner: Option<(i64, i64)> = tx
-                        .prepare_cached(
-                            "SELECT party_id, object_id FROM connections WHERE account = ?1 AND id = ?2",
+                        .query_opt(
+                            "SELECT party_id, object_id FROM mirror_connections WHERE account = $1 AND id = $2",
+                            args![account, i64::try_from(id).unwrap_or(-1)],
                         )?
-                        .query_row(params![account, i64::try_from(id).unwrap_or(-1)], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .optional()?;
+                        .map(|r| Ok::<_, DbError>((r.get(0)?, r.get(1)?)))
+                        .transpose()?;
                     let Some((party, object)) = owner else { continue };
                     let (party, object) = (
                         u64::try_from(party).unwrap_or(0),
@@ -497,13 +482,13 @@ impl Mirror {
                     if parties.contains(&party) || objects.contains(&object) {
                         continue;
                     }
-                    affected.extend(connection_resources(&tx, &account, id)?);
+                    affected.extend(connection_resources(tx, &account, id)?);
                     gone.push(id);
                 }
-                db::put_connections(&tx, &account, &rows)?;
-                db::delete_ids(&tx, "connections", &account, &gone)?;
-                tx.commit()?;
+                db::put_connections(tx, &account, &rows)?;
+                db::delete_ids(tx, "mirror_connections", &account, &gone)?;
                 Ok(((rows.len() + gone.len()) as u64, affected.into_iter().collect()))
+                })
             })
             .await?)
     }
@@ -559,69 +544,67 @@ impl Mirror {
         Ok(self
             .db()
             .write(move |c| {
-                let tx = c.transaction()?;
-                let mut affected = BTreeSet::new();
-                let mut written = Vec::new();
-                let mut rows: Vec<db::Versioned> = Vec::new();
-                let mut confirmed = Vec::new();
-                let mut seen = HashSet::new();
-                for r in &reports {
-                    seen.insert(r.id);
-                    let building = place_of(&tx, &account, r.object_id)?.building;
-                    let row = rows::report_row(r, building);
-                    let old: Option<(String, Option<i64>, i64)> = tx
-                        .prepare_cached(
-                            "SELECT row, building_id, version FROM reports
-                             WHERE account = ?1 AND id = ?2",
-                        )?
-                        .query_row(params![account, i64::try_from(r.id).unwrap_or(-1)], |x| {
-                            Ok((x.get(0)?, x.get(1)?, x.get(2)?))
-                        })
-                        .optional()?;
-                    if let Some((text, building_was, kept)) = old {
-                        if kept > version {
-                            continue;
-                        }
-                        if text == row.row {
-                            // The same data, read later: its version moves on, or an
-                            // older read landing after this one could still replace it.
-                            if kept < version {
-                                confirmed.push(r.id);
+                c.transaction(|tx| {
+                    let mut affected = BTreeSet::new();
+                    let mut written = Vec::new();
+                    let mut rows: Vec<db::Versioned> = Vec::new();
+                    let mut confirmed = Vec::new();
+                    let mut seen = HashSet::new();
+                    for r in &reports {
+                        seen.insert(r.id);
+                        let building = place_of(tx, &account, r.object_id)?.building;
+                        let row = rows::report_row(r, building);
+                        let old: Option<(String, Option<i64>, i64)> = tx
+                            .query_opt(
+                                "SELECT row, building_id, version FROM mirror_reports
+                             WHERE account = $1 AND id = $2",
+                                args![account, i64::try_from(r.id).unwrap_or(-1)],
+                            )?
+                            .map(|mut x| Ok::<_, DbError>((x.take_text(0)?, x.get(1)?, x.get(2)?)))
+                            .transpose()?;
+                        if let Some((text, building_was, kept)) = old {
+                            if kept > version {
+                                continue;
                             }
-                            continue;
+                            if text == row.row {
+                                // The same data, read later: its version moves on, or an
+                                // older read landing after this one could still replace it.
+                                if kept < version {
+                                    confirmed.push(r.id);
+                                }
+                                continue;
+                            }
+                            if let Some(b) = building_was.and_then(|b| u64::try_from(b).ok()) {
+                                affected.insert(Resource::OpenReports(b));
+                            }
                         }
-                        if let Some(b) = building_was.and_then(|b| u64::try_from(b).ok()) {
+                        if let Some(b) = building {
                             affected.insert(Resource::OpenReports(b));
                         }
+                        written.push(r.id);
+                        rows.push((row, began));
                     }
-                    if let Some(b) = building {
-                        affected.insert(Resource::OpenReports(b));
+                    db::put_reports(tx, &account, &rows, now_ms())?;
+                    db::confirm_reports(tx, &account, &confirmed, began)?;
+                    let mut absent = Vec::new();
+                    if complete_open {
+                        let open: Vec<i64> = tx
+                            .query(
+                                "SELECT id FROM mirror_reports
+                             WHERE account = $1 AND (open = 1 OR state = $2) AND version <= $3",
+                                args![account, ReportState::Done.name(), version],
+                            )?
+                            .into_iter()
+                            .map(|r| r.get(0))
+                            .collect::<Result<_, _>>()?;
+                        absent = open
+                            .into_iter()
+                            .filter_map(|id| u64::try_from(id).ok())
+                            .filter(|id| !seen.contains(id))
+                            .collect();
                     }
-                    written.push(r.id);
-                    rows.push((row, began));
-                }
-                db::put_reports(&tx, &account, &rows, now_ms())?;
-                db::confirm_reports(&tx, &account, &confirmed, began)?;
-                let mut absent = Vec::new();
-                if complete_open {
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT id FROM reports
-                         WHERE account = ?1 AND (open = 1 OR state = ?2) AND version <= ?3",
-                    )?;
-                    let open: Vec<i64> = stmt
-                        .query_map(params![account, ReportState::Done.name(), version], |r| {
-                            r.get(0)
-                        })?
-                        .collect::<rusqlite::Result<_>>()?;
-                    drop(stmt);
-                    absent = open
-                        .into_iter()
-                        .filter_map(|id| u64::try_from(id).ok())
-                        .filter(|id| !seen.contains(id))
-                        .collect();
-                }
-                tx.commit()?;
-                Ok((affected.into_iter().collect(), written, absent))
+                    Ok((affected.into_iter().collect(), written, absent))
+                })
             })
             .await?)
     }
@@ -635,8 +618,8 @@ impl Mirror {
         let (changes, changed) = self
             .db()
             .write(move |c| {
-                let old = db::digests(c, "announcements", &account_owned)?;
-                let tx = c.transaction()?;
+                let old = db::digests(c, "mirror_announcements", &account_owned)?;
+                c.transaction(|tx| {
                 let mut affected = BTreeSet::new();
                 let mut write = Vec::new();
                 let mut seen = HashSet::new();
@@ -655,38 +638,34 @@ impl Mirror {
                 let mut objects: Vec<u64> = write.iter().filter_map(|(_, o, _)| *o).collect();
                 for id in &gone {
                     let object: Option<Option<i64>> = tx
-                        .prepare_cached(
-                            "SELECT object_id FROM announcements WHERE account = ?1 AND id = ?2",
+                        .query_opt(
+                            "SELECT object_id FROM mirror_announcements WHERE account = $1 AND id = $2",
+                            args![account_owned, i64::try_from(*id).unwrap_or(-1)],
                         )?
-                        .query_row(
-                            params![account_owned, i64::try_from(*id).unwrap_or(-1)],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
+                        .map(|r| r.get(0))
+                        .transpose()?;
                     objects.extend(object.flatten().and_then(|o| u64::try_from(o).ok()));
                 }
                 for (id, _, _) in &write {
                     let object: Option<Option<i64>> = tx
-                        .prepare_cached(
-                            "SELECT object_id FROM announcements WHERE account = ?1 AND id = ?2",
+                        .query_opt(
+                            "SELECT object_id FROM mirror_announcements WHERE account = $1 AND id = $2",
+                            args![account_owned, i64::try_from(*id).unwrap_or(-1)],
                         )?
-                        .query_row(
-                            params![account_owned, i64::try_from(*id).unwrap_or(-1)],
-                            |r| r.get(0),
-                        )
-                        .optional()?;
+                        .map(|r| r.get(0))
+                        .transpose()?;
                     objects.extend(object.flatten().and_then(|o| u64::try_from(o).ok()));
                 }
                 for object in objects {
-                    for b in buildings_for_object(&tx, &account_owned, object)? {
+                    for b in buildings_for_object(tx, &account_owned, object)? {
                         affected.insert(Resource::Announcements(b));
                     }
                 }
-                db::put_announcements(&tx, &account_owned, &write)?;
-                db::delete_ids(&tx, "announcements", &account_owned, &gone)?;
+                db::put_announcements(tx, &account_owned, &write)?;
+                db::delete_ids(tx, "mirror_announcements", &account_owned, &gone)?;
                 let changed = (write.len() + gone.len()) as u64;
-                tx.commit()?;
                 Ok((affected.into_iter().collect::<Vec<_>>(), changed))
+                })
             })
             .await?;
         let synced = Synced {
@@ -881,18 +860,18 @@ fn object_resources(id: u64, kind: &str, place: Place) -> Vec<Resource> {
 
 /// The resources a stored connection row (by id) feeds, read from the database.
 pub(super) fn connection_resources(
-    conn: &rusqlite::Connection,
+    conn: &mut Conn<'_>,
     account: &str,
     id: u64,
-) -> rusqlite::Result<Vec<Resource>> {
+) -> Result<Vec<Resource>, DbError> {
     let row: Option<(i64, String, Option<i64>, Option<i64>)> = conn
-        .prepare_cached(
-            "SELECT party_id, role, building_id, property_id FROM connections WHERE account = ?1 AND id = ?2",
+        .query_opt(
+            "SELECT party_id, role, building_id, property_id FROM mirror_connections
+             WHERE account = $1 AND id = $2",
+            args![account, i64::try_from(id).unwrap_or(-1)],
         )?
-        .query_row(params![account, i64::try_from(id).unwrap_or(-1)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .optional()?;
+        .map(|mut r| Ok::<_, DbError>((r.get(0)?, r.take_text(1)?, r.get(2)?, r.get(3)?)))
+        .transpose()?;
     let Some((party, role, building, property)) = row else {
         return Ok(Vec::new());
     };
@@ -913,10 +892,10 @@ pub(super) fn connection_resources(
 /// and the staff entries of the same party anywhere (a wish to be left off made on one
 /// connection hides them all).
 pub(super) fn row_resources(
-    conn: &rusqlite::Connection,
+    conn: &mut Conn<'_>,
     account: &str,
     row: &ConnectionRow,
-) -> rusqlite::Result<Vec<Resource>> {
+) -> Result<Vec<Resource>, DbError> {
     let mut out = Vec::new();
     if row.role == ConnectionRole::Resident.name() {
         if let Some(b) = row.building_id {
@@ -927,7 +906,7 @@ pub(super) fn row_resources(
     }
     for property in db::ids_where(
         conn,
-        "connections",
+        "mirror_connections",
         "property_id",
         account,
         "party_id",
@@ -940,19 +919,19 @@ pub(super) fn row_resources(
 
 /// Sets every connection's and report's building and property from the registry (after it
 /// changed).
-fn relocate(tx: &rusqlite::Transaction<'_>, account: &str) -> rusqlite::Result<()> {
+fn relocate(tx: &mut Conn<'_>, account: &str) -> Result<(), DbError> {
     tx.execute(
-        "UPDATE connections SET
-           building_id = (SELECT o.building_id FROM objects o WHERE o.account = connections.account AND o.id = connections.object_id),
-           property_id = COALESCE((SELECT o.property_id FROM objects o WHERE o.account = connections.account AND o.id = connections.object_id), property_id)
-         WHERE account = ?1",
-        params![account],
+        "UPDATE mirror_connections SET
+           building_id = (SELECT o.building_id FROM mirror_objects o WHERE o.account = mirror_connections.account AND o.id = mirror_connections.object_id),
+           property_id = COALESCE((SELECT o.property_id FROM mirror_objects o WHERE o.account = mirror_connections.account AND o.id = mirror_connections.object_id), property_id)
+         WHERE account = $1",
+        args![account],
     )?;
     tx.execute(
-        "UPDATE reports SET
-           building_id = (SELECT o.building_id FROM objects o WHERE o.account = reports.account AND o.id = reports.object_id)
-         WHERE account = ?1",
-        params![account],
+        "UPDATE mirror_reports SET
+           building_id = (SELECT o.building_id FROM mirror_objects o WHERE o.account = mirror_reports.account AND o.id = mirror_reports.object_id)
+         WHERE account = $1",
+        args![account],
     )?;
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! the mirror (a local query, no Tampuuri call). A pending party or apartment comes back
 //! as protected (no name, no contact) until its change has been fetched.
 
+use crate::args;
+use crate::store::sql::{Conn, DbError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use rusqlite::params;
 
 use super::db;
 use super::{Key, Mirror};
@@ -104,13 +105,9 @@ impl Mirror {
     }
 }
 
-fn read(
-    c: &rusqlite::Connection,
-    account: &str,
-    resource: &Resource,
-) -> rusqlite::Result<Option<Raw>> {
+fn read(c: &mut Conn<'_>, account: &str, resource: &Resource) -> Result<Option<Raw>, DbError> {
     Ok(Some(match *resource {
-        Resource::Object(id) => match db::row(c, "objects", account, id)? {
+        Resource::Object(id) => match db::row(c, "mirror_objects", account, id)? {
             Some(text) => match serde_json::from_str::<Object>(&text) {
                 Ok(o) => Raw::Object(Box::new(o)),
                 Err(_) => return Ok(None),
@@ -118,7 +115,7 @@ fn read(
             None => return Ok(None),
         },
         Resource::BuildingTree(b) => {
-            let rows = db::rows_where(c, "objects", account, Some(("building_id", b)))?;
+            let rows = db::rows_where(c, "mirror_objects", account, Some(("building_id", b)))?;
             Raw::Objects(
                 parse::<Object>(rows)
                     .into_iter()
@@ -127,56 +124,45 @@ fn read(
             )
         }
         Resource::Residents(b) => {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, row FROM connections WHERE account = ?1 AND building_id = ?2 AND role = ?3 ORDER BY id",
+            let rows = db::id_rows(
+                c,
+                "SELECT id, row FROM mirror_connections
+                 WHERE account = $1 AND building_id = $2 AND role = $3 ORDER BY id",
+                args![
+                    account,
+                    i64::try_from(b).unwrap_or(-1),
+                    ConnectionRole::Resident.name()
+                ],
             )?;
-            let rows = stmt
-                .query_map(
-                    params![
-                        account,
-                        i64::try_from(b).unwrap_or(-1),
-                        ConnectionRole::Resident.name()
-                    ],
-                    |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?)),
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             Raw::Connections(parse(rows))
         }
         Resource::Staff(p) => {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, row FROM connections WHERE account = ?1 AND object_id = ?2 AND role <> ?3 ORDER BY id",
+            let rows = db::id_rows(
+                c,
+                "SELECT id, row FROM mirror_connections
+                 WHERE account = $1 AND object_id = $2 AND role <> $3 ORDER BY id",
+                args![
+                    account,
+                    i64::try_from(p).unwrap_or(-1),
+                    ConnectionRole::Resident.name()
+                ],
             )?;
-            let rows = stmt
-                .query_map(
-                    params![
-                        account,
-                        i64::try_from(p).unwrap_or(-1),
-                        ConnectionRole::Resident.name()
-                    ],
-                    |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?)),
-                )?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut staff: Vec<Connection> = parse(rows);
             hide_where_asked_anywhere(c, account, &mut staff)?;
             Raw::Connections(staff)
         }
         Resource::Announcements(b) => {
-            let property: Option<i64> = c
-                .prepare_cached("SELECT property_id FROM objects WHERE account = ?1 AND id = ?2")?
-                .query_row(params![account, i64::try_from(b).unwrap_or(-1)], |r| {
-                    r.get(0)
-                })
-                .unwrap_or(None);
+            let property = super::sync::place_of(c, account, Some(b))?.property;
             let mut list: Vec<Announcement> = parse(db::rows_where(
                 c,
-                "announcements",
+                "mirror_announcements",
                 account,
                 Some(("object_id", b)),
             )?);
-            if let Some(p) = property.and_then(|p| u64::try_from(p).ok()) {
+            if let Some(p) = property {
                 list.extend(parse::<Announcement>(db::rows_where(
                     c,
-                    "announcements",
+                    "mirror_announcements",
                     account,
                     Some(("object_id", p)),
                 )?));
@@ -185,14 +171,12 @@ fn read(
             Raw::Announcements(list)
         }
         Resource::OpenReports(b) => {
-            let mut stmt = c.prepare_cached(
-                "SELECT id, row FROM reports WHERE account = ?1 AND building_id = ?2 AND open = 1 ORDER BY id DESC",
+            let rows = db::id_rows(
+                c,
+                "SELECT id, row FROM mirror_reports
+                 WHERE account = $1 AND building_id = $2 AND open = 1 ORDER BY id DESC",
+                args![account, i64::try_from(b).unwrap_or(-1)],
             )?;
-            let rows = stmt
-                .query_map(params![account, i64::try_from(b).unwrap_or(-1)], |r| {
-                    Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             Raw::Reports(parse::<FaultReport>(rows))
         }
     }))
@@ -202,29 +186,20 @@ fn read(
 /// their own resident connection) is left off as staff too: a board chair is a resident who
 /// may make that wish without a board decision. Read from the mirror: no call.
 fn hide_where_asked_anywhere(
-    c: &rusqlite::Connection,
+    c: &mut Conn<'_>,
     account: &str,
     staff: &mut [Connection],
-) -> rusqlite::Result<()> {
+) -> Result<(), DbError> {
     let today = rappu_shared::finnish_time::local_date(chrono::Utc::now());
-    let mut stmt = c.prepare_cached(
-        "SELECT id, row FROM connections WHERE account = ?1 AND party_id = ?2 AND hides = 1",
-    )?;
     for s in staff.iter_mut() {
         if crate::feeds::privacy::is_company(&s.party) {
             continue;
         }
-        let rows = stmt
-            .query_map(
-                params![account, i64::try_from(s.party.id).unwrap_or(-1)],
-                |r| {
-                    Ok((
-                        u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                        r.get::<_, String>(1)?,
-                    ))
-                },
-            )?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = db::id_rows(
+            c,
+            "SELECT id, row FROM mirror_connections WHERE account = $1 AND party_id = $2 AND hides = 1",
+            args![account, i64::try_from(s.party.id).unwrap_or(-1)],
+        )?;
         let asked = parse::<Connection>(rows)
             .iter()
             .any(|t| t.hide_from_display == Some(true) && t.ends.is_none_or(|e| e >= today));

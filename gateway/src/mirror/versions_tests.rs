@@ -63,7 +63,7 @@ fn report(step: u32, state: ReportStatus) -> FaultReport {
 async fn held(mirror: &Mirror) -> Option<u32> {
     let text = mirror
         .db()
-        .read(|c| db::row(c, "reports", ACCOUNT, REPORT))
+        .read(|c| db::row(c, "mirror_reports", ACCOUNT, REPORT))
         .await
         .unwrap()?;
     let report: FaultReport = serde_json::from_str(&text).unwrap();

@@ -195,6 +195,85 @@ pub(super) const STEPS: &[&str] = &[
         published_at BIGINT NOT NULL,
         retired_at BIGINT
     );",
+    // 4: the account mirror, shared by the replicas (SQLite keeps it in its own file,
+    // `mirror::db`): the same tables; the mirror's writer (the replica holding the
+    // `rappu:mirror` lock) and the epoch that fences a writer that lost it; and the log of
+    // what the writer changed, which the other replicas follow.
+    "CREATE TABLE mirror_objects (
+        account TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        parent_id BIGINT,
+        kind TEXT NOT NULL,
+        property_id BIGINT,
+        building_id BIGINT,
+        row TEXT NOT NULL,
+        PRIMARY KEY (account, id)
+    );
+    CREATE INDEX mirror_objects_by_building ON mirror_objects (account, building_id);
+    CREATE INDEX mirror_objects_by_property ON mirror_objects (account, property_id, kind);
+    CREATE TABLE mirror_connections (
+        account TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        party_id BIGINT NOT NULL,
+        object_id BIGINT NOT NULL,
+        role TEXT NOT NULL,
+        building_id BIGINT,
+        property_id BIGINT,
+        hides BIGINT NOT NULL,
+        row TEXT NOT NULL,
+        PRIMARY KEY (account, id)
+    );
+    CREATE INDEX mirror_connections_by_party ON mirror_connections (account, party_id);
+    CREATE INDEX mirror_connections_by_object ON mirror_connections (account, object_id);
+    CREATE INDEX mirror_connections_by_building ON mirror_connections (account, building_id, role);
+    CREATE INDEX mirror_connections_by_property ON mirror_connections (account, property_id, role);
+    CREATE TABLE mirror_announcements (
+        account TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        object_id BIGINT,
+        row TEXT NOT NULL,
+        PRIMARY KEY (account, id)
+    );
+    CREATE INDEX mirror_announcements_by_object ON mirror_announcements (account, object_id);
+    CREATE TABLE mirror_reports (
+        account TEXT NOT NULL,
+        id BIGINT NOT NULL,
+        object_id BIGINT,
+        building_id BIGINT,
+        assignee_id BIGINT,
+        reporter_id BIGINT,
+        state TEXT NOT NULL,
+        open BIGINT NOT NULL,
+        seen_at BIGINT NOT NULL,
+        row TEXT NOT NULL,
+        version BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, id)
+    );
+    CREATE INDEX mirror_reports_by_building ON mirror_reports (account, building_id, open);
+    CREATE INDEX mirror_reports_by_assignee ON mirror_reports (account, assignee_id);
+    CREATE INDEX mirror_reports_by_reporter ON mirror_reports (account, reporter_id);
+    CREATE TABLE mirror_syncs (
+        account TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        done_at BIGINT NOT NULL,
+        rows BIGINT NOT NULL,
+        calls BIGINT NOT NULL,
+        PRIMARY KEY (account, kind)
+    );
+    CREATE TABLE mirror_writer (
+        name TEXT PRIMARY KEY,
+        epoch BIGINT NOT NULL,
+        instance TEXT NOT NULL,
+        since BIGINT NOT NULL
+    );
+    CREATE TABLE mirror_events (
+        seq BIGSERIAL PRIMARY KEY,
+        epoch BIGINT NOT NULL,
+        account TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        event TEXT NOT NULL
+    );
+    CREATE INDEX mirror_events_by_time ON mirror_events (at);",
 ];
 
 /// The advisory lock replicas take while migrating.

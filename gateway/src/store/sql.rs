@@ -207,6 +207,22 @@ impl Row {
         T::from_value(i, value)
     }
 
+    /// Column `i`'s text, borrowed.
+    pub fn str(&self, i: usize) -> Result<&str, DbError> {
+        match self.0.get(i) {
+            Some(Value::Text(s)) => Ok(s),
+            other => Err(DbError::decode(i, format!("expected text, got {other:?}"))),
+        }
+    }
+
+    /// Column `i`'s text, taken out of the row (no copy).
+    pub fn take_text(&mut self, i: usize) -> Result<String, DbError> {
+        match self.0.get_mut(i) {
+            Some(Value::Text(s)) => Ok(std::mem::take(s)),
+            other => Err(DbError::decode(i, format!("expected text, got {other:?}"))),
+        }
+    }
+
     /// Column `i` parsed from JSON text.
     pub fn json<T: serde::de::DeserializeOwned>(&self, i: usize) -> Result<T, DbError> {
         let text: String = self.get(i)?;
@@ -332,26 +348,45 @@ impl<'a> Conn<'a> {
 
     /// Runs a query; every row.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, |row| {
+            out.push(row);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Runs a query and hands each row to `f` as it is read, never holding them all (a
+    /// reconciliation reads every row of a table).
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        mut f: impl FnMut(Row) -> Result<(), DbError>,
+    ) -> Result<(), DbError> {
         match &mut self.engine {
             Engine::Sqlite(c) => {
                 let mut stmt = c.prepare_cached(&sqlite_sql(sql))?;
                 bind(&mut stmt, params)?;
                 let width = stmt.column_count();
                 let mut rows = stmt.raw_query();
-                let mut out = Vec::new();
                 while let Some(r) = rows.next()? {
                     let mut values = Vec::with_capacity(width);
                     for i in 0..width {
                         values.push(sqlite_value(r.get_ref(i)?));
                     }
-                    out.push(Row(values));
+                    f(Row(values))?;
                 }
-                Ok(out)
+                Ok(())
             }
             Engine::Postgres(c) => {
+                use postgres::fallible_iterator::FallibleIterator as _;
                 let stmt = c.statement(sql)?;
-                let rows = c.client()?.query(&stmt, &pg_params(params))?;
-                rows.iter().map(pg_row).collect()
+                let mut rows = c.client()?.query_raw(&stmt, pg_params(params))?;
+                while let Some(r) = rows.next()? {
+                    f(pg_row(&r)?)?;
+                }
+                Ok(())
             }
         }
     }
