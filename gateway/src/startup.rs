@@ -118,9 +118,15 @@ impl Application {
         ));
 
         let webhook_secret = settings.webhooks.secret.clone();
-        let mirror_path = settings.data_dir.join("mirror.db");
-        let mirror_db = crate::mirror::MirrorDb::open(&mirror_path)
-            .with_context(|| format!("opening {}", mirror_path.display()))?;
+        // On PostgreSQL the replicas share one mirror in the database, written by the one
+        // elected (`mirror::shared`); on SQLite it is a file of its own.
+        let mirror_db = if store.kind() == crate::store::EngineKind::Postgres {
+            crate::mirror::MirrorDb::in_store(store.clone())
+        } else {
+            let mirror_path = settings.data_dir.join("mirror.db");
+            crate::mirror::MirrorDb::open(&mirror_path)
+                .with_context(|| format!("opening {}", mirror_path.display()))?
+        };
         let (mirror, mirror_events) = crate::mirror::Mirror::new(
             tampuuri.clone(),
             mirror_db,
@@ -194,6 +200,7 @@ impl Application {
                 webhooks.clone(),
                 apps.clone(),
                 Arc::clone(&keys_changed),
+                mirror.clone(),
             ));
         }
         let refresh_every = settings
@@ -554,6 +561,7 @@ fn spawn_replica_events(
     webhooks: WebhookService,
     apps: crate::apps::Apps,
     keys_changed: Arc<tokio::sync::Notify>,
+    mirror: crate::mirror::Mirror,
 ) -> JoinHandle<()> {
     use crate::store::listen::ReplicaEvent;
     tokio::spawn(async move {
@@ -582,6 +590,12 @@ fn spawn_replica_events(
                 }
                 ReplicaEvent::Apps(_) => {}
                 ReplicaEvent::Keys(_) => keys_changed.notify_one(),
+                ReplicaEvent::Mirror(_) => {
+                    if let Err(e) = mirror.follow().await {
+                        tracing::warn!(error = %e, "cannot read the mirror's log");
+                    }
+                }
+                ReplicaEvent::MirrorAsk(ask) => mirror.asked(&ask),
                 ReplicaEvent::Reconnected { lost_at } => {
                     // Until caught up (the database may fail just then), try again each
                     // second; the announcements arriving meanwhile wait in the channel.
@@ -593,6 +607,9 @@ fn spawn_replica_events(
                     }
                     // Keys published or retired while not listening.
                     keys_changed.notify_one();
+                    if let Err(e) = mirror.follow().await {
+                        tracing::warn!(error = %e, "cannot catch up on the mirror's log");
+                    }
                     store.set_hears_replicas();
                 }
             }

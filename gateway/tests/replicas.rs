@@ -145,6 +145,157 @@ async fn a_replica_killed_mid_delivery_leaves_its_reports_to_another_exactly_onc
     drop(a);
 }
 
+const SECRET: &str = "replicas-test-webhook-secret-7";
+
+/// Two `rappu serve` replicas share the account mirror in the database; B, started first,
+/// writes it. A person becomes protected and Tampuuri tells A; B's fetch waits for
+/// Tampuuri's slow answer and B is killed with SIGKILL in the middle of it. A takes the
+/// writer's lock (the database released it with B's connection), fetches the change again,
+/// and never serves the name meanwhile or after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mirror_writer_killed_mid_fetch_is_replaced_and_no_replica_names_a_protected_person() {
+    if !pg::available() {
+        return;
+    }
+    let database = pg::database();
+    let env = [("RAPPU_DATABASE_URL", database.expose_secret())];
+    let config = sim_config();
+    let account = config.accounts[0].name.clone();
+    let running = Simulator::spawn(config.clone()).await.unwrap();
+    let sim = running.sim().clone();
+    let resident = sim.summary(&account).unwrap().residents.plain[0].clone();
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let keys = dir_b.path().join("keys");
+    let display = token(
+        dir_b.path(),
+        &account,
+        Grant::Display {
+            building: u64::try_from(resident.building_id).unwrap(),
+            staircase: None,
+        },
+    );
+    let extra = format!(
+        "[auth]\nkeys_dir = \"{}\"\n\n[webhooks]\nsecret = \"{SECRET}\"\n\n[rate_limit]\nenabled = false\n",
+        keys.display()
+    );
+    let config_b = write_config(dir_b.path(), &running.base_url(), &config, &extra);
+    let config_a = write_config(dir_a.path(), &running.base_url(), &config, &extra);
+    let mut b = start_with_env(dir_b.path(), &config_b, 1, &env).await;
+    let a = start_with_env(dir_a.path(), &config_a, 1, &env).await;
+    let log_a = dir_a.path().join("rappu-1.log");
+    let writes = |log: &std::path::Path| {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains("this replica writes the account mirror")
+    };
+    assert!(
+        writes(&dir_b.path().join("rappu-1.log")),
+        "B, first, writes"
+    );
+    assert!(!writes(&log_a), "A does not");
+
+    let http = reqwest::Client::new();
+    let feed = |url: String| {
+        let (http, display) = (http.clone(), display.clone());
+        async move {
+            let response = http
+                .get(format!("{url}/api/v1/display/feed"))
+                .bearer_auth(&display)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let admin = |body: Value| {
+        let http = http.clone();
+        let url = format!(
+            "http://{}/_sim/accounts/{account}/parties/{}",
+            running.addr, resident.party_id
+        );
+        async move {
+            let response = http.patch(url).json(&body).send().await.unwrap();
+            assert!(response.status().is_success());
+        }
+    };
+    // Tampuuri's webhook, to A only.
+    let notify_a = || {
+        let http = http.clone();
+        let url = format!("{}/api/v1/webhooks/tampuuri/{account}", a.url);
+        let bundle = json!({"Id": uuid::Uuid::new_v4().simple().to_string(), "Attempt": 1,
+            "Notifications": [{"Action": "OsapuoliTietoMuokkaa",
+                               "Id": uuid::Uuid::new_v4().to_string(),
+                               "ReferenceId": resident.party_id.to_string(),
+                               "ReferenceData": ""}]});
+        async move {
+            let response = http
+                .post(url)
+                .header("x-rappu-webhook-secret", SECRET)
+                .json(&bundle)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+        }
+    };
+    admin(json!({"Sukunimi": "Suojattava"})).await;
+    notify_a().await;
+    for url in [&a.url, &b.url] {
+        eventually(10, "the new name on both replicas", || {
+            let url = url.clone();
+            async move { feed(url).await.contains("Suojattava").then_some(()) }
+        })
+        .await;
+    }
+
+    // Protected now; Tampuuri answers 3 s late.
+    sim.set_faults(Faults {
+        response_delay_ms: 3_000,
+        ..Faults::default()
+    });
+    let asked = sim.calls().total;
+    admin(json!({"Turvakielto": true})).await;
+    notify_a().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!feed(a.url.clone()).await.contains("Suojattava"));
+    assert!(!feed(b.url.clone()).await.contains("Suojattava"));
+    eventually(10, "B's fetch on its way", || async {
+        (sim.calls().total > asked).then_some(())
+    })
+    .await;
+    b.child.kill().unwrap(); // SIGKILL, while Tampuuri holds B's answer
+    b.child.wait().unwrap();
+    drop(b);
+    let fetched_by_b = sim.calls().total;
+
+    // A takes over and fetches again; its feed never names the person.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut done_at = None;
+    loop {
+        assert!(
+            !feed(a.url.clone()).await.contains("Suojattava"),
+            "a protected person named after the writer died"
+        );
+        if done_at.is_none() && writes(&log_a) && sim.calls().total > fetched_by_b {
+            // A's own fetch reached Tampuuri: answered within the 3 s delay.
+            done_at = Some(std::time::Instant::now() + std::time::Duration::from_secs(5));
+        }
+        if done_at.is_some_and(|at| std::time::Instant::now() > at) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "A never took over and fetched (writes: {})",
+            writes(&log_a)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sim.set_faults(Faults::default());
+    assert!(!feed(a.url.clone()).await.contains("Suojattava"));
+    drop(a);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_database_password_is_never_printed_or_logged() {
     if !pg::available() {

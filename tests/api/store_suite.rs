@@ -1034,8 +1034,21 @@ async fn postgresql_over_tls_verifies_the_server_certificate() {
 async fn the_mirror_tables_keep_and_find_rows_alike(store: Store) {
     use rappu_gateway::mirror::{MirrorDb, db as mirror_db};
     let dir = tempfile::tempdir().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
     let mirror = match store.kind() {
-        EngineKind::Postgres => MirrorDb::in_store(store.clone()),
+        EngineKind::Postgres => {
+            let mirror = MirrorDb::in_store(store.clone());
+            // Writes need this replica elected the mirror's writer.
+            rappu_gateway::mirror::shared::spawn_election(
+                store.postgres().unwrap().target().clone(),
+                mirror.writer().clone(),
+                "suite".into(),
+                stop.clone(),
+            );
+            let writer = mirror.writer().clone();
+            wait_for(|| writer.is_writer()).await;
+            mirror
+        }
         EngineKind::Sqlite => MirrorDb::open_in(dir.path()).unwrap(),
     };
     let object = |id: u64, kind: &str, building: Option<u64>, row: &str| mirror_db::ObjectRow {
@@ -1150,4 +1163,77 @@ async fn the_mirror_tables_keep_and_find_rows_alike(store: Store) {
         .await
         .unwrap();
     assert!(left.is_empty(), "{left:?}");
+    stop.cancel();
+}
+
+/// The shared mirror's writer: of two replicas on one database one is elected; the other's
+/// writes are refused; when the writer goes, the other takes over in a later epoch, and a
+/// write in the old epoch is refused (the fence) and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_replica_writes_the_shared_mirror_and_a_fenced_writer_cannot() {
+    use rappu_gateway::mirror::shared::{fence, spawn_election};
+    use rappu_gateway::mirror::{MirrorDb, db as mirror_db};
+    let Some((one, two)) = two_replicas() else {
+        return;
+    };
+    let (a, b) = (
+        MirrorDb::in_store(one.clone()),
+        MirrorDb::in_store(two.clone()),
+    );
+    let (stop_a, stop_b) = (
+        tokio_util::sync::CancellationToken::new(),
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let target = |s: &Store| s.postgres().unwrap().target().clone();
+    let election_a = spawn_election(target(&one), a.writer().clone(), "a".into(), stop_a.clone());
+    let writer_a = a.writer().clone();
+    wait_for(|| writer_a.is_writer()).await;
+    let election_b = spawn_election(target(&two), b.writer().clone(), "b".into(), stop_b.clone());
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(!b.writer().is_writer(), "two writers at once");
+    let first = a.writer().epoch();
+
+    let put = |db: &MirrorDb, row: &'static str| {
+        let db = db.clone();
+        async move {
+            db.write(move |c| mirror_db::put_announcements(c, "acc", &[(1, None, row.to_owned())]))
+                .await
+        }
+    };
+    put(&a, "by a").await.unwrap();
+    let refused = put(&b, "by b").await.unwrap_err();
+    assert!(refused.to_string().contains("does not write"), "{refused}");
+
+    // A goes; B takes over in a later epoch.
+    stop_a.cancel();
+    election_a.await.unwrap();
+    let writer_b = b.writer().clone();
+    wait_for(|| writer_b.is_writer()).await;
+    assert!(b.writer().epoch() > first);
+    put(&b, "by b").await.unwrap();
+    // A write fenced with A's epoch (a writer that has not noticed yet) changes nothing.
+    let stale = one
+        .call(move |c| {
+            c.transaction(|tx| {
+                fence(tx, first)?;
+                mirror_db::put_announcements(tx, "acc", &[(1, None, "late".to_owned())])
+            })
+        })
+        .await;
+    assert!(stale.is_err());
+    let row = b
+        .read(|c| mirror_db::row(c, "mirror_announcements", "acc", 1))
+        .await
+        .unwrap();
+    assert_eq!(row.as_deref(), Some("by b"));
+    stop_b.cancel();
+    election_b.await.unwrap();
+}
+
+async fn wait_for(done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "not within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

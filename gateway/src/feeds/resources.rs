@@ -21,7 +21,9 @@ use crate::upstream::tampuuri::model::{
 use crate::upstream::tampuuri::{Tampuuri, UpstreamError};
 
 /// A Tampuuri resource a display feed needs.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Resource {
     /// `GET kohteet/{id}`: a building or a property.
     Object(u64),
@@ -108,7 +110,7 @@ pub enum ResourceData {
 
 /// What a change notification removes from cached data at once, before the refetch that
 /// says what may come back: names a change may have made protected never wait for Tampuuri.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Redaction {
     /// Every name and contact of this party.
     Party(u64),

@@ -113,7 +113,7 @@ impl Mirror {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        state.mark(&keys);
+        state.mark_noted(&keys, Some(&n.id));
         let mut out: Vec<(Resource, Option<Redaction>)> = Vec::new();
         for (key, redaction) in redaction_of {
             for resource in self.key_resources(account, key).await? {
@@ -131,7 +131,11 @@ impl Mirror {
                 }
             }
         }
-        state.enqueue(&keys);
+        // With the mirror shared by replicas, only its writer fetches; the others' marks
+        // wait for its announcement ([`super::shared`]).
+        if self.is_writer() {
+            state.enqueue(&keys);
+        }
         Ok(out)
     }
 
@@ -371,14 +375,16 @@ impl Mirror {
                 }
             }
         }
-        state.settle(&settled, began);
+        let notes = state.settle(&settled, began);
         // What was pending and is settled now may be named again: rebuild from the mirror.
         for key in &settled {
             if key.is_privacy() {
                 affected.extend(self.key_resources(account, *key).await?);
             }
         }
-        self.emit(MirrorEvent::changed(account, affected, reports));
+        let mut event = MirrorEvent::changed(account, affected, reports);
+        event.settled = notes;
+        self.emit(event);
         Ok(())
     }
 
@@ -514,6 +520,12 @@ impl Mirror {
         let Some(state) = self.account(account) else {
             return Ok(());
         };
+        if !self.is_writer() {
+            // The writer fetches it: an answer written from this process could replace a
+            // newer fetch of the writer's (versions are its sequence numbers).
+            self.ask(account, vec![Key::Report(report.id)]).await;
+            return Ok(());
+        }
         let version = match origin {
             // Taken now, after Tampuuri answered: later than every fetch already begun,
             // whose answer may predate the write.
@@ -571,6 +583,50 @@ mod tests {
         let again = state.seq();
         state.settle(&[Key::Party(2)], again);
         assert!(!state.is_pending(Key::Party(2)));
+    }
+
+    /// The writer settles a key's notifications marked before its fetch began, and says
+    /// which; a follower's mark waits for every notification that made it, and a
+    /// notification already settled marks nothing again.
+    #[test]
+    fn settling_names_the_notifications_and_followers_wait_for_each_of_theirs() {
+        let writer = super::super::AccountState::new();
+        writer.mark_noted(&[Key::Party(1)], Some("a"));
+        let began = writer.seq();
+        writer.mark_noted(&[Key::Party(1)], Some("b"));
+        writer.mark_noted(&[Key::Report(9)], Some("r"));
+        assert_eq!(
+            writer.settle(&[Key::Party(1), Key::Report(9)], began),
+            vec![(Key::Party(1), vec!["a".to_owned()])],
+            "only what was marked before the fetch began"
+        );
+        assert!(
+            !writer.is_pending(Key::Report(9)),
+            "reports are never pending"
+        );
+        assert!(writer.is_pending(Key::Party(1)));
+        let again = writer.seq();
+        assert_eq!(
+            writer.settle(&[Key::Party(1)], again),
+            vec![(Key::Party(1), vec!["b".to_owned()])]
+        );
+        assert!(!writer.is_pending(Key::Party(1)));
+
+        let follower = super::super::AccountState::new();
+        follower.mark_noted(&[Key::Party(1)], Some("a"));
+        follower.mark_noted(&[Key::Party(1)], Some("b"));
+        follower.settle_noted(Key::Party(1), &["a".to_owned()]);
+        assert!(follower.is_pending(Key::Party(1)), "b is not settled yet");
+        follower.settle_noted(Key::Party(1), &["x".to_owned()]);
+        assert!(follower.is_pending(Key::Party(1)));
+        follower.settle_noted(Key::Party(1), &["b".to_owned()]);
+        assert!(!follower.is_pending(Key::Party(1)));
+        // Learnt of after its settling (a catch-up): no mark that nothing would clear.
+        follower.settle_noted(Key::Party(2), &["c".to_owned()]);
+        follower.mark_noted(&[Key::Party(2)], Some("c"));
+        assert!(!follower.is_pending(Key::Party(2)));
+        follower.mark_noted(&[Key::Party(2)], Some("d"));
+        assert!(follower.is_pending(Key::Party(2)));
     }
 
     #[test]

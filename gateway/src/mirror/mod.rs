@@ -28,6 +28,7 @@ pub mod costs;
 pub mod db;
 pub mod reads;
 pub mod rows;
+pub mod shared;
 pub mod sync;
 pub mod upstream;
 
@@ -51,7 +52,7 @@ use crate::usage::Budget;
 
 /// What changed in the mirror of an account: the feed resources to rebuild (with what to
 /// remove from cached copies at once), and the fault reports whose views changed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct MirrorEvent {
     /// The account.
     pub account: String,
@@ -63,6 +64,13 @@ pub struct MirrorEvent {
     /// mirror's health changed (Tampuuri failing or back, the budget holding back work),
     /// and with it whether feeds are marked stale.
     pub restamp: bool,
+    /// Notifications this change settled, by key: replicas following this one's writes
+    /// clear their marks with them ([`shared`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settled: Vec<(Key, Vec<String>)>,
+    /// The writer's health, with a restamp (followers mark feeds stale by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<shared::HealthNote>,
 }
 
 impl MirrorEvent {
@@ -77,13 +85,23 @@ impl MirrorEvent {
             account: account.to_owned(),
             changes: resources.into_iter().map(|r| (r, None)).collect(),
             reports,
-            restamp: false,
+            ..Self::default()
         }
+    }
+
+    /// Whether the event says anything.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+            && self.reports.is_empty()
+            && !self.restamp
+            && self.settled.is_empty()
     }
 }
 
 /// A thing a notification names and a fetch by id refreshes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub enum Key {
     /// A party's data (name, turvakielto, archived), fetched with others in one call.
     Party(u64),
@@ -122,6 +140,14 @@ pub struct AccountState {
     touched: Mutex<HashMap<Key, u64>>,
     /// Keys waiting for their fetch.
     queue: Mutex<std::collections::BTreeSet<Key>>,
+    /// The notifications that marked each pending key, with the sequence number of the mark:
+    /// what a settling announces to the other replicas (see [`shared`]), and on a replica
+    /// that follows another's writes, what keeps the key pending until that writer settles
+    /// every one of them.
+    noted: Mutex<HashMap<Key, Vec<(u64, String)>>>,
+    /// Notifications the mirror's writer settled, when (a follower's memory: one learnt of
+    /// late, in a catch-up, does not mark its keys again for good).
+    settled_notes: Mutex<HashMap<String, std::time::Instant>>,
     /// Wakes the account's refresher.
     wake: Notify,
     /// Whether the first load finished.
@@ -198,13 +224,27 @@ impl AccountState {
         (parties, objects)
     }
 
+    #[cfg(test)]
     fn mark(&self, keys: &[Key]) -> u64 {
+        self.mark_noted(keys, None)
+    }
+
+    /// Marks `keys` for notification `note` (its id): privacy keys become pending. A
+    /// notification the writer already settled (known to a follower) marks nothing pending.
+    fn mark_noted(&self, keys: &[Key], note: Option<&str>) -> u64 {
         let seq = self.next_seq();
+        let settled = note.is_some_and(|id| Self::lock(&self.settled_notes).contains_key(id));
         let mut pending = Self::lock(&self.pending);
         let mut touched = Self::lock(&self.touched);
+        let mut noted = Self::lock(&self.noted);
         for key in keys {
-            if key.is_privacy() {
-                pending.insert(*key, seq);
+            if !settled {
+                if key.is_privacy() {
+                    pending.insert(*key, seq);
+                }
+                if let Some(id) = note {
+                    noted.entry(*key).or_default().push((seq, id.to_owned()));
+                }
             }
             touched.insert(*key, seq);
         }
@@ -212,16 +252,57 @@ impl AccountState {
     }
 
     /// Settles `keys` fetched by a fetch that began at `began`: pending marks made before it
-    /// are cleared, later ones stay for their own fetch.
-    pub fn settle(&self, keys: &[Key], began: u64) {
+    /// are cleared, later ones stay for their own fetch. Returns the notifications settled,
+    /// by key (what the other replicas' marks wait for).
+    pub fn settle(&self, keys: &[Key], began: u64) -> Vec<(Key, Vec<String>)> {
         let seq = self.next_seq();
         let mut pending = Self::lock(&self.pending);
         let mut touched = Self::lock(&self.touched);
+        let mut noted = Self::lock(&self.noted);
+        let mut out = Vec::new();
         for key in keys {
             if pending.get(key).is_some_and(|marked| *marked <= began) {
                 pending.remove(key);
             }
             touched.insert(*key, seq);
+            if let Some(notes) = noted.get_mut(key) {
+                let (done, later): (Vec<_>, Vec<_>) =
+                    notes.drain(..).partition(|(marked, _)| *marked <= began);
+                *notes = later;
+                if notes.is_empty() {
+                    noted.remove(key);
+                }
+                if !done.is_empty() {
+                    out.push((*key, done.into_iter().map(|(_, id)| id).collect()));
+                }
+            }
+        }
+        out
+    }
+
+    /// On a follower: the mirror's writer settled notifications `ids` of `key` (its fetch
+    /// began after it had noted them, and its rows are written). The key stays pending while
+    /// any notification that marked it here is not among those settled.
+    pub fn settle_noted(&self, key: Key, ids: &[String]) {
+        let now = std::time::Instant::now();
+        {
+            let mut settled = Self::lock(&self.settled_notes);
+            if settled.len() > 100_000 {
+                settled.retain(|_, at| now.duration_since(*at) < Duration::from_secs(3_600));
+            }
+            for id in ids {
+                settled.insert(id.clone(), now);
+            }
+        }
+        let mut pending = Self::lock(&self.pending);
+        let mut noted = Self::lock(&self.noted);
+        let Some(notes) = noted.get_mut(&key) else {
+            return;
+        };
+        notes.retain(|(_, id)| !ids.contains(id));
+        if notes.is_empty() {
+            noted.remove(&key);
+            pending.remove(&key);
         }
     }
 
@@ -268,6 +349,7 @@ impl AccountState {
 pub struct MirrorDb {
     backend: Backend,
     idle: Arc<Idle>,
+    writer: Arc<shared::Writer>,
 }
 
 /// Where the mirror's rows are.
@@ -342,14 +424,31 @@ impl MirrorDb {
                 reader: Arc::new(tokio::sync::Mutex::new(reader)),
             },
             idle: Arc::default(),
+            writer: Arc::new(shared::Writer::sole()),
         })
     }
 
-    /// The mirror in `store`'s database, whose migrations made its tables (PostgreSQL).
+    /// The mirror in `store`'s database, whose migrations made its tables (PostgreSQL),
+    /// shared with the other replicas: this process writes it only while elected
+    /// ([`shared::spawn_election`] with [`MirrorDb::writer`]).
     pub fn in_store(store: crate::store::Store) -> Self {
         Self {
             backend: Backend::Store(store),
             idle: Arc::default(),
+            writer: Arc::new(shared::Writer::elected()),
+        }
+    }
+
+    /// Whether (and in which epoch) this process writes the mirror.
+    pub fn writer(&self) -> &Arc<shared::Writer> {
+        &self.writer
+    }
+
+    /// The shared store the rows are in, if they are.
+    pub fn store(&self) -> Option<&crate::store::Store> {
+        match &self.backend {
+            Backend::Store(store) => Some(store),
+            Backend::Sqlite { .. } => None,
         }
     }
 
@@ -415,7 +514,9 @@ impl MirrorDb {
         Self::open(&dir.join("mirror.db"))
     }
 
-    /// Runs `f` with the writer on a blocking thread.
+    /// Runs `f` with the writer on a blocking thread. In the shared store, `f` runs in a
+    /// transaction that first checks this process still writes the mirror ([`shared::fence`]):
+    /// refused otherwise.
     pub async fn write<F, R>(&self, f: F) -> Result<R, StoreError>
     where
         F: FnOnce(&mut Conn<'_>) -> Result<R, DbError> + Send + 'static,
@@ -425,7 +526,15 @@ impl MirrorDb {
             Backend::Sqlite { writer, .. } => self.on(writer, f).await,
             Backend::Store(store) => {
                 self.used();
-                store.call(f).await
+                let epoch = self.writer.epoch();
+                store
+                    .call(move |c| {
+                        c.transaction(|tx| {
+                            shared::fence(tx, epoch)?;
+                            f(tx)
+                        })
+                    })
+                    .await
             }
         }
     }
@@ -478,6 +587,11 @@ struct Inner {
     budget: Budget,
     max_stale: Duration,
     events: mpsc::UnboundedSender<MirrorEvent>,
+    /// What the writer appends to the shared log (PostgreSQL; see [`shared`]).
+    publish: mpsc::UnboundedSender<MirrorEvent>,
+    publish_rx: Mutex<Option<mpsc::UnboundedReceiver<MirrorEvent>>>,
+    /// The last event of the shared log this replica applied (-1: not started).
+    followed: tokio::sync::Mutex<i64>,
 }
 
 impl std::fmt::Debug for Mirror {
@@ -499,6 +613,7 @@ impl Mirror {
         max_stale: Duration,
     ) -> (Self, mpsc::UnboundedReceiver<MirrorEvent>) {
         let (events, receiver) = mpsc::unbounded_channel();
+        let (publish, publish_rx) = mpsc::unbounded_channel();
         let accounts = tampuuri
             .account_names()
             .map(|a| (a.to_owned(), AccountState::new()))
@@ -514,6 +629,9 @@ impl Mirror {
                     budget,
                     max_stale,
                     events,
+                    publish,
+                    publish_rx: Mutex::new(Some(publish_rx)),
+                    followed: tokio::sync::Mutex::new(-1),
                 }),
             },
             receiver,
@@ -555,9 +673,29 @@ impl Mirror {
         let loaded = self
             .account(&event.account)
             .is_some_and(|s| *s.loaded.borrow());
+        if self.db().is_shared() && self.db().writer().is_writer() && !event.is_empty() {
+            let _ = self.inner.publish.send(event.clone());
+        }
         if loaded && (!event.changes.is_empty() || !event.reports.is_empty() || event.restamp) {
             let _ = self.inner.events.send(event);
         }
+    }
+
+    /// Whether this process may call Tampuuri for the mirror and write it: always with the
+    /// mirror in its own file; on PostgreSQL while it is the elected writer.
+    pub fn is_writer(&self) -> bool {
+        self.db().writer().is_writer()
+    }
+
+    /// The writer's health as followers learn it.
+    fn health_note(&self, account: &str) -> Option<shared::HealthNote> {
+        let state = self.account(account)?;
+        let health = state.health();
+        Some(shared::HealthNote {
+            failing_since: health.failing_since,
+            last_error: health.last_error.clone(),
+            held_back: health.held_back,
+        })
     }
 
     /// Records how the last attempt to reach Tampuuri for `account` went (`None`: it
@@ -597,6 +735,7 @@ impl Mirror {
             self.emit(MirrorEvent {
                 account: account.to_owned(),
                 restamp: true,
+                health: self.health_note(account),
                 ..MirrorEvent::default()
             });
         }

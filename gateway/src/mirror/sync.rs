@@ -423,11 +423,13 @@ impl Mirror {
                 .map(|(k, _)| *k)
                 .collect()
         };
-        state.settle(&settled, began);
+        let notes = state.settle(&settled, began);
         for key in &settled {
             affected.extend(self.people_resources(account, *key).await?);
         }
-        self.emit(MirrorEvent::changed(account, affected, Vec::new()));
+        let mut event = MirrorEvent::changed(account, affected, Vec::new());
+        event.settled = notes;
+        self.emit(event);
         self.note_sync(account, PEOPLE, synced).await?;
         Ok(synced)
     }
@@ -681,8 +683,20 @@ impl Mirror {
     /// Keeps every account's mirror reconciled until `stop`: a first load where there is
     /// none, one reconciliation at start where there is (notifications may have been lost
     /// while Rappu was down), then each kind on its cadence. Also runs each account's
-    /// refresher ([`super::changes`]).
+    /// refresher ([`super::changes`]). With the mirror shared by replicas, only the elected
+    /// writer does this, while it is elected ([`super::shared`]).
     pub fn spawn(&self, stop: CancellationToken) -> Vec<tokio::task::JoinHandle<()>> {
+        if self.db().is_shared() {
+            return self.spawn_shared(&stop);
+        }
+        self.spawn_writing(&stop)
+    }
+
+    /// The writer's work: each account's reconciliations and change fetches, until `stop`.
+    pub(super) fn spawn_writing(
+        &self,
+        stop: &CancellationToken,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
         let mut tasks = Vec::new();
         let names: Vec<String> = self.tampuuri().account_names().map(str::to_owned).collect();
         for account in names {
@@ -701,7 +715,7 @@ impl Mirror {
         tasks
     }
 
-    async fn last_synced(
+    pub(super) async fn last_synced(
         &self,
         account: &str,
         kind: &'static str,

@@ -41,6 +41,13 @@ impl Store {
                     "DELETE FROM webhook_notifications WHERE received_at < $1",
                     crate::args![notifications_since],
                 )?;
+                if tx.is_postgres() {
+                    // The shared mirror's log: a follower catches up on the last minutes.
+                    crate::mirror::shared::prune(
+                        tx,
+                        now.saturating_mul(1000) - crate::mirror::shared::KEEP_MS,
+                    )?;
+                }
                 Ok(Pruned {
                     signin_mails,
                     codes,

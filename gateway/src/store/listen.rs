@@ -63,6 +63,10 @@ pub enum ReplicaEvent {
     Apps(String),
     /// A signing key was published or retired (the payload: its kid).
     Keys(String),
+    /// The mirror's writer appended to its log (the new row's `seq`).
+    Mirror(i64),
+    /// A follower asks the mirror's writer to fetch something.
+    MirrorAsk(crate::mirror::shared::Ask),
 }
 
 /// Largest payload sent in one `NOTIFY` (PostgreSQL's limit is 8000 bytes).
@@ -137,6 +141,30 @@ pub fn spawn(
     (rx, task)
 }
 
+/// A connection of its own to `target` (its driver runs on a task that ends with the client).
+pub async fn connect(target: &super::postgres::PgTarget) -> Result<tokio_postgres::Client, String> {
+    match &target.tls {
+        None => {
+            let (client, connection) = target
+                .config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            Ok(client)
+        }
+        Some(tls) => {
+            let (client, connection) = target
+                .config
+                .connect(tls.clone())
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            Ok(client)
+        }
+    }
+}
+
 /// One connection's life: `Ok` when stopped, `Err` when the connection failed or ended.
 async fn listen(
     target: &super::postgres::PgTarget,
@@ -191,7 +219,9 @@ where
     let _driver = AbortOnDrop(driver);
     client
         .batch_execute(&format!(
-            "LISTEN {REVOKED}; LISTEN {WEBHOOK}; LISTEN {APPS}; LISTEN {KEYS}"
+            "LISTEN {REVOKED}; LISTEN {WEBHOOK}; LISTEN {APPS}; LISTEN {KEYS}; LISTEN {}; LISTEN {}",
+            crate::mirror::shared::CHANNEL,
+            crate::mirror::shared::ASK
         ))
         .await
         .map_err(|e| e.to_string())?;
@@ -216,6 +246,17 @@ where
             REVOKED => ReplicaEvent::Revoked(notification.payload().to_owned()),
             APPS => ReplicaEvent::Apps(notification.payload().to_owned()),
             KEYS => ReplicaEvent::Keys(notification.payload().to_owned()),
+            crate::mirror::shared::CHANNEL => match notification.payload().parse() {
+                Ok(seq) => ReplicaEvent::Mirror(seq),
+                Err(_) => continue,
+            },
+            crate::mirror::shared::ASK => match serde_json::from_str(notification.payload()) {
+                Ok(ask) => ReplicaEvent::MirrorAsk(ask),
+                Err(e) => {
+                    tracing::warn!(error = %e, "unreadable request to the mirror's writer");
+                    continue;
+                }
+            },
             WEBHOOK => match serde_json::from_str(notification.payload()) {
                 Ok(note) => ReplicaEvent::Webhook(note),
                 Err(e) => {

@@ -25,6 +25,9 @@ pub enum DbError {
     /// PostgreSQL refused or failed (the message never holds the connection's password).
     #[error("postgres: {0}")]
     Postgres(#[from] postgres::Error),
+    /// The query was not run: what it needs does not hold (a fenced writer).
+    #[error("{0}")]
+    Refused(String),
     /// A column held something the reader did not expect.
     #[error("column {column}: {message}")]
     Decode {

@@ -106,6 +106,27 @@ impl Store {
         .await
     }
 
+    /// Every notification received from `since` (unix seconds), by any replica, oldest first
+    /// (a new mirror writer notes them again).
+    pub async fn all_notifications_since(
+        &self,
+        since: i64,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        self.call(move |c| {
+            c.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM webhook_notifications
+                     WHERE received_at >= $1 ORDER BY received_at, id"
+                ),
+                crate::args![since],
+            )?
+            .iter()
+            .map(record)
+            .collect()
+        })
+        .await
+    }
+
     /// Notifications other store instances recorded at or after `since` (unix seconds),
     /// oldest first: what a replica catches up on after it stopped listening.
     pub async fn notifications_since(
