@@ -65,40 +65,72 @@ async fn every_feed_names_exactly_the_permitted_residents_in_generated_worlds() 
         let mut config = one_account(4);
         config.accounts[0].seed = seed;
         let app = spawn_app_against(config, |s| s.rate_limit.enabled = false).await;
-        let snapshot = app.sim.snapshot("acct").unwrap();
-        for building in buildings(&snapshot) {
-            let feed = app.feed(&display(&app, building)).await;
-            let shown = lines(&feed);
-            let apartments: Vec<_> = snapshot
-                .objects
+        names_exactly_the_permitted(&app, seed).await;
+        app.stop().await;
+    }
+}
+
+/// The same over the account mirror shared in PostgreSQL, on the replica that writes it and
+/// on one that only reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_sharing_the_mirror_name_exactly_the_permitted_residents_in_generated_worlds()
+{
+    if !crate::pg::available() {
+        return;
+    }
+    for seed in [7u64, 90_210] {
+        let mut config = one_account(4);
+        config.accounts[0].seed = seed;
+        let url = crate::pg::database();
+        let adjust = move |s: &mut rappu_gateway::Settings| {
+            s.rate_limit.enabled = false;
+            s.database_url = Some(url.clone());
+        };
+        let writer = spawn_app_against(config, adjust.clone()).await;
+        let reader = crate::helpers::spawn_replica_of(&writer, adjust).await;
+        assert!(writer.state.mirror.is_writer() && !reader.state.mirror.is_writer());
+        names_exactly_the_permitted(&writer, seed).await;
+        names_exactly_the_permitted(&reader, seed).await;
+        reader.stop().await;
+        writer.stop().await;
+    }
+}
+
+/// Every building's feed on `app` has a line for each apartment with exactly the residents
+/// the rule permits.
+async fn names_exactly_the_permitted(app: &crate::helpers::TestApp, seed: u64) {
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    for building in buildings(&snapshot) {
+        let feed = app.feed(&display(app, building)).await;
+        let shown = lines(&feed);
+        let apartments: Vec<_> = snapshot
+            .objects
+            .iter()
+            .filter(|o| o.kohde_metatyyppi == ObjectKind::Huoneisto)
+            .filter(|o| {
+                let stair = o.yla_kohde_id.and_then(|s| snapshot.object(s));
+                stair.and_then(|s| s.yla_kohde_id) == Some(building)
+            })
+            .collect();
+        assert_eq!(
+            shown.len(),
+            apartments.len(),
+            "seed {seed}: every apartment has a line"
+        );
+        for apartment in apartments {
+            let names: BTreeSet<String> = shown
+                .get(&apartment.tunnus)
+                .unwrap_or_else(|| panic!("seed {seed}: no line for {}", apartment.tunnus))
                 .iter()
-                .filter(|o| o.kohde_metatyyppi == ObjectKind::Huoneisto)
-                .filter(|o| {
-                    let stair = o.yla_kohde_id.and_then(|s| snapshot.object(s));
-                    stair.and_then(|s| s.yla_kohde_id) == Some(building)
-                })
+                .cloned()
                 .collect();
             assert_eq!(
-                shown.len(),
-                apartments.len(),
-                "seed {seed}: every apartment has a line"
+                names,
+                permitted(&snapshot, apartment.id),
+                "seed {seed}, apartment {}",
+                apartment.tunnus
             );
-            for apartment in apartments {
-                let names: BTreeSet<String> = shown
-                    .get(&apartment.tunnus)
-                    .unwrap_or_else(|| panic!("seed {seed}: no line for {}", apartment.tunnus))
-                    .iter()
-                    .cloned()
-                    .collect();
-                assert_eq!(
-                    names,
-                    permitted(&snapshot, apartment.id),
-                    "seed {seed}, apartment {}",
-                    apartment.tunnus
-                );
-            }
         }
-        app.stop().await;
     }
 }
 

@@ -12,7 +12,7 @@ use rappu_sim::model::Role;
 use serde_json::json;
 
 use crate::display::{buildings, display};
-use crate::helpers::{eventually, one_account, spawn_app_against};
+use crate::helpers::{TestApp, eventually, one_account, spawn_app_against};
 
 const SECRET: &str = "privacy-webhook-secret-0123456789";
 
@@ -76,54 +76,85 @@ async fn no_feed_of_a_generated_world_shows_anyone_the_rule_forbids_in_any_field
         let mut config = one_account(8);
         config.accounts[0].seed = seed;
         let app = spawn_app_against(config, |s| s.rate_limit.enabled = false).await;
-        let snapshot = app.sim.snapshot("acct").unwrap();
-        let allowed = may_appear(&snapshot);
-        let today = snapshot.today;
-        let mut chairs_checked = 0;
-        for building in buildings(&snapshot) {
-            let feed = app.feed(&display(&app, building)).await;
-            let json = serde_json::to_string(&feed).unwrap();
-            // Who is connected to this building or its property, and may not be shown.
-            let property = snapshot.object(building).map(|b| b.kustannuspaikka_id);
-            let forbidden: BTreeSet<i64> = snapshot
-                .connections
-                .iter()
-                .filter(|c| {
-                    building_of(&snapshot, c.kohde_id) == Some(building)
-                        || Some(c.kohde_id) == property
-                })
-                .filter(|c| !allowed.contains(&c.osapuoli_id))
-                .map(|c| c.osapuoli_id)
-                .collect();
-            for party in &forbidden {
-                // A relative may share the surname; phones, e-mails and full names are theirs.
-                for token in tokens(&snapshot, *party) {
-                    assert!(
-                        !json.contains(&token),
-                        "seed {seed}: {token} of party {party} in the feed of {building}"
-                    );
-                }
-            }
-            // The board chair: shown exactly when the rule allows.
-            let chair = snapshot.connections.iter().find(|c| {
-                Some(c.kohde_id) == property
-                    && c.rooli == Role::HallituksenPuheenjohtaja
-                    && c.alkaa <= today
-                    && c.paattyy.is_none_or(|e| e >= today)
-            });
-            if let Some(chair) = chair {
-                chairs_checked += 1;
-                assert_eq!(
-                    feed.contacts.board_chair.is_some(),
-                    allowed.contains(&chair.osapuoli_id),
-                    "seed {seed}, building {building}: chair {}",
-                    chair.osapuoli_id
+        no_one_forbidden_in_any_feed(&app, seed).await;
+        app.stop().await;
+    }
+}
+
+/// The same over the account mirror shared in PostgreSQL: the replica that writes it and
+/// one that only reads it (its feeds built from rows another process wrote).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_feed_of_a_generated_world_on_two_replicas_sharing_the_mirror_shows_anyone_the_rule_forbids()
+ {
+    if !crate::pg::available() {
+        return;
+    }
+    for seed in [3u64, 2026] {
+        let mut config = one_account(8);
+        config.accounts[0].seed = seed;
+        let url = crate::pg::database();
+        let adjust = move |s: &mut rappu_gateway::Settings| {
+            s.rate_limit.enabled = false;
+            s.database_url = Some(url.clone());
+        };
+        let writer = spawn_app_against(config, adjust.clone()).await;
+        let reader = crate::helpers::spawn_replica_of(&writer, adjust).await;
+        assert!(writer.state.mirror.is_writer() && !reader.state.mirror.is_writer());
+        no_one_forbidden_in_any_feed(&writer, seed).await;
+        no_one_forbidden_in_any_feed(&reader, seed).await;
+        reader.stop().await;
+        writer.stop().await;
+    }
+}
+
+/// Every building's feed on `app`: no phone, e-mail or full name of anyone the rule forbids
+/// in any field; the board chair shown exactly when the rule allows.
+async fn no_one_forbidden_in_any_feed(app: &TestApp, seed: u64) {
+    let snapshot = app.sim.snapshot("acct").unwrap();
+    let allowed = may_appear(&snapshot);
+    let today = snapshot.today;
+    let mut chairs_checked = 0;
+    for building in buildings(&snapshot) {
+        let feed = app.feed(&display(app, building)).await;
+        let json = serde_json::to_string(&feed).unwrap();
+        // Who is connected to this building or its property, and may not be shown.
+        let property = snapshot.object(building).map(|b| b.kustannuspaikka_id);
+        let forbidden: BTreeSet<i64> = snapshot
+            .connections
+            .iter()
+            .filter(|c| {
+                building_of(&snapshot, c.kohde_id) == Some(building) || Some(c.kohde_id) == property
+            })
+            .filter(|c| !allowed.contains(&c.osapuoli_id))
+            .map(|c| c.osapuoli_id)
+            .collect();
+        for party in &forbidden {
+            // A relative may share the surname; phones, e-mails and full names are theirs.
+            for token in tokens(&snapshot, *party) {
+                assert!(
+                    !json.contains(&token),
+                    "seed {seed}: {token} of party {party} in the feed of {building}"
                 );
             }
         }
-        assert!(chairs_checked > 0);
-        app.stop().await;
+        // The board chair: shown exactly when the rule allows.
+        let chair = snapshot.connections.iter().find(|c| {
+            Some(c.kohde_id) == property
+                && c.rooli == Role::HallituksenPuheenjohtaja
+                && c.alkaa <= today
+                && c.paattyy.is_none_or(|e| e >= today)
+        });
+        if let Some(chair) = chair {
+            chairs_checked += 1;
+            assert_eq!(
+                feed.contacts.board_chair.is_some(),
+                allowed.contains(&chair.osapuoli_id),
+                "seed {seed}, building {building}: chair {}",
+                chair.osapuoli_id
+            );
+        }
     }
+    assert!(chairs_checked > 0);
 }
 
 /// A generated world's board chair who is also a resident, named on their property's
